@@ -1,0 +1,188 @@
+namespace Simplestack.Core;
+
+/// <summary>
+/// A hypervisor driver, registered explicitly at start-up. It opens connections for targets; a
+/// connection serves operations. Optional operations are the capability interfaces below, which
+/// a connection implements or not, so the support matrix is known without calling anything.
+/// </summary>
+public interface IHypervisorDriver
+{
+    /// <summary>The URL word (<c>test</c>, <c>kvm</c>, <c>lxc</c>, ...).</summary>
+    string Name { get; }
+
+    /// <summary>The capability interfaces its connections implement (for docs and 501 answers).</summary>
+    IReadOnlyList<Type> Capabilities { get; }
+
+    /// <summary>Whether a request to this target must carry a hypervisor token.</summary>
+    bool RequiresCredentials(HypervisorTarget target);
+
+    /// <summary>
+    /// Whether connections to this target may be shared across callers and kept. The test
+    /// hypervisor's state lives in its connection, so it answers true and never closes it.
+    /// </summary>
+    bool IsSharedTarget(HypervisorTarget target) => false;
+
+    /// <summary>Opens a connection. Throws <see cref="HypervisorUnavailableException"/> when the target cannot be reached.</summary>
+    Task<IHypervisorConnection> ConnectAsync(HypervisorTarget target, HypervisorCredentials? credentials, CancellationToken cancellationToken);
+}
+
+/// <summary>An open connection to one hypervisor target. Thread-safe: many requests share one.</summary>
+public interface IHypervisorConnection : IAsyncDisposable
+{
+    HypervisorTarget Target { get; }
+
+    /// <summary>False once the hypervisor side has gone away; the pool then replaces the connection.</summary>
+    bool IsAlive { get; }
+
+    Task<PoolInfo> GetPoolInfoAsync(CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<HostInfo>> ListHostsAsync(CancellationToken cancellationToken);
+
+    Task<HostInfo> GetHostAsync(string hostId, CancellationToken cancellationToken);
+
+    /// <summary>Every guest, in one bulk call to the hypervisor.</summary>
+    Task<IReadOnlyList<Guest>> ListGuestsAsync(CancellationToken cancellationToken);
+
+    /// <summary>A guest by id (UUID) or name.</summary>
+    Task<Guest> GetGuestAsync(string guestId, CancellationToken cancellationToken);
+}
+
+public interface IGuestManagement
+{
+    Task<Guest> CreateGuestAsync(GuestCreateRequest request, CancellationToken cancellationToken);
+
+    Task<Guest> UpdateGuestAsync(string guestId, GuestUpdateRequest request, CancellationToken cancellationToken);
+
+    Task DeleteGuestAsync(string guestId, GuestDeleteOptions options, CancellationToken cancellationToken);
+}
+
+public interface IGuestPower
+{
+    /// <summary>Changes the power state; with <paramref name="wait"/>, waits until the state is reached (504 past it).</summary>
+    Task SetPowerAsync(string guestId, PowerAction action, TimeSpan? wait, CancellationToken cancellationToken);
+
+    Task RebootAsync(string guestId, bool force, CancellationToken cancellationToken);
+}
+
+public interface IStorageManagement
+{
+    Task<IReadOnlyList<StorageInfo>> ListStoragesAsync(CancellationToken cancellationToken);
+
+    /// <summary>A storage pool by UUID or name.</summary>
+    Task<StorageInfo> GetStorageAsync(string storageId, CancellationToken cancellationToken);
+}
+
+public interface IDiskManagement
+{
+    Task<IReadOnlyList<Disk>> ListDisksAsync(string guestId, CancellationToken cancellationToken);
+
+    Task<Disk> GetDiskAsync(string guestId, string diskId, CancellationToken cancellationToken);
+
+    Task<Disk> CreateDiskAsync(string guestId, DiskCreateRequest request, CancellationToken cancellationToken);
+
+    Task<Disk> UpdateDiskAsync(string guestId, string diskId, DiskUpdateRequest request, CancellationToken cancellationToken);
+
+    Task DeleteDiskAsync(string guestId, string diskId, CancellationToken cancellationToken);
+}
+
+public interface IMediaManagement
+{
+    Task<MediaDevice> GetMediaAsync(string guestId, CancellationToken cancellationToken);
+
+    /// <summary>Mounts the named ISO volume, or ejects when <paramref name="name"/> is null or empty.</summary>
+    Task<MediaDevice> SetMediaAsync(string guestId, string? name, CancellationToken cancellationToken);
+}
+
+public interface INetworkInterfaceManagement
+{
+    Task<IReadOnlyList<NetworkInterface>> ListNetworkInterfacesAsync(string guestId, CancellationToken cancellationToken);
+
+    Task<NetworkInterface> GetNetworkInterfaceAsync(string guestId, string interfaceId, CancellationToken cancellationToken);
+
+    Task<NetworkInterface> CreateNetworkInterfaceAsync(string guestId, NicCreateRequest request, CancellationToken cancellationToken);
+
+    Task<NetworkInterface> UpdateNetworkInterfaceAsync(string guestId, string interfaceId, NicUpdateRequest request, CancellationToken cancellationToken);
+
+    Task DeleteNetworkInterfaceAsync(string guestId, string interfaceId, CancellationToken cancellationToken);
+}
+
+public interface ITagManagement
+{
+    Task<IReadOnlyList<string>> ListTagsAsync(string guestId, CancellationToken cancellationToken);
+
+    /// <summary>Adds a tag (adding an existing tag changes nothing) and returns the new list.</summary>
+    Task<IReadOnlyList<string>> AddTagAsync(string guestId, string tag, CancellationToken cancellationToken);
+
+    Task RemoveTagAsync(string guestId, string tag, CancellationToken cancellationToken);
+}
+
+public interface ISnapshotManagement
+{
+    Task<IReadOnlyList<Snapshot>> ListSnapshotsAsync(string guestId, CancellationToken cancellationToken);
+
+    Task<Snapshot> GetSnapshotAsync(string guestId, string snapshotId, CancellationToken cancellationToken);
+
+    Task<Snapshot> CreateSnapshotAsync(string guestId, SnapshotCreateRequest request, CancellationToken cancellationToken);
+
+    Task RevertSnapshotAsync(string guestId, string snapshotId, CancellationToken cancellationToken);
+
+    Task DeleteSnapshotAsync(string guestId, string snapshotId, CancellationToken cancellationToken);
+}
+
+public interface INetworkManagement
+{
+    Task<IReadOnlyList<Network>> ListNetworksAsync(CancellationToken cancellationToken);
+
+    /// <summary>A network by name or UUID.</summary>
+    Task<Network> GetNetworkAsync(string networkId, CancellationToken cancellationToken);
+
+    Task<Network> CreateNetworkAsync(NetworkCreateRequest request, CancellationToken cancellationToken);
+
+    Task DeleteNetworkAsync(string networkId, CancellationToken cancellationToken);
+}
+
+public interface IGuestCloning
+{
+    Task<Guest> CloneGuestAsync(string guestId, string name, CancellationToken cancellationToken);
+}
+
+/// <summary>Export and import in the archive format of API.md §5, streamed both ways.</summary>
+public interface IGuestTransfer
+{
+    /// <summary>Prepares the export of a guest (409 when it runs); the caller then streams it out.</summary>
+    Task<GuestExport> OpenExportAsync(string guestId, CancellationToken cancellationToken);
+
+    Task<Guest> ImportGuestAsync(Stream source, string? storageId, CancellationToken cancellationToken);
+}
+
+/// <summary>An export ready to stream: its length when known, and the writer.</summary>
+public sealed record GuestExport(string FileName, long? Length, Func<Stream, CancellationToken, Task> WriteToAsync);
+
+public static class ConnectionCapabilities
+{
+    /// <summary>
+    /// The connection as capability <typeparamref name="T"/>, or a 501 naming what is missing.
+    /// </summary>
+    public static T Require<T>(this IHypervisorConnection connection)
+        where T : class
+        => connection as T ?? throw new FeatureNotImplementedException(
+            $"The {connection.Target.Hypervisor} driver does not implement {Describe(typeof(T))}.");
+
+    /// <summary>The human name of a capability interface (<c>ISnapshotManagement</c> → <c>snapshot management</c>).</summary>
+    public static string Describe(Type capability)
+    {
+        var name = capability.Name.StartsWith('I') ? capability.Name[1..] : capability.Name;
+        var words = new System.Text.StringBuilder();
+        foreach (var c in name)
+        {
+            if (char.IsUpper(c) && words.Length > 0)
+            {
+                words.Append(' ');
+            }
+
+            words.Append(char.ToLowerInvariant(c));
+        }
+
+        return words.ToString();
+    }
+}

@@ -1,0 +1,29 @@
+namespace Simplestack.Drivers.Libvirt;
+
+/// <summary>Configuration of the libvirt drivers (section <c>Simplestack:Libvirt</c>).</summary>
+public sealed class LibvirtDriverOptions
+{
+    /// <summary><c>kvm</c> or <c>qemu</c> (software emulation) when a create body names none.</summary>
+    public string DefaultDomainType { get; set; } = "kvm";
+
+    /// <summary>Transport for remote hosts: <c>ssh</c> (the gateway's key), <c>libssh</c>, <c>libssh2</c>, <c>tls</c> or <c>tcp</c>.</summary>
+    public string RemoteTransport { get; set; } = "ssh";
+
+    /// <summary>Private key for the <c>ssh</c> transport (passed as libvirt's <c>keyfile</c> URI parameter).</summary>
+    public string? SshKeyFile { get; set; }
+
+    /// <summary>Storage pool for disks whose request names none.</summary>
+    public string DefaultStoragePool { get; set; } = "default";
+
+    /// <summary>Folders whose ISO files may be mounted by path (names of pool volumes are always allowed).</summary>
+    public IList<string> IsoDirectories { get; } = [];
+
+    /// <summary>Folders inside which an LXC <c>rootfs</c> may lie.</summary>
+    public IList<string> RootfsDirectories { get; } = [];
+
+    /// <summary>URL prefixes from which <c>install.location</c> may be fetched.</summary>
+    public IList<string> InstallLocationPrefixes { get; } = [];
+
+    /// <summary>Pools whose volumes are images guests can be created from.</summary>
+    public IList<string> ImagePools { get; } = [];
+}
