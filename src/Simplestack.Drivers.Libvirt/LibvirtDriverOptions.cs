@@ -26,4 +26,10 @@ public sealed class LibvirtDriverOptions
 
     /// <summary>Pools whose volumes are images guests can be created from.</summary>
     public IList<string> ImagePools { get; } = [];
+
+    /// <summary>Blocking libvirt calls allowed at once per connection.</summary>
+    public int MaxConcurrentCalls { get; set; } = 16;
+
+    /// <summary>How long one libvirt call may take before the request answers 504.</summary>
+    public int CallTimeoutSeconds { get; set; } = 60;
 }

@@ -1,0 +1,207 @@
+using Simplestack.Core;
+using Simplestack.Drivers.Libvirt.Xml;
+using Simplestack.Libvirt;
+
+namespace Simplestack.Drivers.Libvirt;
+
+// Reading guests: the list in one bulk call (virConnectListAllDomains + virConnectGetAllDomainStats),
+// single guests from their XML description.
+public sealed partial class LibvirtHypervisorConnection
+{
+    private const double BytesPerGiB = 1024d * 1024 * 1024;
+
+    public Task<IReadOnlyList<Guest>> ListGuestsAsync(CancellationToken cancellationToken) => _calls.RunAsync<IReadOnlyList<Guest>>(() =>
+    {
+        var domains = Native.ListAllDomains();
+        var stats = Native.GetAllDomainStats(DomainStatsTypes.State | DomainStatsTypes.Balloon | DomainStatsTypes.Vcpu | DomainStatsTypes.Block);
+        try
+        {
+            var byUuid = stats.ToDictionary(record => record.Domain.Uuid, record => record.Parameters);
+            var guests = new List<Guest>(domains.Count);
+            foreach (var domain in domains)
+            {
+                guests.Add(DescribeGuest(domain, byUuid.GetValueOrDefault(domain.Uuid), cachedAddressesOnly: true));
+            }
+
+            _addresses.RefreshInBackground(guests.Where(g => g.State != GuestState.STOPPED).Select(g => g.Id), LookUpAddresses);
+            return guests;
+        }
+        finally
+        {
+            foreach (var record in stats)
+            {
+                record.Domain.Dispose();
+            }
+
+            foreach (var domain in domains)
+            {
+                domain.Dispose();
+            }
+        }
+    }, cancellationToken);
+
+    public Task<Guest> GetGuestAsync(string guestId, CancellationToken cancellationToken) => _calls.RunAsync(() =>
+    {
+        using var domain = FindDomain(guestId);
+        return DescribeGuest(domain, stats: null, cachedAddressesOnly: false);
+    }, cancellationToken);
+
+    /// <summary>
+    /// A guest as the API shows it. Bulk stats are used when the hypervisor gives them (QEMU);
+    /// the test driver's stats hold the state only, so the rest comes from the domain itself.
+    /// </summary>
+    private Guest DescribeGuest(LibvirtDomain domain, IReadOnlyDictionary<string, object>? stats, bool cachedAddressesOnly)
+    {
+        var uuid = domain.Uuid;
+        DomainState state;
+        long memoryKiB;
+        int cpus;
+        if (stats is not null && TryStat(stats, "state.state", out var stateValue)
+            && TryStat(stats, "balloon.current", out var balloon) && TryStat(stats, "vcpu.current", out var vcpus))
+        {
+            state = (DomainState)stateValue;
+            memoryKiB = balloon;
+            cpus = (int)vcpus;
+        }
+        else
+        {
+            var info = domain.GetInfo();
+            state = info.State;
+            memoryKiB = (long)info.MemoryKiB;
+            cpus = info.VirtualCpus;
+        }
+
+        var description = DomainDescription.Parse(domain.GetXmlDesc());
+        var hddBytes = stats is not null && TryBlockCapacity(stats, description, out var fromStats)
+            ? fromStats
+            : description.Disks.Where(d => d.Device == "disk").Sum(d => DiskCapacityBytes(domain, d));
+        var status = StateMap.Map(state);
+
+        IReadOnlyList<string> ips = status.State == GuestState.STOPPED ? []
+            : cachedAddressesOnly ? _addresses.Get(uuid)
+            : _addresses.Set(uuid, LookUpAddresses(domain));
+
+        return new Guest(
+            Id: uuid,
+            Name: domain.Name,
+            Cpus: cpus,
+            Memory: memoryKiB / 1024,
+            Hdd: Math.Round(hddBytes / BytesPerGiB, 2),
+            Paravirtualized: description.Disks.Any(d => d.Bus == "virtio") || description.Interfaces.Any(i => i.Model == "virtio"),
+            ToolsUpToDate: description.HasGuestAgentChannel,
+            Ip: ips.FirstOrDefault(),
+            Ips: ips,
+            State: status.State,
+            StateDetail: status.Detail,
+            Host: HostName);
+    }
+
+    private static bool TryStat(IReadOnlyDictionary<string, object> stats, string key, out long value)
+    {
+        if (stats.TryGetValue(key, out var raw))
+        {
+            value = Convert.ToInt64(raw, System.Globalization.CultureInfo.InvariantCulture);
+            return true;
+        }
+
+        value = 0;
+        return false;
+    }
+
+    /// <summary>Sum of the capacities of the guest's disks (not CD-ROMs) from block stats, when they have them all.</summary>
+    private static bool TryBlockCapacity(IReadOnlyDictionary<string, object> stats, DomainDescription description, out long bytes)
+    {
+        bytes = 0;
+        if (!TryStat(stats, "block.count", out var count))
+        {
+            return false;
+        }
+
+        var disks = description.Disks.Where(d => d.Device == "disk").Select(d => d.Target).ToHashSet();
+        var found = 0;
+        for (var i = 0; i < count; i++)
+        {
+            if (stats.TryGetValue($"block.{i}.name", out var name) && disks.Contains((string)name)
+                && TryStat(stats, $"block.{i}.capacity", out var capacity))
+            {
+                bytes += capacity;
+                found++;
+            }
+        }
+
+        return found == disks.Count;
+    }
+
+    /// <summary>A disk's size: its storage volume's capacity, else what the running hypervisor reports, else 0.</summary>
+    private long DiskCapacityBytes(LibvirtDomain domain, ParsedDisk disk)
+    {
+        if (disk.SourcePath is { } path && Native.TryLookupStorageVolumeByPath(path) is { } volume)
+        {
+            using (volume)
+            {
+                return (long)volume.GetInfo().Capacity;
+            }
+        }
+
+        if (disk.SourcePool is { } poolName && disk.SourceVolume is { } volumeName
+            && Native.TryLookupStoragePoolByName(poolName) is { } pool)
+        {
+            using (pool)
+            using (var poolVolume = pool.TryLookupVolumeByName(volumeName))
+            {
+                return poolVolume is null ? 0 : (long)poolVolume.GetInfo().Capacity;
+            }
+        }
+
+        if (domain.IsActive)
+        {
+            try
+            {
+                return (long)domain.GetBlockInfo(disk.Target).Capacity;
+            }
+            catch (LibvirtException)
+            {
+                // Not every driver reports block info (the test driver does not): size unknown.
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// IP addresses of a running guest: the guest agent when present, else DHCP leases, else the
+    /// host's neighbour table (API.md §6). Failures of one source fall through to the next.
+    /// </summary>
+    private IReadOnlyList<string> LookUpAddresses(LibvirtDomain domain)
+    {
+        foreach (var source in new[] { DomainInterfaceAddressSource.Agent, DomainInterfaceAddressSource.Lease, DomainInterfaceAddressSource.Arp })
+        {
+            try
+            {
+                var addresses = domain.GetInterfaceAddresses(source)
+                    .SelectMany(i => i.Addresses)
+                    .Where(a => !a.Address.StartsWith("127.", StringComparison.Ordinal) && a.Address != "::1")
+                    .OrderBy(a => a.IsIPv6)
+                    .Select(a => a.Address)
+                    .Distinct()
+                    .ToList();
+                if (addresses.Count > 0)
+                {
+                    return addresses;
+                }
+            }
+            catch (LibvirtException)
+            {
+                // This source is not available for this guest (no agent, no lease): try the next.
+            }
+        }
+
+        return [];
+    }
+
+    private IReadOnlyList<string> LookUpAddresses(string uuid)
+    {
+        using var domain = Native.TryLookupDomainByUuid(uuid);
+        return domain is null || !domain.IsActive ? [] : LookUpAddresses(domain);
+    }
+}

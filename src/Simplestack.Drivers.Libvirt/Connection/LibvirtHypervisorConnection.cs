@@ -1,0 +1,124 @@
+using System.Xml.Linq;
+using Simplestack.Core;
+using Simplestack.Libvirt;
+
+namespace Simplestack.Drivers.Libvirt;
+
+/// <summary>
+/// One open libvirt connection serving every capability of API.md §3. libvirt connections are
+/// thread-safe, so one instance serves concurrent requests; each operation runs its blocking
+/// calls through <see cref="LibvirtCalls"/> and keeps the connection object alongside the
+/// domains it looks up (never <c>virDomainGetConnect</c>).
+/// </summary>
+public sealed partial class LibvirtHypervisorConnection :
+    IHypervisorConnection, IGuestManagement, IGuestPower, IStorageManagement, IDiskManagement, IMediaManagement,
+    INetworkInterfaceManagement, ITagManagement, ISnapshotManagement, INetworkManagement
+{
+    private readonly LibvirtCalls _calls;
+    private readonly LibvirtDriverOptions _options;
+    private readonly IpAddressBook _addresses = new();
+    private string? _hostName;
+
+    internal LibvirtHypervisorConnection(LibvirtFlavor flavor, HypervisorTarget target, LibvirtConnection native, LibvirtCalls calls, LibvirtDriverOptions options)
+    {
+        Flavor = flavor;
+        Target = target;
+        Native = native;
+        _calls = calls;
+        _options = options;
+    }
+
+    public HypervisorTarget Target { get; }
+
+    public LibvirtFlavor Flavor { get; }
+
+    /// <summary>The binding's connection, for tests that check the hypervisor's state directly.</summary>
+    public LibvirtConnection Native { get; }
+
+    public bool IsAlive => Native.IsAlive;
+
+    private string HostName => _hostName ??= Native.HostName;
+
+    public ValueTask DisposeAsync()
+    {
+        Native.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    public Task<PoolInfo> GetPoolInfoAsync(CancellationToken cancellationToken) => _calls.RunAsync(() =>
+    {
+        var node = Native.GetNodeInfo();
+        var totalMiB = (long)(node.MemoryKiB / 1024);
+        return new PoolInfo(
+            UsedMemory: totalMiB - (long)(FreeMemoryBytes(node) / (1024 * 1024)),
+            TotalMemory: totalMiB,
+            Uuid: HostUuid(),
+            Master: HostName,
+            SoftwareInfo: new SoftwareInfo(
+                Version: FormatVersion(Native.HypervisorVersion),
+                Hypervisor: Native.HypervisorType,
+                LibraryVersion: FormatVersion(Native.LibraryVersion)));
+    }, cancellationToken);
+
+    public Task<IReadOnlyList<HostInfo>> ListHostsAsync(CancellationToken cancellationToken)
+        => _calls.RunAsync<IReadOnlyList<HostInfo>>(() => [DescribeHost()], cancellationToken);
+
+    public Task<HostInfo> GetHostAsync(string hostId, CancellationToken cancellationToken) => _calls.RunAsync(() =>
+    {
+        var host = DescribeHost();
+        return hostId == host.Id || hostId == host.Address || hostId == Target.Host
+            ? host
+            : throw EntityNotFoundException.Of("host", hostId);
+    }, cancellationToken);
+
+    private HostInfo DescribeHost()
+    {
+        var node = Native.GetNodeInfo();
+        return new HostInfo(
+            Id: HostName,
+            Name: HostName,
+            Address: Target.IsLocal || Flavor == LibvirtFlavor.Test ? HostName : Target.Host,
+            Cpus: (int)node.Cpus,
+            Memory: (long)(node.MemoryKiB / 1024),
+            HypervisorVersion: FormatVersion(Native.HypervisorVersion));
+    }
+
+    private ulong FreeMemoryBytes(NodeInfo node)
+    {
+        try
+        {
+            return Native.GetFreeMemoryBytes();
+        }
+        catch (LibvirtException error) when (error.Code == LibvirtErrorCode.NoSupport)
+        {
+            // Drivers without free-memory accounting (the test driver): what running guests hold is used.
+            ulong used = 0;
+            foreach (var domain in Native.ListAllDomains((uint)ListDomainsFlags.Active))
+            {
+                using (domain)
+                {
+                    used += domain.GetInfo().MemoryKiB * 1024;
+                }
+            }
+
+            return Math.Max(0, (node.MemoryKiB * 1024) - used);
+        }
+    }
+
+    private string HostUuid()
+    {
+        var capabilities = XDocument.Parse(Native.GetCapabilitiesXml());
+        return capabilities.Root?.Element("host")?.Element("uuid")?.Value ?? string.Empty;
+    }
+
+    /// <summary>libvirt encodes versions as major * 1,000,000 + minor * 1,000 + release.</summary>
+    internal static string FormatVersion(ulong version) => $"{version / 1_000_000}.{version / 1_000 % 1_000}.{version % 1_000}";
+
+    /// <summary>Flags of virConnectListAllDomains used here.</summary>
+    [Flags]
+    private enum ListDomainsFlags : uint
+    {
+        Active = 1,
+        Inactive = 2,
+    }
+}

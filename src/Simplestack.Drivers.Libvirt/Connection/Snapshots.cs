@@ -1,0 +1,73 @@
+using System.Globalization;
+using Simplestack.Core;
+using Simplestack.Drivers.Libvirt.Xml;
+using Simplestack.Libvirt;
+
+namespace Simplestack.Drivers.Libvirt;
+
+public sealed partial class LibvirtHypervisorConnection
+{
+    public Task<IReadOnlyList<Snapshot>> ListSnapshotsAsync(string guestId, CancellationToken cancellationToken) => _calls.RunAsync<IReadOnlyList<Snapshot>>(() =>
+    {
+        using var domain = FindDomain(guestId);
+        var snapshots = domain.ListAllSnapshots();
+        try
+        {
+            return [.. snapshots.Select(DescribeSnapshot).OrderBy(s => s.Created).ThenBy(s => s.Name, StringComparer.Ordinal)];
+        }
+        finally
+        {
+            foreach (var snapshot in snapshots)
+            {
+                snapshot.Dispose();
+            }
+        }
+    }, cancellationToken);
+
+    public Task<Snapshot> GetSnapshotAsync(string guestId, string snapshotId, CancellationToken cancellationToken) => _calls.RunAsync(() =>
+    {
+        using var domain = FindDomain(guestId);
+        using var snapshot = FindSnapshot(domain, snapshotId);
+        return DescribeSnapshot(snapshot);
+    }, cancellationToken);
+
+    public Task<Snapshot> CreateSnapshotAsync(string guestId, SnapshotCreateRequest request, CancellationToken cancellationToken) => _calls.RunAsync(() =>
+    {
+        using var domain = FindDomain(guestId);
+        var name = request.Name ?? "snapshot-" + DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmssfff", CultureInfo.InvariantCulture);
+        LibvirtNames.ValidateName("snapshot", name);
+        using (var existing = domain.TryLookupSnapshotByName(name))
+        {
+            if (existing is not null)
+            {
+                throw new ConflictException($"Guest '{domain.Name}' already has a snapshot named '{name}'.");
+            }
+        }
+
+        using var snapshot = domain.CreateSnapshot(SnapshotXml.Build(name, description: null));
+        return DescribeSnapshot(snapshot);
+    }, cancellationToken);
+
+    public Task RevertSnapshotAsync(string guestId, string snapshotId, CancellationToken cancellationToken) => _calls.RunAsync(() =>
+    {
+        using var domain = FindDomain(guestId);
+        using var snapshot = FindSnapshot(domain, snapshotId);
+        snapshot.Revert();
+    }, cancellationToken);
+
+    public Task DeleteSnapshotAsync(string guestId, string snapshotId, CancellationToken cancellationToken) => _calls.RunAsync(() =>
+    {
+        using var domain = FindDomain(guestId);
+        using var snapshot = FindSnapshot(domain, snapshotId);
+        snapshot.Delete();
+    }, cancellationToken);
+
+    private static LibvirtDomainSnapshot FindSnapshot(LibvirtDomain domain, string snapshotId)
+        => domain.TryLookupSnapshotByName(snapshotId) ?? throw EntityNotFoundException.Of("snapshot", snapshotId);
+
+    private static Snapshot DescribeSnapshot(LibvirtDomainSnapshot snapshot)
+    {
+        var description = SnapshotDescription.Parse(snapshot.GetXmlDesc());
+        return new Snapshot(description.Name, description.Name, description.State, description.DiskSnapshotPaths.FirstOrDefault(), description.Created);
+    }
+}

@@ -1,0 +1,57 @@
+using Simplestack.Core;
+using Simplestack.Libvirt;
+
+namespace Simplestack.Drivers.Libvirt;
+
+/// <summary>
+/// The libvirt driver for one URL word: <c>test</c> (the embedded test hypervisor), <c>kvm</c>
+/// (QEMU, alias <c>qemu</c>) or <c>lxc</c>.
+/// </summary>
+public sealed class LibvirtDriver : IHypervisorDriver
+{
+    private static readonly Type[] AllCapabilities =
+    [
+        typeof(IGuestManagement), typeof(IGuestPower), typeof(IStorageManagement), typeof(IDiskManagement),
+        typeof(IMediaManagement), typeof(INetworkInterfaceManagement), typeof(ITagManagement),
+        typeof(ISnapshotManagement), typeof(INetworkManagement),
+    ];
+
+    private readonly LibvirtDriverOptions _options;
+
+    private LibvirtDriver(string name, LibvirtFlavor flavor, LibvirtDriverOptions options)
+    {
+        Name = name;
+        Flavor = flavor;
+        _options = options;
+    }
+
+    public string Name { get; }
+
+    public LibvirtFlavor Flavor { get; }
+
+    public IReadOnlyList<Type> Capabilities => AllCapabilities;
+
+    public static LibvirtDriver Test(LibvirtDriverOptions options) => new("test", LibvirtFlavor.Test, options);
+
+    public static LibvirtDriver Qemu(LibvirtDriverOptions options) => new("kvm", LibvirtFlavor.Qemu, options);
+
+    public static LibvirtDriver Lxc(LibvirtDriverOptions options) => new("lxc", LibvirtFlavor.Lxc, options);
+
+    public bool RequiresCredentials(HypervisorTarget target) => Flavor != LibvirtFlavor.Test && !target.IsLocal;
+
+    public bool IsSharedTarget(HypervisorTarget target) => Flavor == LibvirtFlavor.Test;
+
+    public async Task<IHypervisorConnection> ConnectAsync(HypervisorTarget target, HypervisorCredentials? credentials, CancellationToken cancellationToken)
+    {
+        var uri = LibvirtUris.For(Flavor, target, _options, credentials?.User);
+        var calls = new LibvirtCalls(Name, _options.MaxConcurrentCalls, TimeSpan.FromSeconds(_options.CallTimeoutSeconds));
+        var native = await calls.RunAsync(
+            () =>
+            {
+                Simplestack.Libvirt.Libvirt.EnsureInitialized();
+                return LibvirtConnection.Open(uri, credentials is null ? null : new LibvirtCredentials(credentials.User, credentials.Password));
+            },
+            cancellationToken);
+        return new LibvirtHypervisorConnection(Flavor, target, native, calls, _options);
+    }
+}
