@@ -48,7 +48,7 @@ public sealed partial class LibvirtHypervisorConnection
                         defined.Destroy();
                     }
 
-                    defined.Undefine(DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata | DomainUndefineFlags.Nvram);
+                    defined.Undefine(UndefineFlags);
                 }
             });
             if (undo.CreatedVolumePaths.Count > 0)
@@ -316,24 +316,38 @@ public sealed partial class LibvirtHypervisorConnection
     /// </summary>
     private static string ChangeLiveOrConfig(bool active, Action raiseMaximum, Action<DomainModificationImpact> apply)
     {
-        if (active)
+        if (active && TryApply(apply, DomainModificationImpact.Live | DomainModificationImpact.Config))
         {
-            try
-            {
-                apply(DomainModificationImpact.Live | DomainModificationImpact.Config);
-                return Applied.Live;
-            }
-            catch (LibvirtException error) when (error.Code is LibvirtErrorCode.NoSupport or LibvirtErrorCode.OperationInvalid
-                                                     or LibvirtErrorCode.InvalidArg or LibvirtErrorCode.OperationFailed
-                                                     or LibvirtErrorCode.ConfigUnsupported)
-            {
-                // Beyond what the running guest can take (above its maximum, no hot-plug): next boot.
-            }
+            return Applied.Live;
         }
 
+        // Some drivers (the test driver) take live and config changes only one at a time.
+        if (active && TryApply(apply, DomainModificationImpact.Live))
+        {
+            raiseMaximum();
+            apply(DomainModificationImpact.Config);
+            return Applied.Live;
+        }
+
+        // Beyond what the running guest can take (above its maximum, no hot-plug), or stopped: next boot.
         raiseMaximum();
         apply(DomainModificationImpact.Config);
         return Applied.NextBoot;
+    }
+
+    private static bool TryApply(Action<DomainModificationImpact> apply, DomainModificationImpact impact)
+    {
+        try
+        {
+            apply(impact);
+            return true;
+        }
+        catch (LibvirtException error) when (error.Code is LibvirtErrorCode.NoSupport or LibvirtErrorCode.OperationInvalid
+                                                 or LibvirtErrorCode.InvalidArg or LibvirtErrorCode.OperationFailed
+                                                 or LibvirtErrorCode.ConfigUnsupported or LibvirtErrorCode.ArgumentUnsupported)
+        {
+            return false;
+        }
     }
 
     /// <summary>The original's hdd semantics: the last disk grows so the disks total the wanted size.</summary>
@@ -373,7 +387,7 @@ public sealed partial class LibvirtHypervisorConnection
         DeleteAllSnapshots(domain);
         if (domain.IsPersistent)
         {
-            domain.Undefine(DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata | DomainUndefineFlags.Nvram);
+            domain.Undefine(UndefineFlags);
         }
 
         foreach (var path in owned)
@@ -405,6 +419,10 @@ public sealed partial class LibvirtHypervisorConnection
             }
         }
     }
+
+    /// <summary>Undefine everything libvirt keeps beside the definition (NVRAM only where the driver has it).</summary>
+    private DomainUndefineFlags UndefineFlags => DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata
+        | (Flavor == LibvirtFlavor.Qemu ? DomainUndefineFlags.Nvram : 0);
 
     /// <summary>VIR_DOMAIN_SNAPSHOT_LIST_LEAVES.</summary>
     private const uint SnapshotListLeaves = 4;
