@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the native packages the gateway and its tests need on Debian 12, once.
+# Idempotent: packages already installed are left alone and apt is not touched.
+#   libvirt0     libvirt's client library, with the embedded test driver (test:///default)
+#   libvirt-dev  /usr/share/libvirt/api/libvirt-api.xml, which the binding's tests check against
+set -euo pipefail
+
+packages=(libvirt0 libvirt-dev "$@")
+missing=()
+for package in "${packages[@]}"; do
+  if [ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" != "install ok installed" ]; then
+    missing+=("$package")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    sudo=(sudo -n)
+  else
+    echo "error: missing Debian packages: ${missing[*]}; run this script as root (or with passwordless sudo)." >&2
+    exit 1
+  fi
+fi
+
+echo "Installing ${missing[*]} ..." >&2
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
