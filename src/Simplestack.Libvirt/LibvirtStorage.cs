@@ -115,6 +115,10 @@ public sealed class LibvirtStorageVolume : IDisposable
 
     public void Delete() => Errors.Check(NativeMethods.virStorageVolDelete(Handle, 0), "virStorageVolDelete");
 
+    /// <summary>The pool that holds this volume (virStoragePoolLookupByVolume).</summary>
+    public LibvirtStoragePool GetPool()
+        => new(Connection, Errors.Check(NativeMethods.virStoragePoolLookupByVolume(Handle), "virStoragePoolLookupByVolume"));
+
     public void Resize(ulong capacityBytes, uint flags = 0) =>
         Errors.Check(NativeMethods.virStorageVolResize(Handle, capacityBytes, flags), "virStorageVolResize");
 

@@ -127,6 +127,9 @@ internal static unsafe partial class NativeMethods
     internal static partial StorageVolumeHandle virStorageVolLookupByPath(ConnectionHandle conn, string path);
 
     [LibraryImport(LibraryName)]
+    internal static partial StoragePoolHandle virStoragePoolLookupByVolume(StorageVolumeHandle vol);
+
+    [LibraryImport(LibraryName)]
     internal static partial StreamHandle virStreamNew(ConnectionHandle conn, uint flags);
 
     [LibraryImport(LibraryName)]

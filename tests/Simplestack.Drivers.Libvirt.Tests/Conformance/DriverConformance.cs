@@ -262,6 +262,50 @@ public abstract class DriverConformance : IAsyncLifetime
         Assert.All(created, path => Assert.Contains(path, Probe.VolumePaths()));
     }
 
+    // ---- clone ----
+
+    [Fact]
+    public async Task A_clone_copies_every_disk_with_a_new_uuid_and_new_macs()
+    {
+        var name = Unique("src");
+        var source = await Connection.Require<IGuestManagement>().CreateGuestAsync(
+            NewGuest(name) with { Disks = [new DiskSpec(1), new DiskSpec(2)], NetworkInterfaces = [new NicSpec(ExistingNetwork)] }, Ct);
+        await Connection.Require<ITagManagement>().AddTagAsync(source.Id, "gold", Ct);
+        var before = Probe.VolumePaths();
+
+        var clone = await Connection.Require<IGuestCloning>().CloneGuestAsync(source.Id, Unique("copy"), Ct);
+
+        Assert.NotEqual(source.Id, clone.Id);
+        Assert.Equal(source.Hdd, clone.Hdd);
+        Assert.True(Probe.GuestExists(clone.Name));
+        Assert.Equal(2, Probe.VolumePaths().Except(before).Count());
+        var sourceDisks = await Connection.Require<IDiskManagement>().ListDisksAsync(source.Id, Ct);
+        var cloneDisks = await Connection.Require<IDiskManagement>().ListDisksAsync(clone.Id, Ct);
+        Assert.Equal(sourceDisks.Select(d => d.SizeBytes), cloneDisks.Select(d => d.SizeBytes));
+        Assert.Empty(sourceDisks.Select(d => d.Path).Intersect(cloneDisks.Select(d => d.Path)));
+        var sourceMac = Assert.Single(await Connection.Require<INetworkInterfaceManagement>().ListNetworkInterfacesAsync(source.Id, Ct)).Mac;
+        var cloneMac = Assert.Single(await Connection.Require<INetworkInterfaceManagement>().ListNetworkInterfacesAsync(clone.Id, Ct)).Mac;
+        Assert.NotEqual(sourceMac, cloneMac);
+        Assert.Equal(["gold"], await Connection.Require<ITagManagement>().ListTagsAsync(clone.Id, Ct));
+
+        // Deleting the clone removes its copies and leaves the source's volumes alone.
+        await Connection.Require<IGuestManagement>().DeleteGuestAsync(clone.Id, new GuestDeleteOptions(), Ct);
+        Assert.Equal(before, Probe.VolumePaths());
+    }
+
+    [Fact]
+    public async Task Cloning_a_running_guest_or_to_a_taken_name_conflicts_and_copies_nothing()
+    {
+        var running = await CreateGuestAsync(start: true);
+        var stopped = await CreateGuestAsync();
+        var before = Probe.VolumePaths();
+        var cloning = Connection.Require<IGuestCloning>();
+
+        await Assert.ThrowsAsync<ConflictException>(() => cloning.CloneGuestAsync(running.Id, Unique("c"), Ct));
+        await Assert.ThrowsAsync<ConflictException>(() => cloning.CloneGuestAsync(stopped.Id, running.Name, Ct));
+        Assert.Equal(before, Probe.VolumePaths());
+    }
+
     // ---- power ----
 
     [Fact]

@@ -1,0 +1,80 @@
+using Simplestack.Core;
+using Simplestack.Drivers.Libvirt.Metadata;
+using Simplestack.Drivers.Libvirt.Xml;
+using Simplestack.Libvirt;
+
+namespace Simplestack.Drivers.Libvirt;
+
+// Clone: every disk copied into a new volume of the same pool (virStorageVolCreateXMLFrom), a new
+// UUID and new MACs; tags travel in the copied metadata. A failure part-way deletes the copies.
+public sealed partial class LibvirtHypervisorConnection : IGuestCloning
+{
+    public Task<Guest> CloneGuestAsync(string guestId, string name, CancellationToken cancellationToken) => _calls.RunAsync(() =>
+    {
+        LibvirtNames.ValidateName("guest", name);
+        using var source = FindDomain(guestId);
+        if (source.IsActive)
+        {
+            throw new ConflictException($"Guest '{source.Name}' is running; stop it before cloning so its disks are consistent.");
+        }
+
+        using (var taken = Native.TryLookupDomainByName(name))
+        {
+            if (taken is not null)
+            {
+                throw new ConflictException($"A guest named '{name}' already exists.");
+            }
+        }
+
+        var xml = source.GetXmlDesc(DomainXmlFlags.Inactive | DomainXmlFlags.Secure);
+        var description = DomainDescription.Parse(xml);
+        var undo = new UndoLog();
+        try
+        {
+            var copies = new Dictionary<string, string>();
+            foreach (var disk in description.Disks.Where(d => d.Device == "disk"))
+            {
+                copies[disk.Target] = CopyVolume(disk, name, undo);
+            }
+
+            var macs = description.Interfaces.ToDictionary(i => i.Mac, _ => MacAddresses.Generate(), StringComparer.OrdinalIgnoreCase);
+            var cloneXml = DomainXml.WithIdentity(DomainXml.WithDiskSources(xml, copies), name, Guid.NewGuid(), macs);
+            using var clone = Native.DefineDomain(cloneXml);
+            var uuid = clone.Uuid;
+            undo.Add(() =>
+            {
+                using var defined = Native.TryLookupDomainByUuid(uuid);
+                defined?.Undefine(UndefineFlags);
+            });
+
+            // The copied metadata names the source's volumes; the clone owns its copies only.
+            clone.SetMetadata(DomainMetadataType.Element, OwnedVolumes.Build(copies.Values), OwnedVolumes.Prefix, OwnedVolumes.NamespaceUri, DomainModificationImpact.Config);
+            var guest = DescribeGuest(clone, stats: null, cachedAddressesOnly: false);
+            undo.Commit();
+            return guest;
+        }
+        catch
+        {
+            undo.Rollback();
+            throw;
+        }
+    }, cancellationToken);
+
+    private string CopyVolume(ParsedDisk disk, string guestName, UndoLog undo)
+    {
+        using var volume = (disk.SourcePath is null ? null : Native.TryLookupStorageVolumeByPath(disk.SourcePath))
+            ?? throw new FeatureNotAvailableException($"Disk '{disk.Target}' is not a storage volume, so it cannot be copied.");
+        using var pool = volume.GetPool();
+        var format = VolumeDescription.Parse(volume.GetXmlDesc()).Format ?? "raw";
+        var copyName = $"{guestName}-{disk.Target}{(format == "qcow2" ? ".qcow2" : ".img")}";
+        LibvirtNames.ValidateName("volume", copyName);
+        using var copy = pool.CreateVolumeFrom(VolumeXml.Build(new VolumeDefinition(copyName, (long)volume.GetInfo().Capacity, format)), volume);
+        var path = copy.Path;
+        undo.AddVolume(path, () =>
+        {
+            using var created = Native.TryLookupStorageVolumeByPath(path);
+            created?.Delete();
+        });
+        return path;
+    }
+}
