@@ -3,9 +3,10 @@
 # Idempotent: packages already installed are left alone and apt is not touched.
 #   libvirt0     libvirt's client library, with the embedded test driver (test:///default)
 #   libvirt-dev  /usr/share/libvirt/api/libvirt-api.xml, which the binding's tests check against
+#   genisoimage  builds the NoCloud seed ISO for user_data and ssh_keys
 set -euo pipefail
 
-packages=(libvirt0 libvirt-dev "$@")
+packages=(libvirt0 libvirt-dev genisoimage "$@")
 missing=()
 for package in "${packages[@]}"; do
   if [ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" != "install ok installed" ]; then

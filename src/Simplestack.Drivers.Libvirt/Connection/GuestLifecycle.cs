@@ -1,5 +1,6 @@
 using Simplestack.Core;
 using Simplestack.Drivers.Libvirt.Metadata;
+using Simplestack.Drivers.Libvirt.Provisioning;
 using Simplestack.Drivers.Libvirt.Xml;
 using Simplestack.Libvirt;
 
@@ -19,10 +20,10 @@ public sealed partial class LibvirtHypervisorConnection
             throw new InvalidArgumentException("memory must be a positive number of MiB.");
         }
 
-        if (request.Install is not null || request.UserData is not null || request.SshKeys is { Count: > 0 })
-        {
-            throw new FeatureNotImplementedException("install, user_data and ssh_keys are not supported by this server version yet.");
-        }
+        // Checked before anything is made: the location is a URL the gateway itself will fetch.
+        var installLocation = request.Install is { } install
+            ? InstallLocations.Validate(install.Location, _options.InstallLocationPrefixes)
+            : null;
 
         using (var existing = Native.TryLookupDomainByName(request.Name))
         {
@@ -36,6 +37,7 @@ public sealed partial class LibvirtHypervisorConnection
         try
         {
             var definition = Flavor == LibvirtFlavor.Lxc ? LxcDefinition(request) : MachineDefinition(request, undo);
+            var installer = installLocation is null ? null : FetchInstaller(request.Name, installLocation, request.Install!.Cmdline, undo);
             using var domain = Native.DefineDomain(DomainXml.Build(definition));
             var uuid = domain.Uuid;
             undo.Add(() =>
@@ -56,7 +58,14 @@ public sealed partial class LibvirtHypervisorConnection
                 domain.SetMetadata(DomainMetadataType.Element, OwnedVolumes.Build(undo.CreatedVolumePaths), OwnedVolumes.Prefix, OwnedVolumes.NamespaceUri, DomainModificationImpact.Config);
             }
 
-            if (request.Start)
+            if (installer is not null)
+            {
+                // The installer runs once from its kernel with on_reboot=destroy; the persistent
+                // definition boots from disk, so after the installer reboots, a start boots the
+                // installed system (as virt-install does).
+                Native.CreateTransientDomain(DomainXml.Build(definition with { Uuid = Guid.Parse(uuid), Kernel = installer, OnReboot = "destroy" })).Dispose();
+            }
+            else if (request.Start)
             {
                 domain.Start();
             }
@@ -71,6 +80,48 @@ public sealed partial class LibvirtHypervisorConnection
             throw;
         }
     }, cancellationToken);
+
+    /// <summary>Fetches the installer's kernel and initrd into volumes the guest owns.</summary>
+    private KernelBoot FetchInstaller(string guestName, Uri location, string? cmdline, UndoLog undo)
+    {
+        var (kernelUri, initrdUri) = InstallFetcher.Locate(location);
+        using var pool = DefaultPool();
+        void Created(string path) => undo.AddVolume(path, () =>
+        {
+            using var volume = Native.TryLookupStorageVolumeByPath(path);
+            volume?.Delete();
+        });
+        var kernel = InstallFetcher.FetchInto(pool, $"{guestName}-install-kernel", kernelUri, Created);
+        var initrd = InstallFetcher.FetchInto(pool, $"{guestName}-install-initrd", initrdUri, Created);
+        return new KernelBoot(kernel, initrd, cmdline);
+    }
+
+    /// <summary>Builds the NoCloud seed for user_data and ssh_keys and uploads it as an ISO volume the guest owns.</summary>
+    private string CreateSeedVolume(GuestCreateRequest request, UndoLog undo)
+    {
+        var (userData, metaData) = NoCloudSeed.Files(Guid.NewGuid().ToString(), request.Name, request.UserData, request.SshKeys ?? []);
+        var iso = NoCloudSeed.BuildIso(userData, metaData);
+        try
+        {
+            using var pool = DefaultPool();
+            var name = $"{request.Name}-seed.iso";
+            LibvirtNames.ValidateName("volume", name);
+            using var file = File.OpenRead(iso);
+            using var volume = pool.CreateVolume(VolumeXml.Build(new VolumeDefinition(name, file.Length, "raw")));
+            var path = volume.Path;
+            undo.AddVolume(path, () =>
+            {
+                using var created = Native.TryLookupStorageVolumeByPath(path);
+                created?.Delete();
+            });
+            VolumeUpload.Upload(volume, file, file.Length);
+            return path;
+        }
+        finally
+        {
+            File.Delete(iso);
+        }
+    }
 
     private DomainDefinition MachineDefinition(GuestCreateRequest request, UndoLog undo)
     {
@@ -108,6 +159,12 @@ public sealed partial class LibvirtHypervisorConnection
             disks.Add(new DiskDefinition(target, "ide", new FileDiskSource(ResolveIso(iso))) { Device = "cdrom", Format = "raw", ReadOnly = true });
         }
 
+        if (request.UserData is not null || request.SshKeys is { Count: > 0 })
+        {
+            var target = DiskTargets.Next("ide", disks.Select(d => d.Target).Append("hda").Append("hdb"));
+            disks.Add(new DiskDefinition(target, "ide", new FileDiskSource(CreateSeedVolume(request, undo))) { Device = "cdrom", Format = "raw", ReadOnly = true });
+        }
+
         return new DomainDefinition(request.Name, type, request.Memory * 1024, request.Cpus ?? 1)
         {
             Disks = disks,
@@ -120,9 +177,10 @@ public sealed partial class LibvirtHypervisorConnection
 
     private DomainDefinition LxcDefinition(GuestCreateRequest request)
     {
-        if (request.Disks is { Count: > 0 } || request.Image is not null || request.Cdrom is not null)
+        if (request.Disks is { Count: > 0 } || request.Image is not null || request.Cdrom is not null || request.Install is not null
+            || request.UserData is not null || request.SshKeys is { Count: > 0 })
         {
-            throw new InvalidArgumentException("LXC guests take rootfs and init, not disks, image or cdrom.");
+            throw new InvalidArgumentException("LXC guests take rootfs and init, not disks, image, cdrom, install, user_data or ssh_keys.");
         }
 
         var filesystems = new List<FilesystemDefinition>();

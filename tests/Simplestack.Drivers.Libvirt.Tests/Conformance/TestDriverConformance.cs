@@ -39,4 +39,32 @@ public sealed class TestDriverConformance : DriverConformance
         Assert.Equal(ErrorKind.FeatureNotAvailable, error.Kind);
         Assert.Single(await nics.ListNetworkInterfacesAsync("test", Ct));
     }
+
+    [Fact]
+    public async Task An_install_location_outside_the_allowed_prefixes_is_refused_before_anything_is_made()
+    {
+        var name = Unique("inst");
+        var volumes = Probe.VolumePaths();
+        var request = NewGuest(name) with { Install = new InstallSpec("http://169.254.169.254/latest/") };
+
+        var error = await Assert.ThrowsAnyAsync<SimplestackException>(() => Connection.Require<IGuestManagement>().CreateGuestAsync(request, Ct));
+
+        Assert.Equal(ErrorKind.TargetNotAllowed, error.Kind);
+        Assert.False(Probe.GuestExists(name));
+        Assert.Equal(volumes, Probe.VolumePaths());
+    }
+
+    [Fact]
+    public async Task A_seed_the_test_driver_cannot_upload_leaves_nothing_behind()
+    {
+        var name = Unique("seed");
+        var volumes = Probe.VolumePaths();
+        var request = NewGuest(name) with { SshKeys = ["ssh-ed25519 AAAAC3Nza key@test"] };
+
+        // The test driver has no volume upload: the create fails cleanly with a 501 kind.
+        await Assert.ThrowsAsync<FeatureNotAvailableException>(() => Connection.Require<IGuestManagement>().CreateGuestAsync(request, Ct));
+
+        Assert.False(Probe.GuestExists(name));
+        Assert.Equal(volumes, Probe.VolumePaths());
+    }
 }
