@@ -13,7 +13,7 @@ public sealed class LibvirtDriver : IHypervisorDriver
     [
         typeof(IGuestManagement), typeof(IGuestPower), typeof(IStorageManagement), typeof(IDiskManagement),
         typeof(IMediaManagement), typeof(INetworkInterfaceManagement), typeof(ITagManagement),
-        typeof(ISnapshotManagement), typeof(INetworkManagement), typeof(IGuestCloning),
+        typeof(ISnapshotManagement), typeof(INetworkManagement), typeof(IGuestCloning), typeof(IGuestTransfer),
     ];
 
     private readonly LibvirtDriverOptions _options;
