@@ -53,6 +53,14 @@ public sealed class LibvirtDomain : IDisposable
     public string GetXmlDesc(DomainXmlFlags flags = 0) =>
         Errors.OwnedString(NativeMethods.virDomainGetXMLDesc(Handle, (uint)flags), "virDomainGetXMLDesc");
 
+    /// <summary>
+    /// Connects <paramref name="stream"/> to the guest's console (virDomainOpenConsole): the
+    /// first console when <paramref name="deviceName"/> is null. Works for local and remote
+    /// hypervisors, for QEMU serial consoles and LXC consoles alike.
+    /// </summary>
+    public void OpenConsole(string? deviceName, LibvirtStream stream, uint flags = 0)
+        => Errors.Check(NativeMethods.virDomainOpenConsole(Handle, deviceName, stream.Handle, flags), "virDomainOpenConsole");
+
     public bool IsActive => Errors.CheckBool(NativeMethods.virDomainIsActive(Handle), "virDomainIsActive");
 
     public bool IsPersistent => Errors.CheckBool(NativeMethods.virDomainIsPersistent(Handle), "virDomainIsPersistent");

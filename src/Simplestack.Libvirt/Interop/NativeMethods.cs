@@ -173,6 +173,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(LibraryName)]
     internal static partial nint virDomainGetXMLDesc(DomainHandle domain, uint flags);
 
+    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int virDomainOpenConsole(DomainHandle dom, string? devName, StreamHandle st, uint flags);
+
     [LibraryImport(LibraryName)]
     internal static partial int virDomainIsActive(DomainHandle dom);
 
