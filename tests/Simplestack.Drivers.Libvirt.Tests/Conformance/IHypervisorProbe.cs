@@ -28,4 +28,6 @@ public interface IHypervisorProbe
 
     /// <summary>Creates a volume directly on the hypervisor (e.g. an ISO for media tests) and returns its path.</summary>
     string CreateVolume(string name, long bytes);
+
+    void DeleteVolume(string path);
 }

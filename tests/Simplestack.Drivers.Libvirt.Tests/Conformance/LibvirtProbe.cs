@@ -96,5 +96,11 @@ public sealed class LibvirtProbe(LibvirtConnection connection) : IHypervisorProb
         }
     }
 
+    public void DeleteVolume(string path)
+    {
+        using var volume = connection.TryLookupStorageVolumeByPath(path);
+        volume?.Delete();
+    }
+
     private LibvirtDomain Domain(string name) => connection.TryLookupDomainByName(name) ?? throw new InvalidOperationException($"no domain {name}");
 }
