@@ -1,0 +1,126 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Simplestack.Core;
+using Simplestack.Server.Json;
+using Simplestack.Server.OpenApi;
+using Simplestack.Server.Targets;
+
+namespace Simplestack.Server.Endpoints;
+
+public static class GuestsEndpoints
+{
+    public static IEndpointRouteBuilder MapGuestsEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var guests = routes.MapGroup("/guests").WithTags("Guests");
+        guests.MapGet(string.Empty, ListGuests)
+            .WithName("ListGuests")
+            .WithSummary("Every guest, as full guest objects");
+        guests.MapPost(string.Empty, CreateOrImportGuest)
+            .WithName("CreateGuest")
+            .WithSummary("Create a guest (JSON body) or import one (archive body)")
+            .WithDescription(
+                "A body whose first non-blank byte is '{' creates a guest from a JSON request (API.md §4); any other body is "
+                + "an export archive to import (§5). The Content-Type is not looked at. 201 with the guest and its Location.")
+            .AcceptsJson<GuestCreateRequest>(description: "JSON to create a guest (only name and memory are required), or an archive to import one.")
+            .AcceptsArchive()
+            .ProducesError(StatusCodes.Status409Conflict);
+        guests.MapGet("/{guestId}", GetGuest)
+            .WithName("GetGuest")
+            .WithSummary("One guest, by UUID or name");
+        guests.MapPut("/{guestId}", UpdateGuest)
+            .WithName("UpdateGuest")
+            .WithSummary("Change a guest's name, cpus, memory (MiB) or hdd (GiB, the wanted total: the last disk grows)")
+            .WithDescription("The answer's 'applied' says, for each changed field, whether it applied 'live' or at 'next_boot'.")
+            .AcceptsJson<GuestUpdateRequest>()
+            .ProducesError(StatusCodes.Status409Conflict);
+        guests.MapDelete("/{guestId}", DeleteGuest)
+            .WithName("DeleteGuest")
+            .WithSummary("Delete a guest, running or stopped")
+            .WithDescription("Removes its snapshots and the volumes the gateway created for it; ?keep_disks=true keeps every volume.");
+        guests.MapPost("/{guestId}/clone", CloneGuest)
+            .WithName("CloneGuest")
+            .WithSummary("Clone a stopped guest (new id, new MACs, copied disks)")
+            .AcceptsJson<CloneRequest>()
+            .ProducesError(StatusCodes.Status409Conflict);
+        guests.MapGet("/{guestId}/export", ExportGuest)
+            .WithName("ExportGuest")
+            .WithSummary("Export a stopped guest as a streamed archive (API.md §5)")
+            .ProducesError(StatusCodes.Status409Conflict);
+        return routes;
+    }
+
+    public static async Task<Ok<IReadOnlyList<Guest>>> ListGuests(HypervisorSession hv)
+        => TypedResults.Ok(await (await hv.ConnectAsync()).ListGuestsAsync(hv.Aborted));
+
+    public static async Task<Created<Guest>> CreateOrImportGuest(HypervisorSession hv)
+    {
+        var context = hv.HttpContext;
+        JsonBody.AllowLargeBody(context);
+        switch (await JsonBody.PeekKindAsync(context))
+        {
+            case BodyKind.Json:
+                var request = RequestReaders.Validate(await JsonBody.ReadAsync<GuestCreateRequest>(context));
+                var management = await hv.RequireAsync<IGuestManagement>();
+                var guest = await management.CreateGuestAsync(request, hv.Aborted);
+                return TypedResults.Created(hv.PathFor("guests", guest.Id), guest);
+            case BodyKind.Stream:
+                return await ImportAsync(hv, storageId: null, bodyLimitSet: true);
+            default:
+                throw new InvalidArgumentException(
+                    "A body is required: a JSON object to create a guest, or an export archive to import one.");
+        }
+    }
+
+    public static async Task<Ok<Guest>> GetGuest(HypervisorSession hv, string guestId)
+        => TypedResults.Ok(await (await hv.ConnectAsync()).GetGuestAsync(guestId, hv.Aborted));
+
+    public static async Task<Ok<Guest>> UpdateGuest(HypervisorSession hv, string guestId)
+    {
+        var request = RequestReaders.Validate(await JsonBody.ReadAsync<GuestUpdateRequest>(hv.HttpContext));
+        var management = await hv.RequireAsync<IGuestManagement>();
+        return TypedResults.Ok(await management.UpdateGuestAsync(guestId, request, hv.Aborted));
+    }
+
+    public static async Task<NoContent> DeleteGuest(
+        HypervisorSession hv, string guestId, [FromQuery(Name = "keep_disks")] bool? keepDisks)
+    {
+        var management = await hv.RequireAsync<IGuestManagement>();
+        await management.DeleteGuestAsync(guestId, new GuestDeleteOptions(keepDisks ?? false), hv.Aborted);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Created<Guest>> CloneGuest(HypervisorSession hv, string guestId)
+    {
+        var request = await JsonBody.ReadAsync<CloneRequest>(hv.HttpContext);
+        var name = RequestReaders.ValidateName(request.Name, "name");
+        var cloning = await hv.RequireAsync<IGuestCloning>();
+        var guest = await cloning.CloneGuestAsync(guestId, name, hv.Aborted);
+        return TypedResults.Created(hv.PathFor("guests", guest.Id), guest);
+    }
+
+    public static async Task<ArchiveResult> ExportGuest(HypervisorSession hv, string guestId)
+    {
+        var transfer = await hv.RequireAsync<IGuestTransfer>();
+        return new ArchiveResult(await transfer.OpenExportAsync(guestId, hv.Aborted));
+    }
+
+    /// <summary>Imports the request body (an export archive), streamed to the driver without buffering it.</summary>
+    internal static async Task<Created<Guest>> ImportAsync(HypervisorSession hv, string? storageId, bool bodyLimitSet = false)
+    {
+        var context = hv.HttpContext;
+        if (!bodyLimitSet)
+        {
+            JsonBody.AllowLargeBody(context);
+        }
+
+        var transfer = await hv.RequireAsync<IGuestTransfer>();
+        if (!bodyLimitSet && await JsonBody.PeekKindAsync(context) == BodyKind.Empty)
+        {
+            throw new InvalidArgumentException("A body is required: an export archive to import.");
+        }
+
+        await using var body = JsonBody.OpenStream(context);
+        var guest = await transfer.ImportGuestAsync(body, storageId, hv.Aborted);
+        return TypedResults.Created(hv.PathFor("guests", guest.Id), guest);
+    }
+}

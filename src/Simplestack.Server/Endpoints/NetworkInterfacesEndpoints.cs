@@ -1,0 +1,69 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Simplestack.Core;
+using Simplestack.Server.Json;
+using Simplestack.Server.OpenApi;
+using Simplestack.Server.Targets;
+
+namespace Simplestack.Server.Endpoints;
+
+public static class NetworkInterfacesEndpoints
+{
+    public static IEndpointRouteBuilder MapNetworkInterfacesEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var nics = routes.MapGroup("/guests/{guestId}/network_interfaces").WithTags("Network interfaces");
+        nics.MapGet(string.Empty, ListNetworkInterfaces)
+            .WithName("ListNetworkInterfaces")
+            .WithSummary("A guest's network interfaces (id = MAC address)");
+        nics.MapPost(string.Empty, CreateNetworkInterface)
+            .WithName("CreateNetworkInterface")
+            .WithSummary("Add a network interface on a network")
+            .AcceptsJson<NicCreateRequest>()
+            .ProducesError(StatusCodes.Status409Conflict);
+        nics.MapGet("/{interfaceId}", GetNetworkInterface)
+            .WithName("GetNetworkInterface")
+            .WithSummary("One network interface, by MAC address");
+        nics.MapPut("/{interfaceId}", UpdateNetworkInterface)
+            .WithName("UpdateNetworkInterface")
+            .WithSummary("Move an interface to another network or set its rate limit")
+            .WithDescription("'ratelimit' is in bits per second (false removes the limit); it reads back as rate_limit {\"kbps\": \"N\"}.")
+            .AcceptsJson<NicUpdateBody>()
+            .ProducesError(StatusCodes.Status409Conflict);
+        nics.MapDelete("/{interfaceId}", DeleteNetworkInterface)
+            .WithName("DeleteNetworkInterface")
+            .WithSummary("Remove a network interface")
+            .ProducesError(StatusCodes.Status409Conflict);
+        return routes;
+    }
+
+    public static async Task<Ok<IReadOnlyList<NetworkInterface>>> ListNetworkInterfaces(HypervisorSession hv, string guestId)
+        => TypedResults.Ok(await (await hv.RequireAsync<INetworkInterfaceManagement>()).ListNetworkInterfacesAsync(guestId, hv.Aborted));
+
+    public static async Task<Created<NetworkInterface>> CreateNetworkInterface(HypervisorSession hv, string guestId)
+    {
+        var request = RequestReaders.Validate(await JsonBody.ReadAsync<NicCreateRequest>(hv.HttpContext));
+        var nics = await hv.RequireAsync<INetworkInterfaceManagement>();
+        var nic = await nics.CreateNetworkInterfaceAsync(guestId, request, hv.Aborted);
+        return TypedResults.Created(hv.PathFor("guests", guestId, "network_interfaces", nic.Id), nic);
+    }
+
+    public static async Task<Ok<NetworkInterface>> GetNetworkInterface(HypervisorSession hv, string guestId, string interfaceId)
+        => TypedResults.Ok(await (await hv.RequireAsync<INetworkInterfaceManagement>()).GetNetworkInterfaceAsync(guestId, interfaceId, hv.Aborted));
+
+    public static async Task<Ok<NetworkInterface>> UpdateNetworkInterface(HypervisorSession hv, string guestId, string interfaceId)
+    {
+        NicUpdateRequest request;
+        using (var body = await JsonBody.ReadDocumentAsync(hv.HttpContext))
+        {
+            request = RequestReaders.ReadNicUpdate(body.RootElement);
+        }
+
+        var nics = await hv.RequireAsync<INetworkInterfaceManagement>();
+        return TypedResults.Ok(await nics.UpdateNetworkInterfaceAsync(guestId, interfaceId, request, hv.Aborted));
+    }
+
+    public static async Task<NoContent> DeleteNetworkInterface(HypervisorSession hv, string guestId, string interfaceId)
+    {
+        await (await hv.RequireAsync<INetworkInterfaceManagement>()).DeleteNetworkInterfaceAsync(guestId, interfaceId, hv.Aborted);
+        return TypedResults.NoContent();
+    }
+}

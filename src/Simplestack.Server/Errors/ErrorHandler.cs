@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Simplestack.Server.Logging;
+
+namespace Simplestack.Server.Errors;
+
+/// <summary>
+/// The exception handler: every failure answers JSON without a stack trace. Unforeseen ones are
+/// logged here with their exception and answered with a fixed message.
+/// </summary>
+public sealed class ErrorHandler(ILogger<ErrorHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is OperationCanceledException or IOException && httpContext.RequestAborted.IsCancellationRequested)
+        {
+            Log.RequestAborted(logger, httpContext.Request.Method, httpContext.Request.Path);
+            httpContext.Response.StatusCode = StatusCodes.Status499ClientClosedRequest;
+            return true;
+        }
+
+        var error = ErrorClassifier.Classify(exception);
+        if (error.Status >= StatusCodes.Status500InternalServerError && error.Error == ErrorResponse.InternalError)
+        {
+            Log.UnhandledException(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
+        }
+        else if (error.Status >= StatusCodes.Status502BadGateway)
+        {
+            Log.HypervisorFailed(logger, exception, httpContext.Request.Method, httpContext.Request.Path, error.Status, error.Error);
+        }
+        else
+        {
+            Log.RequestFailed(logger, httpContext.Request.Method, httpContext.Request.Path, error.Status, error.Error);
+        }
+
+        await ErrorWriter.WriteAsync(httpContext, error);
+        return true;
+    }
+}

@@ -1,0 +1,40 @@
+namespace Simplestack.Server.Hosting;
+
+/// <summary>The gateway's configuration (section <c>Simplestack</c>).</summary>
+public sealed class SimplestackOptions
+{
+    public const string Section = "Simplestack";
+
+    /// <summary>
+    /// Targets the gateway may connect to (<c>hypervisor/host[:port]</c>, CIDR blocks and
+    /// <c>*.domain</c> wildcards; see <see cref="Targets.AllowList"/>). Empty or absent: <see cref="Targets.AllowList.Defaults"/>.
+    /// </summary>
+    public IList<string> AllowedTargets { get; } = [];
+
+    /// <summary>Largest JSON request body, in bytes (413 past it).</summary>
+    public long MaxJsonBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Largest import stream, in bytes; null (the default) for no limit.</summary>
+    public long? MaxImportBodyBytes { get; set; }
+
+    /// <summary>Longest <c>?wait=SECONDS</c> a power request may ask for.</summary>
+    public int MaxWaitSeconds { get; set; } = 600;
+
+    public ConnectionPoolOptions Connections { get; set; } = new();
+}
+
+/// <summary>The connection pool (section <c>Simplestack:Connections</c>).</summary>
+public sealed class ConnectionPoolOptions
+{
+    /// <summary>A connection unused this long is closed (shared targets such as <c>test</c> never are).</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often the pool looks for idle and dead connections.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Most open connections; past it the least recently used idle one is closed (503 when none is idle).</summary>
+    public int MaxConnections { get; set; } = 64;
+
+    /// <summary>How long opening a connection may take (504 past it).</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,40 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
+using Simplestack.Server.Errors;
+
+namespace Simplestack.Server.OpenApi;
+
+/// <summary>
+/// A request body as the OpenAPI document describes it. Unlike <c>Accepts&lt;T&gt;()</c> this is not
+/// <see cref="IAcceptsMetadata"/>, so routing never refuses a request for its Content-Type (bodies
+/// are read by hand whatever they are labelled: curl <c>-d</c> says form-urlencoded).
+/// </summary>
+public sealed record RequestBodyMetadata(Type? Type, string ContentType, bool Required, string? Description = null);
+
+public static class OpenApiMetadataExtensions
+{
+    public const string Json = "application/json";
+    public const string Tar = "application/x-tar";
+
+    /// <summary>Documents a JSON body of type <typeparamref name="T"/>.</summary>
+    public static RouteHandlerBuilder AcceptsJson<T>(this RouteHandlerBuilder builder, bool required = true, string? description = null)
+        => builder.WithMetadata(new RequestBodyMetadata(typeof(T), Json, required, description))
+            .ProducesError(StatusCodes.Status413PayloadTooLarge);
+
+    /// <summary>Documents a raw archive body (API.md §5).</summary>
+    public static RouteHandlerBuilder AcceptsArchive(this RouteHandlerBuilder builder, string? description = null)
+        => builder.WithMetadata(new RequestBodyMetadata(null, Tar, true, description));
+
+    /// <summary>Documents error answers (<see cref="ErrorResponse"/>) with these statuses.</summary>
+    public static TBuilder ProducesError<TBuilder>(this TBuilder builder, params int[] statuses)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        foreach (var status in statuses)
+        {
+            builder.WithMetadata(new ProducesResponseTypeMetadata(status, typeof(ErrorResponse), [Json]));
+        }
+
+        return builder;
+    }
+}

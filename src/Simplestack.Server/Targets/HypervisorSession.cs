@@ -1,0 +1,85 @@
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Simplestack.Core;
+using Simplestack.Server.Connections;
+
+namespace Simplestack.Server.Targets;
+
+/// <summary>
+/// A handler's access to its request's hypervisor. Bound from the request (no body, no I/O); the
+/// pooled connection is acquired on first use, after <see cref="TargetResolutionFilter"/> has
+/// checked the target, and returned to the pool when the response has been sent.
+/// </summary>
+public sealed class HypervisorSession
+{
+    private readonly HttpContext _context;
+    private ConnectionLease? _lease;
+
+    private HypervisorSession(HttpContext context) => _context = context;
+
+    public ResolvedTarget Target => _context.Features.Get<ResolvedTarget>()
+        ?? throw new InvalidOperationException("The request's target has not been resolved (is the route outside the target group?).");
+
+    public HttpContext HttpContext => _context;
+
+    public CancellationToken Aborted => _context.RequestAborted;
+
+    public static ValueTask<HypervisorSession?> BindAsync(HttpContext context) => ValueTask.FromResult<HypervisorSession?>(new HypervisorSession(context));
+
+    /// <summary>The pooled connection for this request's target.</summary>
+    public async Task<IHypervisorConnection> ConnectAsync()
+    {
+        if (_lease is not null)
+        {
+            return _lease.Connection;
+        }
+
+        var target = Target;
+        var pool = _context.RequestServices.GetRequiredService<ConnectionPool>();
+        _lease = await pool.AcquireAsync(target.Driver, target.Target, target.Credentials, _context.RequestAborted);
+        _context.Response.RegisterForDisposeAsync(_lease);
+        return _lease.Connection;
+    }
+
+    /// <summary>The connection as capability <typeparamref name="T"/>, or 501 naming what the driver lacks.</summary>
+    public async Task<T> RequireAsync<T>()
+        where T : class
+        => (await ConnectAsync()).Require<T>();
+
+    /// <summary>
+    /// A <c>Location</c> path under this request's <c>/{hypervisor}/{host}</c>, as the URL wrote them
+    /// (a path, never an absolute URL: the original Ruby client prefixes its own base URL).
+    /// </summary>
+    public string PathFor(params string[] segments)
+    {
+        var path = new StringBuilder();
+        path.Append('/').Append(EscapeSegment(Target.UrlHypervisor)).Append('/').Append(EscapeSegment(Target.UrlHost));
+        foreach (var segment in segments)
+        {
+            path.Append('/').Append(EscapeSegment(segment));
+        }
+
+        return path.ToString();
+    }
+
+    /// <summary>Escapes a path segment, keeping the characters a path may carry as they are (<c>:</c> of MACs, <c>[]</c> of IPv6 hosts).</summary>
+    public static string EscapeSegment(string segment)
+    {
+        var builder = new StringBuilder(segment.Length);
+        foreach (var b in Encoding.UTF8.GetBytes(segment))
+        {
+            var c = (char)b;
+            if (char.IsAsciiLetterOrDigit(c) || "-._~!$&'()*+,;=:@[]".Contains(c, StringComparison.Ordinal))
+            {
+                builder.Append(c);
+            }
+            else
+            {
+                builder.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return builder.ToString();
+    }
+}
