@@ -38,11 +38,26 @@ public sealed partial class LibvirtHypervisorConnection : IGuestTransfer
             disks.Add((new ArchiveDisk(disk.Target, ArchiveFormat.DiskEntry(disk.Target, format), format, (long)info.Capacity, FileBytes(volumeXml, info), ArchiveFormat.PlaceholderDigest), volume.Path));
         }
 
+        if (disks.Count > 0)
+        {
+            // Once the archive has started, an error can only cut the download short: find out
+            // now whether this hypervisor can stream volumes at all (the test driver cannot).
+            ProbeDownload(disks[0].Path);
+        }
+
         var manifest = new ArchiveManifest(ArchiveFormat.FormatVersion, domain.Name, domain.Uuid, [.. disks.Select(d => d.Disk)]);
         var manifestLength = ArchiveFormat.Serialize(manifest).Length;
         var length = ArchiveFormat.ArchiveLength([xml.Length, .. disks.Select(d => d.Disk.FileBytes), manifestLength]);
         return new GuestExport($"{domain.Name}.tar", length, (destination, ct) => WriteArchiveAsync(destination, xml, manifest, disks, manifestLength, ct));
     }, cancellationToken);
+
+    private void ProbeDownload(string path)
+    {
+        using var volume = Native.TryLookupStorageVolumeByPath(path) ?? throw EntityNotFoundException.Of("volume", path);
+        using var stream = Native.NewStream();
+        volume.Download(stream, 0, 1);
+        stream.Abort();
+    }
 
     /// <summary>The byte length of a volume's file: libvirt's &lt;physical&gt; where it reports it.</summary>
     private static long FileBytes(string volumeXml, StorageVolumeInfo info)

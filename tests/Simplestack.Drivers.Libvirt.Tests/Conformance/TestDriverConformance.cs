@@ -67,4 +67,11 @@ public sealed class TestDriverConformance : DriverConformance
         Assert.False(Probe.GuestExists(name));
         Assert.Equal(volumes, Probe.VolumePaths());
     }
+
+    [Fact]
+    public async Task Exporting_disks_the_test_driver_cannot_stream_fails_before_the_archive_starts()
+    {
+        var guest = await CreateGuestAsync();
+        await Assert.ThrowsAsync<FeatureNotAvailableException>(() => Connection.Require<IGuestTransfer>().OpenExportAsync(guest.Id, Ct));
+    }
 }
