@@ -1,0 +1,52 @@
+using Simplestack.Core;
+using Simplestack.Drivers.Libvirt;
+using Simplestack.Drivers.Libvirt.Tests.Conformance;
+
+namespace Simplestack.IntegrationTests;
+
+/// <summary>
+/// The driver conformance suite on a real libvirtd with QEMU (TCG). Guests it makes are named
+/// with a prefix and removed after each test, whatever happened.
+/// </summary>
+public sealed class QemuDriverConformance : DriverConformance
+{
+    private readonly List<GuestConsole> _consoles = [];
+
+    protected override bool SupportsHotPlug => true;
+
+    protected override string ExistingNetwork => Substrate.NatNetwork;
+
+    protected override async Task<IHypervisorConnection> ConnectAsync()
+    {
+        Substrate.Require();
+        return await LibvirtDriver.Qemu(QemuOptions()).ConnectAsync(new HypervisorTarget("kvm", "localhost"), null, Ct);
+    }
+
+    internal static LibvirtDriverOptions QemuOptions() => new() { DefaultDomainType = "qemu", DefaultStoragePool = Substrate.Pool };
+
+    protected override IHypervisorProbe CreateProbe(IHypervisorConnection connection)
+        => new LibvirtProbe(((LibvirtHypervisorConnection)connection).Native);
+
+    protected override GuestCreateRequest NewGuest(string name, bool start = false, double diskGiB = 1)
+        => new(name, Memory: 128, Cpus: 1, Disks: [new DiskSpec(diskGiB)], Start: start, DomainType: "qemu");
+
+    protected override GuestCreateRequest BootableGuest(string name)
+        => NewGuest(name) with { Memory = 256, Cdrom = Substrate.GuestIsoVolume };
+
+    protected override async Task WaitUntilGuestOsReadyAsync(Guest guest)
+    {
+        var console = new GuestConsole(Substrate.QemuUri, guest.Name);
+        _consoles.Add(console);
+        await console.WaitForAsync(Substrate.ReadyMarker, TimeSpan.FromSeconds(90));
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        foreach (var console in _consoles)
+        {
+            console.Dispose();
+        }
+
+        await base.DisposeAsync();
+    }
+}

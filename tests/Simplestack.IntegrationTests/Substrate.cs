@@ -1,0 +1,102 @@
+using Simplestack.Libvirt;
+
+namespace Simplestack.IntegrationTests;
+
+/// <summary>
+/// The real substrate these tests need: a libvirtd answering <c>qemu:///system</c> (and
+/// <c>lxc:///system</c>), started by <c>eng/substrate/up.sh</c>, and the small guest of
+/// <c>eng/guest/build.sh</c>. Missing → the test fails in CI and skips elsewhere, with the reason.
+/// </summary>
+public static class Substrate
+{
+    public const string QemuUri = "qemu:///system";
+    public const string LxcUri = "lxc:///system";
+    public const string Pool = "default";
+    public const string NatNetwork = "default";
+    public const string OvsBridge = "ovsbr0";
+    public const string GuestIsoVolume = "simplestack-guest.iso";
+    public const string ReadyMarker = "SIMPLESTACK-GUEST-READY";
+
+    private static readonly Lazy<string?> Missing = new(Probe);
+
+    public static string GuestDirectory =>
+        Environment.GetEnvironmentVariable("SIMPLESTACK_GUEST_DIR")
+        ?? Path.Combine(Environment.GetEnvironmentVariable("SIMPLESTACK_CACHE") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "simplestack"), "guest");
+
+    /// <summary>CI must not skip these tests: there the substrate is part of the run.</summary>
+    public static bool Required =>
+        string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase)
+        || Environment.GetEnvironmentVariable("SIMPLESTACK_REQUIRE_SUBSTRATE") == "1";
+
+    /// <summary>Call first in every substrate test.</summary>
+    public static void Require()
+    {
+        if (Missing.Value is { } reason)
+        {
+            var message = $"The real-hypervisor substrate is not available: {reason}. Run eng/substrate/up.sh and eng/guest/build.sh (eng/test.sh does both).";
+            if (Required)
+            {
+                Assert.Fail(message);
+            }
+
+            Assert.Skip(message);
+        }
+    }
+
+    private static string? Probe()
+    {
+        foreach (var file in new[] { "vmlinuz", "initrd.img", "guest.iso" })
+        {
+            if (!File.Exists(Path.Combine(GuestDirectory, file)))
+            {
+                return $"the test guest's {file} is not in {GuestDirectory}";
+            }
+        }
+
+        try
+        {
+            Libvirt.Libvirt.EnsureInitialized();
+            using var connection = LibvirtConnection.Open(QemuUri);
+            using var pool = connection.TryLookupStoragePoolByName(Pool);
+            if (pool is null || !pool.IsActive)
+            {
+                return $"libvirtd has no active storage pool '{Pool}'";
+            }
+
+            EnsureGuestIso(pool);
+            return null;
+        }
+        catch (LibvirtException error)
+        {
+            return $"libvirtd does not answer {QemuUri} ({error.Message})";
+        }
+    }
+
+    /// <summary>Puts the guest's bootable ISO into the pool once, as a volume guests can name in "cdrom".</summary>
+    private static void EnsureGuestIso(LibvirtStoragePool pool)
+    {
+        var iso = Path.Combine(GuestDirectory, "guest.iso");
+        using var existing = pool.TryLookupVolumeByName(GuestIsoVolume);
+        if (existing is not null && (long)existing.GetInfo().Capacity == new FileInfo(iso).Length)
+        {
+            return;
+        }
+
+        existing?.Delete();
+        using var file = File.OpenRead(iso);
+        using var volume = pool.CreateVolume($"<volume><name>{GuestIsoVolume}</name><capacity>{file.Length}</capacity><target><format type='raw'/></target></volume>");
+        using var stream = pool.Connection.NewStream();
+        volume.Upload(stream, 0, (ulong)file.Length);
+        var buffer = new byte[256 * 1024];
+        int read;
+        while ((read = file.Read(buffer)) > 0)
+        {
+            for (var offset = 0; offset < read;)
+            {
+                offset += stream.Send(buffer.AsSpan(offset, read - offset));
+            }
+        }
+
+        stream.Finish();
+    }
+}
