@@ -221,6 +221,13 @@ public sealed partial class LibvirtHypervisorConnection
         format = PoolFormat(pool);
         var name = volumeName ?? $"{guestName}-{target}{(format == "qcow2" ? ".qcow2" : ".img")}";
         LibvirtNames.ValidateName("volume", name);
+        using (var taken = pool.TryLookupVolumeByName(name))
+        {
+            if (taken is not null)
+            {
+                throw new ConflictException($"Storage '{pool.Name}' already has a volume named '{name}'.");
+            }
+        }
 
         LibvirtStorageVolume created;
         if (image is not null)

@@ -64,6 +64,8 @@ public static class SimplestackApp
         targets.MapSnapshotsEndpoints();
         targets.MapNetworksEndpoints();
 
+        app.MapAgentEndpoints();
+
         app.MapOpenApi();
         app.MapScalarApiReference(options => options.WithTitle("Simplestack"));
         return app;

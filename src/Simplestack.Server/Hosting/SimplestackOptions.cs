@@ -21,6 +21,9 @@ public sealed class SimplestackOptions
     public int MaxWaitSeconds { get; set; } = 600;
 
     public ConnectionPoolOptions Connections { get; set; } = new();
+
+    /// <summary>The staging agent routes (<c>/host/{hostname}/</c>).</summary>
+    public AgentOptions Agent { get; set; } = new();
 }
 
 /// <summary>The connection pool (section <c>Simplestack:Connections</c>).</summary>
@@ -37,4 +40,10 @@ public sealed class ConnectionPoolOptions
 
     /// <summary>How long opening a connection may take (504 past it).</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+public sealed class AgentOptions
+{
+    /// <summary>The one local target the staging agent routes act on, as <c>hypervisor/host</c>.</summary>
+    public string Target { get; set; } = "kvm/localhost";
 }

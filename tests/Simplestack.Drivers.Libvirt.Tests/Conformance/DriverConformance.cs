@@ -189,6 +189,20 @@ public abstract class DriverConformance : IAsyncLifetime
         Assert.Equal(volumes, Probe.VolumePaths());
     }
 
+    [Fact]
+    public async Task A_disk_volume_name_already_taken_conflicts_and_leaves_nothing()
+    {
+        var first = await Connection.Require<IGuestManagement>().CreateGuestAsync(NewGuest(Unique("vol")) with { Disks = [new DiskSpec(1, Name: Unique("v") + ".qcow2")] }, Ct);
+        var volumeName = (await Connection.Require<IDiskManagement>().ListDisksAsync(first.Id, Ct)).Single().Name;
+        var name = Unique("vol2");
+        var volumes = Probe.VolumePaths();
+
+        await Assert.ThrowsAsync<ConflictException>(() => Connection.Require<IGuestManagement>().CreateGuestAsync(NewGuest(name) with { Disks = [new DiskSpec(1, Name: volumeName)] }, Ct));
+
+        Assert.False(Probe.GuestExists(name));
+        Assert.Equal(volumes, Probe.VolumePaths());
+    }
+
     [Theory]
     [InlineData("quote'\"name")]
     [InlineData("x<name>y<memory>1<memory>")]

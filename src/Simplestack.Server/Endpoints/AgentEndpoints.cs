@@ -1,0 +1,134 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Simplestack.Core;
+using Simplestack.Server.Hosting;
+using Simplestack.Server.Json;
+using Simplestack.Server.OpenApi;
+using Simplestack.Server.Targets;
+
+namespace Simplestack.Server.Endpoints;
+
+/// <summary>The staging agent's body for <c>POST /host/{hostname}/</c> (seed 002).</summary>
+public sealed record AgentHostRequest(long Memory, IReadOnlyList<double> Disks, IReadOnlyList<string> Networks, bool Install = false, string? Location = null, bool Console = false);
+
+/// <summary>The staging agent's body for <c>POST /host/{hostname}/network/{networkname}/</c>.</summary>
+public sealed record AgentNetworkRequest(string Bridge, int Vlan);
+
+/// <summary>
+/// The staging agent routes of API.md §7, served against one configured local target
+/// (<c>Simplestack:Agent:Target</c>, default <c>kvm/localhost</c>) with the drivers used by
+/// every other route. Hosts get their disks on a virtio-scsi controller (sdX in the guest), one
+/// virtio NIC per named network and a serial console; with <c>install</c>, the installer from
+/// <c>location</c> runs once and the domain then boots from disk.
+/// </summary>
+public static class AgentEndpoints
+{
+    public static IEndpointRouteBuilder MapAgentEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var hosts = routes.MapGroup("/host/{hostname}")
+            .WithTags("Staging agent")
+            .AddEndpointFilter<AgentTargetFilter>();
+
+        // Routing matches these with and without the trailing slash the agent's clients send.
+        hosts.MapGet(string.Empty, ProbeHost)
+            .WithName("AgentProbeHost")
+            .WithSummary("204 when a domain of that name exists, 404 when not");
+        hosts.MapPost(string.Empty, CreateHost)
+            .WithName("AgentCreateHost")
+            .WithSummary("Create (and start, or install) the domain for a host: virtio-scsi disks, a NIC per network, a serial console")
+            .AcceptsJson<AgentHostRequest>()
+            .ProducesError(StatusCodes.Status409Conflict);
+        hosts.MapGet("/network/{networkname}", ProbeNetwork)
+            .WithName("AgentProbeNetwork")
+            .WithSummary("204 when the network exists, 404 when not");
+        hosts.MapPost("/network/{networkname}", CreateNetwork)
+            .WithName("AgentCreateNetwork")
+            .WithSummary("Create a persistent Open vSwitch network with that VLAN tag on the bridge")
+            .AcceptsJson<AgentNetworkRequest>()
+            .ProducesError(StatusCodes.Status409Conflict);
+
+        return routes;
+    }
+
+    public static async Task<Results<NoContent, NotFound>> ProbeHost(HypervisorSession hv, string hostname)
+    {
+        try
+        {
+            await (await hv.ConnectAsync()).GetGuestAsync(hostname, hv.Aborted);
+            return TypedResults.NoContent();
+        }
+        catch (EntityNotFoundException)
+        {
+            return TypedResults.NotFound();
+        }
+    }
+
+    public static async Task<Created<Guest>> CreateHost(HypervisorSession hv, string hostname)
+    {
+        var body = await JsonBody.ReadAsync<AgentHostRequest>(hv.HttpContext);
+        if (body.Install && string.IsNullOrWhiteSpace(body.Location))
+        {
+            throw new InvalidArgumentException("install needs location: the URL of the network install tree.");
+        }
+
+        var request = RequestReaders.Validate(new GuestCreateRequest(
+            Name: hostname,
+            Memory: body.Memory,
+            Cpus: 1,
+            Disks: [.. body.Disks.Select(size => new DiskSpec(size, Bus: "scsi"))],
+            NetworkInterfaces: [.. body.Networks.Select(network => new NicSpec(network, Model: "virtio"))],
+            Install: body.Install ? new InstallSpec(body.Location!, body.Console ? "console=ttyS0" : null) : null,
+            Start: true));
+        var guest = await (await hv.RequireAsync<IGuestManagement>()).CreateGuestAsync(request, hv.Aborted);
+        return TypedResults.Created(hv.PathFor("guests", guest.Id), guest);
+    }
+
+    public static async Task<Results<NoContent, NotFound>> ProbeNetwork(HypervisorSession hv, string networkname)
+    {
+        try
+        {
+            await (await hv.RequireAsync<INetworkManagement>()).GetNetworkAsync(networkname, hv.Aborted);
+            return TypedResults.NoContent();
+        }
+        catch (EntityNotFoundException)
+        {
+            return TypedResults.NotFound();
+        }
+    }
+
+    public static async Task<Created<Network>> CreateNetwork(HypervisorSession hv, string hostname, string networkname)
+    {
+        var body = await JsonBody.ReadAsync<AgentNetworkRequest>(hv.HttpContext);
+        if (body.Vlan is < 1 or > 4094)
+        {
+            throw new InvalidArgumentException("vlan must be from 1 to 4094.");
+        }
+
+        var request = RequestReaders.Validate(new NetworkCreateRequest(networkname, $"VLAN {body.Vlan} for {hostname}", body.Bridge, body.Vlan));
+        var network = await (await hv.RequireAsync<INetworkManagement>()).CreateNetworkAsync(request, hv.Aborted);
+        return TypedResults.Created(hv.PathFor("networks", network.Id), network);
+    }
+}
+
+/// <summary>
+/// Points the agent routes at the configured target, with the same caller check as every route.
+/// The agent acts on a local target the operator configured, so no hypervisor token is read.
+/// </summary>
+public sealed class AgentTargetFilter(DriverRegistry drivers, ICallerAuthorizer callers, IOptions<SimplestackOptions> options) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var configured = options.Value.Agent.Target;
+        var slash = configured.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || !drivers.TryGet(configured[..slash], out var name, out var driver)
+            || !HostParser.TryParse(configured[(slash + 1)..], out var host, out _))
+        {
+            throw new SimplestackException(ErrorKind.FeatureNotAvailable, $"The staging agent's target '{configured}' (Simplestack:Agent:Target) is not a valid hypervisor/host.");
+        }
+
+        var resolved = new ResolvedTarget(configured[..slash], configured[(slash + 1)..], driver, new HypervisorTarget(name, host!.Host, host.Port), null);
+        await callers.AuthorizeAsync(context.HttpContext, resolved);
+        context.HttpContext.Features.Set(resolved);
+        return await next(context);
+    }
+}
