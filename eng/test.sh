@@ -10,7 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-eng/install-deps.sh
+# Debian's Libcloud, paramiko and pytest for the Python driver's tests (under /usr/bin/python3).
+eng/install-deps.sh python3-libcloud python3-paramiko python3-pytest
 
 in_namespace=()
 if [ "$(id -u)" -eq 0 ]; then
@@ -19,6 +20,7 @@ if [ "$(id -u)" -eq 0 ]; then
   export SIMPLESTACK_GUEST_DIR
   SIMPLESTACK_GUEST_DIR=$(eng/guest/build.sh)
   in_namespace=(ip netns exec "${SIMPLESTACK_NS:-simplestack}")
+  export SIMPLESTACK_SUBSTRATE=1
 else
   echo "eng/test.sh: not root, so the real-hypervisor substrate is not started; integration tests will skip." >&2
 fi
@@ -28,10 +30,12 @@ if [ "${CI:-}" = "true" ]; then
 fi
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+pylog=$(mktemp)
+trap 'rm -f "$log" "$pylog"' EXIT
 
 # Build outside the namespace (restore needs the package registry), test inside it.
 set +e
+py_status=0
 dotnet build Simplestack.slnx >"$log" 2>&1
 status=$?
 if [ "$status" -ne 0 ]; then
@@ -40,19 +44,28 @@ else
   tail -n 3 "$log"
   "${in_namespace[@]}" dotnet test --solution Simplestack.slnx --no-build 2>&1 | tee "$log"
   status=${PIPESTATUS[0]}
+  # The Python Libcloud driver's tests start the server built above as a process.
+  "${in_namespace[@]}" /usr/bin/python3 -m pytest -q -p no:cacheprovider clients/libcloud 2>&1 | tee "$pylog"
+  py_status=${PIPESTATUS[0]}
 fi
 set -e
 
 # Microsoft.Testing.Platform closes a solution run with a summary: total / failed / succeeded / skipped.
 summary() { grep -E "^\s*$1:\s*[0-9]+" "$log" | tail -n 1 | grep -oE '[0-9]+' || echo 0; }
-passed=$(summary succeeded)
-failed=$(summary failed)
-skipped=$(summary skipped)
+# pytest closes with a line like "20 passed, 1 failed, 4 skipped in 12.3s".
+pytest_count() { tail -n 1 "$pylog" | grep -oE "[0-9]+ $1" | grep -oE '[0-9]+' || echo 0; }
 
-if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
-  # The build or the runner failed before any test result: count it as a failure.
+passed=$(( $(summary succeeded) + $(pytest_count passed) ))
+failed=$(( $(summary failed) + $(pytest_count failed) + $(pytest_count error) ))
+skipped=$(( $(summary skipped) + $(pytest_count skipped) ))
+
+if { [ "$status" -ne 0 ] || [ "$py_status" -ne 0 ]; } && [ "$failed" -eq 0 ]; then
+  # The build or a runner failed before any test result: count it as a failure.
   failed=1
 fi
 
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
-exit "$status"
+if [ "$status" -ne 0 ]; then
+  exit "$status"
+fi
+exit "$py_status"

@@ -1,0 +1,179 @@
+namespace Simplestack.Client.Models;
+
+// Request bodies. Null members are left out of the JSON, so the gateway's defaults apply.
+
+/// <summary>A disk of a new guest: <c>size</c> GiB, optionally in a named pool.</summary>
+public sealed record DiskSpec
+{
+    public DiskSpec()
+    {
+    }
+
+    public DiskSpec(double size, string? storageId = null)
+    {
+        Size = size;
+        StorageId = storageId;
+    }
+
+    public double Size { get; init; }
+
+    public string? StorageId { get; init; }
+
+    public string? Name { get; init; }
+
+    public string? Bus { get; init; }
+}
+
+public sealed record NicSpec
+{
+    public NicSpec()
+    {
+    }
+
+    public NicSpec(string network) => Network = network;
+
+    public string Network { get; init; } = string.Empty;
+
+    public string? Mac { get; init; }
+
+    public string? Model { get; init; }
+}
+
+public sealed record InstallSpec
+{
+    public string Location { get; init; } = string.Empty;
+
+    public string? Cmdline { get; init; }
+}
+
+/// <summary>The body of <c>POST .../guests</c> (API.md §4). Only <see cref="Name"/> and <see cref="Memory"/> are required.</summary>
+public sealed record GuestCreateRequest
+{
+    public string Name { get; init; } = string.Empty;
+
+    /// <summary>MiB.</summary>
+    public long Memory { get; init; }
+
+    public int? Cpus { get; init; }
+
+    /// <summary>An image id from <c>GET .../images</c>: the boot disk starts from it.</summary>
+    public string? Image { get; init; }
+
+    /// <summary><c>overlay</c> (default) or <c>full</c>.</summary>
+    public string? ImageCopy { get; init; }
+
+    public IReadOnlyList<DiskSpec>? Disks { get; init; }
+
+    public IReadOnlyList<NicSpec>? NetworkInterfaces { get; init; }
+
+    public string? Cdrom { get; init; }
+
+    public InstallSpec? Install { get; init; }
+
+    public string? UserData { get; init; }
+
+    /// <summary>Public keys written into the NoCloud seed the guest reads at boot.</summary>
+    public IReadOnlyList<string>? SshKeys { get; init; }
+
+    public bool? Start { get; init; }
+
+    /// <summary><c>kvm</c> or <c>qemu</c>.</summary>
+    public string? DomainType { get; init; }
+
+    public string? Rootfs { get; init; }
+
+    public string? Init { get; init; }
+}
+
+/// <summary>The body of <c>PUT .../guests/{id}</c>.</summary>
+public sealed record GuestUpdateRequest
+{
+    public string? Name { get; init; }
+
+    public int? Cpus { get; init; }
+
+    /// <summary>MiB.</summary>
+    public long? Memory { get; init; }
+
+    /// <summary>The wanted total disk size in GiB (the last disk grows).</summary>
+    public double? Hdd { get; init; }
+}
+
+public sealed record DiskCreateRequest
+{
+    /// <summary>GiB.</summary>
+    public double Size { get; init; }
+
+    public string? Name { get; init; }
+
+    public string? StorageId { get; init; }
+
+    public string? Bus { get; init; }
+}
+
+public sealed record DiskUpdateRequest
+{
+    public string? Name { get; init; }
+
+    /// <summary>GiB (grow only).</summary>
+    public double? Size { get; init; }
+}
+
+public sealed record NicCreateRequest
+{
+    public string Network { get; init; } = string.Empty;
+
+    public string? Mac { get; init; }
+
+    public string? Model { get; init; }
+}
+
+/// <summary>
+/// The body of <c>PUT .../network_interfaces/{id}</c>. <see cref="RateLimitBitsPerSecond"/> sets a
+/// limit (the wire's <c>ratelimit</c>); <see cref="RemoveRateLimit"/> sends <c>"ratelimit": false</c>.
+/// </summary>
+public sealed record NicUpdateRequest
+{
+    public string? Network { get; init; }
+
+    public long? RateLimitBitsPerSecond { get; init; }
+
+    public bool RemoveRateLimit { get; init; }
+
+    public string? Model { get; init; }
+}
+
+public sealed record NetworkCreateRequest
+{
+    public string Name { get; init; } = string.Empty;
+
+    public string? Description { get; init; }
+
+    public string? FromNetwork { get; init; }
+
+    public int? Vlan { get; init; }
+
+    public IReadOnlyDictionary<string, string>? OtherConfig { get; init; }
+}
+
+/// <summary>The body of <c>POST .../storages/{id}/volumes</c>.</summary>
+public sealed record VolumeCreateRequest
+{
+    public string Name { get; init; } = string.Empty;
+
+    /// <summary>GiB.</summary>
+    public double Size { get; init; }
+
+    /// <summary><c>qcow2</c> or <c>raw</c>; the pool's default when null.</summary>
+    public string? Format { get; init; }
+}
+
+/// <summary>The power states a guest can be asked for (<c>PUT .../power</c>).</summary>
+public enum PowerAction
+{
+    Start,
+    Stop,
+    ForceStop,
+    Pause,
+    Resume,
+}

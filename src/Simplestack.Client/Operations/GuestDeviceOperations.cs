@@ -1,0 +1,187 @@
+using System.Text.Json.Nodes;
+using Simplestack.Client.Models;
+
+namespace Simplestack.Client.Operations;
+
+/// <summary><c>PUT .../guests/{id}/power</c> and <c>.../reboot</c>.</summary>
+public sealed class PowerOperations
+{
+    private readonly RestChannel _channel;
+
+    internal PowerOperations(RestChannel channel) => _channel = channel;
+
+    /// <summary>
+    /// Asks for a power state. <c>Stop</c> asks the guest to shut down and answers at once unless
+    /// <paramref name="wait"/> is given, in which case the gateway waits for the state (504 past it).
+    /// </summary>
+    public Task<ActionResult> SetAsync(string guestId, PowerAction action, TimeSpan? wait = null, CancellationToken cancellationToken = default)
+        => _channel.SendJsonAsync<ActionResult>(
+            HttpMethod.Put,
+            _channel.PathFor("guests", guestId, "power") + GuestsOperations.WaitQuery(wait),
+            new { state = Word(action) },
+            cancellationToken);
+
+    public Task<ActionResult> StartAsync(string guestId, TimeSpan? wait = null, CancellationToken cancellationToken = default)
+        => SetAsync(guestId, PowerAction.Start, wait, cancellationToken);
+
+    public Task<ActionResult> StopAsync(string guestId, TimeSpan? wait = null, CancellationToken cancellationToken = default)
+        => SetAsync(guestId, PowerAction.Stop, wait, cancellationToken);
+
+    public Task<ActionResult> ForceStopAsync(string guestId, TimeSpan? wait = null, CancellationToken cancellationToken = default)
+        => SetAsync(guestId, PowerAction.ForceStop, wait, cancellationToken);
+
+    public Task<ActionResult> PauseAsync(string guestId, TimeSpan? wait = null, CancellationToken cancellationToken = default)
+        => SetAsync(guestId, PowerAction.Pause, wait, cancellationToken);
+
+    public Task<ActionResult> ResumeAsync(string guestId, TimeSpan? wait = null, CancellationToken cancellationToken = default)
+        => SetAsync(guestId, PowerAction.Resume, wait, cancellationToken);
+
+    /// <summary>Reboots a guest; <paramref name="force"/> resets it instead of asking it.</summary>
+    public Task<ActionResult> RebootAsync(string guestId, bool force = false, CancellationToken cancellationToken = default)
+        => _channel.SendJsonAsync<ActionResult>(HttpMethod.Put, _channel.PathFor("guests", guestId, "reboot"), new { force }, cancellationToken);
+
+    /// <summary>The wire word of a power action (<c>force_stop</c>).</summary>
+    public static string Word(PowerAction action) => action switch
+    {
+        PowerAction.Start => "start",
+        PowerAction.Stop => "stop",
+        PowerAction.ForceStop => "force_stop",
+        PowerAction.Pause => "pause",
+        PowerAction.Resume => "resume",
+        _ => throw new ArgumentOutOfRangeException(nameof(action), action, "Unknown power action."),
+    };
+}
+
+/// <summary><c>.../guests/{id}/disks</c>.</summary>
+public sealed class DisksOperations
+{
+    private readonly RestChannel _channel;
+
+    internal DisksOperations(RestChannel channel) => _channel = channel;
+
+    public Task<IReadOnlyList<Disk>> ListAsync(string guestId, CancellationToken cancellationToken = default)
+        => _channel.GetAsync<IReadOnlyList<Disk>>(_channel.PathFor("guests", guestId, "disks"), cancellationToken);
+
+    /// <summary>One disk, by device target (<c>vda</c>).</summary>
+    public Task<Disk> GetAsync(string guestId, string diskId, CancellationToken cancellationToken = default)
+        => _channel.GetAsync<Disk>(_channel.PathFor("guests", guestId, "disks", diskId), cancellationToken);
+
+    /// <summary>Adds a disk: a new volume of <see cref="DiskCreateRequest.Size"/> GiB.</summary>
+    public Task<Disk> CreateAsync(string guestId, DiskCreateRequest request, CancellationToken cancellationToken = default)
+        => _channel.SendJsonAsync<Disk>(HttpMethod.Post, _channel.PathFor("guests", guestId, "disks"), request, cancellationToken);
+
+    public Task<Disk> UpdateAsync(string guestId, string diskId, DiskUpdateRequest request, CancellationToken cancellationToken = default)
+        => _channel.SendJsonAsync<Disk>(HttpMethod.Put, _channel.PathFor("guests", guestId, "disks", diskId), request, cancellationToken);
+
+    /// <summary>Detaches a disk; the gateway deletes its volume when it created it for this guest.</summary>
+    public Task DeleteAsync(string guestId, string diskId, CancellationToken cancellationToken = default)
+        => _channel.SendAsync(HttpMethod.Delete, _channel.PathFor("guests", guestId, "disks", diskId), null, cancellationToken);
+}
+
+/// <summary><c>.../guests/{id}/media_device</c>: the CD/DVD drive.</summary>
+public sealed class MediaOperations
+{
+    private readonly RestChannel _channel;
+
+    internal MediaOperations(RestChannel channel) => _channel = channel;
+
+    public Task<MediaDevice> GetAsync(string guestId, CancellationToken cancellationToken = default)
+        => _channel.GetAsync<MediaDevice>(_channel.PathFor("guests", guestId, "media_device"), cancellationToken);
+
+    /// <summary>Mounts the ISO volume of that name.</summary>
+    public Task<MediaDevice> MountAsync(string guestId, string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return _channel.SendJsonAsync<MediaDevice>(HttpMethod.Put, _channel.PathFor("guests", guestId, "media_device"), new JsonObject { ["name"] = name }, cancellationToken);
+    }
+
+    public Task<MediaDevice> EjectAsync(string guestId, CancellationToken cancellationToken = default)
+        => _channel.SendJsonAsync<MediaDevice>(HttpMethod.Put, _channel.PathFor("guests", guestId, "media_device"), new JsonObject { ["name"] = null }, cancellationToken);
+}
+
+/// <summary><c>.../guests/{id}/network_interfaces</c> (an interface's id is its MAC address).</summary>
+public sealed class NetworkInterfacesOperations
+{
+    private readonly RestChannel _channel;
+
+    internal NetworkInterfacesOperations(RestChannel channel) => _channel = channel;
+
+    public Task<IReadOnlyList<NetworkInterface>> ListAsync(string guestId, CancellationToken cancellationToken = default)
+        => _channel.GetAsync<IReadOnlyList<NetworkInterface>>(_channel.PathFor("guests", guestId, "network_interfaces"), cancellationToken);
+
+    public Task<NetworkInterface> GetAsync(string guestId, string interfaceId, CancellationToken cancellationToken = default)
+        => _channel.GetAsync<NetworkInterface>(_channel.PathFor("guests", guestId, "network_interfaces", interfaceId), cancellationToken);
+
+    public Task<NetworkInterface> CreateAsync(string guestId, NicCreateRequest request, CancellationToken cancellationToken = default)
+        => _channel.SendJsonAsync<NetworkInterface>(HttpMethod.Post, _channel.PathFor("guests", guestId, "network_interfaces"), request, cancellationToken);
+
+    public Task<NetworkInterface> UpdateAsync(string guestId, string interfaceId, NicUpdateRequest request, CancellationToken cancellationToken = default)
+    {
+        var body = new JsonObject();
+        if (request.Network is not null)
+        {
+            body["network"] = request.Network;
+        }
+
+        if (request.Model is not null)
+        {
+            body["model"] = request.Model;
+        }
+
+        if (request.RemoveRateLimit)
+        {
+            body["ratelimit"] = false;
+        }
+        else if (request.RateLimitBitsPerSecond is { } bits)
+        {
+            body["ratelimit"] = bits;
+        }
+
+        return _channel.SendJsonAsync<NetworkInterface>(HttpMethod.Put, _channel.PathFor("guests", guestId, "network_interfaces", interfaceId), body, cancellationToken);
+    }
+
+    public Task DeleteAsync(string guestId, string interfaceId, CancellationToken cancellationToken = default)
+        => _channel.SendAsync(HttpMethod.Delete, _channel.PathFor("guests", guestId, "network_interfaces", interfaceId), null, cancellationToken);
+}
+
+/// <summary><c>.../guests/{id}/tags</c>: plain strings.</summary>
+public sealed class TagsOperations
+{
+    private readonly RestChannel _channel;
+
+    internal TagsOperations(RestChannel channel) => _channel = channel;
+
+    public Task<IReadOnlyList<string>> ListAsync(string guestId, CancellationToken cancellationToken = default)
+        => _channel.GetAsync<IReadOnlyList<string>>(_channel.PathFor("guests", guestId, "tags"), cancellationToken);
+
+    /// <summary>Adds a tag; returns the guest's tags.</summary>
+    public Task<IReadOnlyList<string>> AddAsync(string guestId, string tag, CancellationToken cancellationToken = default)
+        => _channel.SendJsonAsync<IReadOnlyList<string>>(HttpMethod.Post, _channel.PathFor("guests", guestId, "tags"), new { name = tag }, cancellationToken);
+
+    public Task RemoveAsync(string guestId, string tag, CancellationToken cancellationToken = default)
+        => _channel.SendAsync(HttpMethod.Delete, _channel.PathFor("guests", guestId, "tags", tag), null, cancellationToken);
+}
+
+/// <summary><c>.../guests/{id}/snapshots</c> (a snapshot's id is its name).</summary>
+public sealed class SnapshotsOperations
+{
+    private readonly RestChannel _channel;
+
+    internal SnapshotsOperations(RestChannel channel) => _channel = channel;
+
+    public Task<IReadOnlyList<Snapshot>> ListAsync(string guestId, CancellationToken cancellationToken = default)
+        => _channel.GetAsync<IReadOnlyList<Snapshot>>(_channel.PathFor("guests", guestId, "snapshots"), cancellationToken);
+
+    public Task<Snapshot> GetAsync(string guestId, string snapshotId, CancellationToken cancellationToken = default)
+        => _channel.GetAsync<Snapshot>(_channel.PathFor("guests", guestId, "snapshots", snapshotId), cancellationToken);
+
+    /// <summary>Takes a snapshot; the gateway names it when <paramref name="name"/> is null.</summary>
+    public Task<Snapshot> CreateAsync(string guestId, string? name = null, CancellationToken cancellationToken = default)
+        => _channel.SendJsonAsync<Snapshot>(HttpMethod.Post, _channel.PathFor("guests", guestId, "snapshots"), new JsonObject { ["name"] = name }, cancellationToken);
+
+    public Task<ActionResult> RevertAsync(string guestId, string snapshotId, CancellationToken cancellationToken = default)
+        => _channel.SendJsonAsync<ActionResult>(HttpMethod.Put, _channel.PathFor("guests", guestId, "snapshots", snapshotId, "revert"), null, cancellationToken);
+
+    public Task DeleteAsync(string guestId, string snapshotId, CancellationToken cancellationToken = default)
+        => _channel.SendAsync(HttpMethod.Delete, _channel.PathFor("guests", guestId, "snapshots", snapshotId), null, cancellationToken);
+}

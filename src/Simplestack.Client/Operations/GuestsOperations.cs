@@ -1,0 +1,86 @@
+using System.Globalization;
+using Simplestack.Client.Models;
+using Simplestack.Client.Transfer;
+
+namespace Simplestack.Client.Operations;
+
+/// <summary><c>.../guests</c>: list, get, create, update, delete, clone, export and import.</summary>
+public sealed class GuestsOperations
+{
+    private readonly RestChannel _channel;
+
+    internal GuestsOperations(RestChannel channel) => _channel = channel;
+
+    /// <summary>Every guest, as full guest objects.</summary>
+    public Task<IReadOnlyList<Guest>> ListAsync(CancellationToken cancellationToken = default)
+        => _channel.GetAsync<IReadOnlyList<Guest>>(_channel.PathFor("guests"), cancellationToken);
+
+    /// <summary>One guest, by id (UUID) or name.</summary>
+    public Task<Guest> GetAsync(string guestId, CancellationToken cancellationToken = default)
+        => _channel.GetAsync<Guest>(_channel.PathFor("guests", guestId), cancellationToken);
+
+    public Task<Guest> CreateAsync(GuestCreateRequest request, CancellationToken cancellationToken = default)
+        => _channel.SendJsonAsync<Guest>(HttpMethod.Post, _channel.PathFor("guests"), request, cancellationToken);
+
+    /// <summary>Changes name, cpus, memory or hdd; the answer's <see cref="Guest.Applied"/> says what applied live.</summary>
+    public Task<Guest> UpdateAsync(string guestId, GuestUpdateRequest request, CancellationToken cancellationToken = default)
+        => _channel.SendJsonAsync<Guest>(HttpMethod.Put, _channel.PathFor("guests", guestId), request, cancellationToken);
+
+    /// <summary>Deletes a guest (running or stopped) and the volumes the gateway created for it, unless <paramref name="keepDisks"/>.</summary>
+    public Task DeleteAsync(string guestId, bool keepDisks = false, CancellationToken cancellationToken = default)
+        => _channel.SendAsync(
+            HttpMethod.Delete,
+            _channel.PathFor("guests", guestId) + (keepDisks ? "?keep_disks=true" : string.Empty),
+            body: null,
+            cancellationToken);
+
+    /// <summary>Clones a stopped guest: new id, new MACs, copied disks.</summary>
+    public Task<Guest> CloneAsync(string guestId, string name, CancellationToken cancellationToken = default)
+        => _channel.SendJsonAsync<Guest>(HttpMethod.Post, _channel.PathFor("guests", guestId, "clone"), new { name }, cancellationToken);
+
+    /// <summary>
+    /// Starts the export of a stopped guest (API.md §5) and returns the archive as a stream, with its
+    /// length when known. Nothing is buffered: read it and dispose the result.
+    /// </summary>
+    public async Task<GuestExportStream> OpenExportAsync(string guestId, CancellationToken cancellationToken = default)
+    {
+        using var request = _channel.NewRequest(HttpMethod.Get, _channel.PathFor("guests", guestId, "export"));
+        request.Headers.Accept.Clear();
+        request.Headers.Accept.ParseAdd("application/x-tar");
+        request.Headers.Accept.ParseAdd("application/json");
+        var response = await _channel.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        try
+        {
+            var content = await response.Content.ReadAsStreamAsync(cancellationToken);
+            return new GuestExportStream(response, content);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Exports a stopped guest into <paramref name="destination"/>, reporting the bytes written so far; returns the total.</summary>
+    public async Task<long> ExportAsync(string guestId, Stream destination, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        await using var export = await OpenExportAsync(guestId, cancellationToken);
+        return await export.CopyToAsync(destination, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Imports an export archive, streamed from <paramref name="source"/> without buffering it,
+    /// reporting the bytes sent so far. With <paramref name="storageId"/>, the disks go to that pool.
+    /// </summary>
+    public async Task<Guest> ImportAsync(Stream source, string? storageId = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var path = storageId is null ? _channel.PathFor("guests") : _channel.PathFor("storages", storageId, "guests");
+        using var request = _channel.NewRequest(HttpMethod.Post, path, new ProgressStreamContent(source, progress));
+        using var response = await _channel.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        return await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Guest>(response.Content, SimplestackJson.Options, cancellationToken)
+            ?? throw new SimplestackApiException("The gateway answered an import with an empty body.");
+    }
+
+    internal static string WaitQuery(TimeSpan? wait)
+        => wait is { } w ? "?wait=" + w.TotalSeconds.ToString(CultureInfo.InvariantCulture) : string.Empty;
+}
