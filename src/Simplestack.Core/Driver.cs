@@ -158,6 +158,25 @@ public interface IGuestTransfer
 /// <summary>An export ready to stream: its length when known, and the writer.</summary>
 public sealed record GuestExport(string FileName, long? Length, Func<Stream, CancellationToken, Task> WriteToAsync);
 
+/// <summary>Base volumes guests can be created from (API.md §6).</summary>
+public interface IImageCatalog
+{
+    Task<IReadOnlyList<Image>> ListImagesAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>The volumes of a storage pool (API.md §6).</summary>
+public interface IVolumeManagement
+{
+    Task<IReadOnlyList<Volume>> ListVolumesAsync(string storageId, CancellationToken cancellationToken);
+
+    Task<Volume> GetVolumeAsync(string storageId, string volumeId, CancellationToken cancellationToken);
+
+    Task<Volume> CreateVolumeAsync(string storageId, VolumeCreateRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a volume; 409 while a guest uses it.</summary>
+    Task DeleteVolumeAsync(string storageId, string volumeId, CancellationToken cancellationToken);
+}
+
 public static class ConnectionCapabilities
 {
     /// <summary>

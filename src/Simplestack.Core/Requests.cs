@@ -39,7 +39,11 @@ public enum PowerAction
     Resume,
 }
 
-public sealed record DiskCreateRequest(double Size, string? Name = null, string? StorageId = null, string? Bus = null);
+/// <summary>
+/// A new disk: a new volume of <see cref="Size"/> GiB, or, with <see cref="Volume"/>, an existing
+/// volume of the storage <see cref="StorageId"/> attached as it is (and kept when the disk goes).
+/// </summary>
+public sealed record DiskCreateRequest(double Size = 0, string? Name = null, string? StorageId = null, string? Bus = null, string? Volume = null);
 
 public sealed record DiskUpdateRequest(string? Name = null, double? Size = null);
 
@@ -59,3 +63,5 @@ public sealed record NetworkCreateRequest(
     string? FromNetwork = null,
     int? Vlan = null,
     IReadOnlyDictionary<string, string>? OtherConfig = null);
+
+public sealed record VolumeCreateRequest(string Name, double Size, string? Format = null);

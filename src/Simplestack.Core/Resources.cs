@@ -117,3 +117,21 @@ public sealed record ActionResult(string Action, string Message)
 {
     public static ActionResult Ok(string action) => new(action, "ok");
 }
+
+/// <summary>A base volume guests can be created from (API.md §6): a volume of an image pool.</summary>
+public sealed record Image(string Id, string Name, string StorageId, double Size, long SizeBytes, string? Format, string Path);
+
+/// <summary>An instance type (API.md §6), from configuration.</summary>
+public sealed record InstanceSize(string Id, string Name, int Cpus, long Memory, double? Disk = null);
+
+/// <summary>A storage volume of a pool (API.md §6); its id is its name within the pool.</summary>
+public sealed record Volume(
+    string Id,
+    string Name,
+    string StorageId,
+    double Size,
+    long SizeBytes,
+    long AllocationBytes,
+    string? Format,
+    string Path,
+    IReadOnlyList<string> UsedBy);

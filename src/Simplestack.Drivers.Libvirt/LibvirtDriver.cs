@@ -14,6 +14,7 @@ public sealed class LibvirtDriver : IHypervisorDriver
         typeof(IGuestManagement), typeof(IGuestPower), typeof(IStorageManagement), typeof(IDiskManagement),
         typeof(IMediaManagement), typeof(INetworkInterfaceManagement), typeof(ITagManagement),
         typeof(ISnapshotManagement), typeof(INetworkManagement), typeof(IGuestCloning), typeof(IGuestTransfer),
+        typeof(IVolumeManagement), typeof(IImageCatalog),
     ];
 
     private readonly LibvirtDriverOptions _options;
@@ -49,9 +50,52 @@ public sealed class LibvirtDriver : IHypervisorDriver
             () =>
             {
                 Simplestack.Libvirt.Libvirt.EnsureInitialized();
-                return LibvirtConnection.Open(uri, credentials is null ? null : new LibvirtCredentials(credentials.User, credentials.Password));
+                var connection = LibvirtConnection.Open(uri, credentials is null ? null : new LibvirtCredentials(credentials.User, credentials.Password));
+                if (Flavor == LibvirtFlavor.Test)
+                {
+                    SeedDemoImage(connection);
+                }
+
+                return connection;
             },
             cancellationToken);
         return new LibvirtHypervisorConnection(Flavor, target, native, calls, _options);
+    }
+
+    /// <summary>The demo image's name on the test hypervisor.</summary>
+    public const string DemoImage = "demo-image.qcow2";
+
+    /// <summary>
+    /// Out of the box the test hypervisor has an image pool with one small image, so images are
+    /// never an empty list and a guest can be created from an image at once (API.md §6).
+    /// </summary>
+    private static void SeedDemoImage(LibvirtConnection connection)
+    {
+        // The test hypervisor's state is shared by every connection of the process: seed once at a time.
+        lock (SeedGate)
+        {
+            SeedDemoImageOnce(connection);
+        }
+    }
+
+    private static readonly Lock SeedGate = new();
+
+    private static void SeedDemoImageOnce(LibvirtConnection connection)
+    {
+        var pool = connection.TryLookupStoragePoolByName(LibvirtHypervisorConnection.DefaultImagePool);
+        if (pool is null)
+        {
+            pool = connection.DefineStoragePool(Xml.StoragePoolXml.BuildDirectory(LibvirtHypervisorConnection.DefaultImagePool, "/images"));
+            pool.Start();
+        }
+
+        using (pool)
+        using (var existing = pool.TryLookupVolumeByName(DemoImage))
+        {
+            if (existing is null)
+            {
+                pool.CreateVolume(Xml.VolumeXml.Build(new Xml.VolumeDefinition(DemoImage, 64L * 1024 * 1024, "qcow2"))).Dispose();
+            }
+        }
     }
 }

@@ -16,13 +16,23 @@ public sealed class QemuDriverConformance : DriverConformance
 
     protected override string ExistingNetwork => Substrate.NatNetwork;
 
+    protected override string ExistingPool => Substrate.Pool;
+
+    // The test guest's ISO doubles as an image: the substrate's pool is this gateway's image pool.
+    protected override string ExistingImage => Substrate.GuestIsoVolume;
+
     protected override async Task<IHypervisorConnection> ConnectAsync()
     {
         Substrate.Require();
         return await LibvirtDriver.Qemu(QemuOptions()).ConnectAsync(new HypervisorTarget("kvm", "localhost"), null, Ct);
     }
 
-    internal static LibvirtDriverOptions QemuOptions() => new() { DefaultDomainType = "qemu", DefaultStoragePool = Substrate.Pool };
+    internal static LibvirtDriverOptions QemuOptions()
+    {
+        var options = new LibvirtDriverOptions { DefaultDomainType = "qemu", DefaultStoragePool = Substrate.Pool };
+        options.ImagePools.Add(Substrate.Pool);
+        return options;
+    }
 
     protected override IHypervisorProbe CreateProbe(IHypervisorConnection connection)
         => new LibvirtProbe(((LibvirtHypervisorConnection)connection).Native);

@@ -47,7 +47,20 @@ public sealed partial class LibvirtHypervisorConnection
         var undo = new UndoLog();
         try
         {
-            var path = CreateVolumeForDisk(domain.Name, target, request.Size, request.StorageId, request.Name, image: null, imageCopy: null, undo, out var format);
+            string path, format;
+            if (request.Volume is { } existing)
+            {
+                // Attach a volume as it is (Libcloud's attach_volume): not the guest's, so it outlives the disk.
+                using var pool = FindPool(request.StorageId ?? throw new InvalidArgumentException("Attaching a volume needs its storage_id."));
+                using var volume = FindVolume(pool, existing);
+                path = volume.Path;
+                format = VolumeDescription.Parse(volume.GetXmlDesc()).Format ?? "raw";
+            }
+            else
+            {
+                path = CreateVolumeForDisk(domain.Name, target, request.Size, request.StorageId, request.Name, image: null, imageCopy: null, undo, out format);
+            }
+
             var disk = new DiskDefinition(target, bus, new FileDiskSource(path)) { Format = format };
             if (bus == "scsi" && !description.Disks.Any(d => d.Bus == "scsi") && domain.IsActive)
             {
@@ -56,7 +69,11 @@ public sealed partial class LibvirtHypervisorConnection
             }
 
             ChangeDevice(domain, xml => DomainXml.WithDisk(xml, disk), impact => domain.AttachDevice(DomainXml.BuildDisk(disk), impact));
-            RememberOwnedVolume(domain, path, add: true);
+            if (request.Volume is null)
+            {
+                RememberOwnedVolume(domain, path, add: true);
+            }
+
             undo.Commit();
             using var refreshed = FindDomain(domain.Uuid);
             var (parsed, number) = FindDisk(refreshed, target);

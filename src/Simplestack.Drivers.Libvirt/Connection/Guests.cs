@@ -20,7 +20,14 @@ public sealed partial class LibvirtHypervisorConnection
             var guests = new List<Guest>(domains.Count);
             foreach (var domain in domains)
             {
-                guests.Add(DescribeGuest(domain, byUuid.GetValueOrDefault(domain.Uuid), cachedAddressesOnly: true));
+                try
+                {
+                    guests.Add(DescribeGuest(domain, byUuid.GetValueOrDefault(domain.Uuid), cachedAddressesOnly: true));
+                }
+                catch (LibvirtException error) when (error.Code == LibvirtErrorCode.NoDomain)
+                {
+                    // Deleted by someone else between the list and its description: not listed.
+                }
             }
 
             _addresses.RefreshInBackground(guests.Where(g => g.State != GuestState.STOPPED).Select(g => g.Id), LookUpAddresses);

@@ -63,6 +63,7 @@ public static class SimplestackApp
         targets.MapTagsEndpoints();
         targets.MapSnapshotsEndpoints();
         targets.MapNetworksEndpoints();
+        targets.MapCatalogEndpoints();
 
         app.MapAgentEndpoints();
 

@@ -22,6 +22,9 @@ public sealed class SimplestackOptions
 
     public ConnectionPoolOptions Connections { get; set; } = new();
 
+    /// <summary>Instance types added to (or replacing, by id) StratusLab's standard list.</summary>
+    public IList<SizeOptions> Sizes { get; } = [];
+
     /// <summary>The staging agent routes (<c>/host/{hostname}/</c>).</summary>
     public AgentOptions Agent { get; set; } = new();
 }
@@ -46,4 +49,19 @@ public sealed class AgentOptions
 {
     /// <summary>The one local target the staging agent routes act on, as <c>hypervisor/host</c>.</summary>
     public string Target { get; set; } = "kvm/localhost";
+}
+
+public sealed class SizeOptions
+{
+    public string Id { get; set; } = string.Empty;
+
+    public string? Name { get; set; }
+
+    public int Cpus { get; set; }
+
+    /// <summary>MiB.</summary>
+    public long Memory { get; set; }
+
+    /// <summary>GiB, when the size implies a disk.</summary>
+    public double? Disk { get; set; }
 }

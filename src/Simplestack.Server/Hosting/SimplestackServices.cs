@@ -99,6 +99,14 @@ internal sealed class SimplestackOptionsValidator : IValidateOptions<Simplestack
             failures.Add("Simplestack:MaxImportBodyBytes must be greater than 0, or absent for no limit.");
         }
 
+        foreach (var size in options.Sizes)
+        {
+            if (string.IsNullOrWhiteSpace(size.Id) || size.Cpus < 1 || size.Memory < 1 || size.Disk is <= 0)
+            {
+                failures.Add($"Simplestack:Sizes entry '{size.Id}' needs an id, cpus >= 1, memory >= 1 (MiB) and, if given, disk > 0 (GiB).");
+            }
+        }
+
         if (options.MaxWaitSeconds < 0)
         {
             failures.Add("Simplestack:MaxWaitSeconds must not be negative.");

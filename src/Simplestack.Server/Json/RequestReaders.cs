@@ -107,7 +107,16 @@ public static class RequestReaders
 
     public static DiskCreateRequest Validate(DiskCreateRequest request)
     {
-        Size(request.Size, "size");
+        if (request.Volume is null)
+        {
+            Size(request.Size, "size");
+        }
+        else
+        {
+            Name(request.Volume, "volume");
+            Name(request.StorageId, "storage_id");
+        }
+
         OptionalName(request.Name, "name");
         OptionalName(request.StorageId, "storage_id");
         OptionalName(request.Bus, "bus");
@@ -147,6 +156,14 @@ public static class RequestReaders
             throw new InvalidArgumentException("vlan must be from 0 to 4094.");
         }
 
+        return request;
+    }
+
+    public static VolumeCreateRequest Validate(VolumeCreateRequest request)
+    {
+        Name(request.Name, "name");
+        Size(request.Size, "size");
+        OptionalName(request.Format, "format");
         return request;
     }
 

@@ -32,6 +32,12 @@ public abstract class DriverConformance : IAsyncLifetime
     /// <summary>A network guests of this hypervisor can use.</summary>
     protected abstract string ExistingNetwork { get; }
 
+    /// <summary>A storage pool new volumes can go to.</summary>
+    protected abstract string ExistingPool { get; }
+
+    /// <summary>An image the driver lists and guests can be created from.</summary>
+    protected abstract string ExistingImage { get; }
+
     /// <summary>A create body for a guest with an operating system that answers ACPI (real hypervisors boot one).</summary>
     protected virtual GuestCreateRequest BootableGuest(string name) => NewGuest(name);
 
@@ -56,11 +62,15 @@ public abstract class DriverConformance : IAsyncLifetime
         try
         {
             var management = _connection.Require<IGuestManagement>();
-            foreach (var guest in await _connection.ListGuestsAsync(CancellationToken.None))
+            foreach (var name in _made)
             {
-                if (_made.Contains(guest.Name))
+                try
                 {
-                    await management.DeleteGuestAsync(guest.Id, new GuestDeleteOptions(), CancellationToken.None);
+                    await management.DeleteGuestAsync(name, new GuestDeleteOptions(), CancellationToken.None);
+                }
+                catch (EntityNotFoundException)
+                {
+                    // Never created, or already deleted by the test.
                 }
             }
         }
@@ -363,6 +373,64 @@ public abstract class DriverConformance : IAsyncLifetime
         await Assert.ThrowsAsync<ConflictException>(() => cloning.CloneGuestAsync(running.Id, Unique("c"), Ct));
         await Assert.ThrowsAsync<ConflictException>(() => cloning.CloneGuestAsync(stopped.Id, running.Name, Ct));
         Assert.Equal(before, Probe.VolumePaths());
+    }
+
+    // ---- volumes and images (API.md §6) ----
+
+    [Fact]
+    public async Task Volumes_are_created_listed_found_and_deleted()
+    {
+        var volumes = Connection.Require<IVolumeManagement>();
+        var name = Unique("vol") + ".qcow2";
+        var created = await volumes.CreateVolumeAsync(ExistingPool, new VolumeCreateRequest(name, 2), Ct);
+
+        Assert.Equal(name, created.Id);
+        Assert.Equal(2, created.Size);
+        Assert.Contains(created.Path, Probe.VolumePaths());
+        Assert.Contains(await volumes.ListVolumesAsync(ExistingPool, Ct), v => v.Id == name);
+        Assert.Equal(created.Path, (await volumes.GetVolumeAsync(ExistingPool, name, Ct)).Path);
+        await Assert.ThrowsAsync<ConflictException>(() => volumes.CreateVolumeAsync(ExistingPool, new VolumeCreateRequest(name, 1), Ct));
+
+        await volumes.DeleteVolumeAsync(ExistingPool, name, Ct);
+        Assert.DoesNotContain(created.Path, Probe.VolumePaths());
+        await Assert.ThrowsAsync<EntityNotFoundException>(() => volumes.GetVolumeAsync(ExistingPool, name, Ct));
+        await Assert.ThrowsAsync<EntityNotFoundException>(() => volumes.ListVolumesAsync("no-such-pool", Ct));
+    }
+
+    [Fact]
+    public async Task An_existing_volume_attaches_to_a_guest_is_in_use_and_outlives_the_disk()
+    {
+        var guest = await CreateGuestAsync();
+        var volumes = Connection.Require<IVolumeManagement>();
+        var disks = Connection.Require<IDiskManagement>();
+        var name = Unique("att") + ".qcow2";
+        var volume = await volumes.CreateVolumeAsync(ExistingPool, new VolumeCreateRequest(name, 1), Ct);
+
+        var disk = await disks.CreateDiskAsync(guest.Id, new DiskCreateRequest(StorageId: ExistingPool, Volume: name), Ct);
+        Assert.Equal(volume.Path, disk.Path);
+        Assert.Contains(volume.Path, Probe.GuestDefinition(guest.Name), StringComparison.Ordinal);
+        Assert.Equal([guest.Name], (await volumes.GetVolumeAsync(ExistingPool, name, Ct)).UsedBy);
+        await Assert.ThrowsAsync<ConflictException>(() => volumes.DeleteVolumeAsync(ExistingPool, name, Ct));
+
+        await disks.DeleteDiskAsync(guest.Id, disk.Id, Ct);
+        Assert.Contains(volume.Path, Probe.VolumePaths());
+        await volumes.DeleteVolumeAsync(ExistingPool, name, Ct);
+        Assert.DoesNotContain(volume.Path, Probe.VolumePaths());
+    }
+
+    [Fact]
+    public async Task A_guest_created_from_an_image_boots_from_an_overlay_on_it()
+    {
+        var image = Assert.Single(await Connection.Require<IImageCatalog>().ListImagesAsync(Ct), i => i.Id == ExistingImage);
+        var before = Probe.VolumePaths();
+        var guest = await Connection.Require<IGuestManagement>().CreateGuestAsync(NewGuest(Unique("img")) with { Image = image.Id, Disks = [] }, Ct);
+
+        var disk = Assert.Single(await Connection.Require<IDiskManagement>().ListDisksAsync(guest.Id, Ct));
+        Assert.Equal("qcow2", disk.Format);
+        Assert.Equal(image.SizeBytes, disk.SizeBytes);
+        Assert.Contains(disk.Path!, Probe.VolumePaths().Except(before));
+        Assert.Contains(image.Path, Probe.VolumePaths());
+        await Assert.ThrowsAsync<InvalidArgumentException>(() => Connection.Require<IGuestManagement>().CreateGuestAsync(NewGuest(Unique("img")) with { Image = "no-such-image" }, Ct));
     }
 
     // ---- power ----

@@ -12,6 +12,10 @@ public sealed class TestDriverConformance : DriverConformance
 
     protected override string ExistingNetwork => "default";
 
+    protected override string ExistingPool => "default-pool";
+
+    protected override string ExistingImage => LibvirtDriver.DemoImage;
+
     protected override Task<IHypervisorConnection> ConnectAsync()
         => LibvirtDriver.Test(new LibvirtDriverOptions()).ConnectAsync(new HypervisorTarget("test", "default"), null, Ct);
 
