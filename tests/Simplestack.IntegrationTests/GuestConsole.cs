@@ -23,11 +23,13 @@ public sealed class GuestConsole : IDisposable
     /// reading a stream would otherwise hold up every other call on a shared connection.</param>
     public GuestConsole(string uri, string guestName)
     {
+        // QEMU takes over a console someone else holds (VIR_DOMAIN_CONSOLE_FORCE); LXC knows no flags.
+        var flags = uri.StartsWith("lxc", StringComparison.Ordinal) ? 0u : ConsoleForce;
         _connection = LibvirtConnection.Open(uri);
         using var domain = _connection.TryLookupDomainByName(guestName) ?? throw new InvalidOperationException($"no guest {guestName}");
         // A blocking stream read by its own thread: the remote driver hands it data without an event loop.
         _stream = _connection.NewStream();
-        domain.OpenConsole(null, _stream, ConsoleForce);
+        domain.OpenConsole(null, _stream, flags);
         _reader = new Thread(ReadLoop) { IsBackground = true, Name = $"console {guestName}" };
         _reader.Start();
     }

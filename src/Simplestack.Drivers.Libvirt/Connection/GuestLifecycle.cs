@@ -469,7 +469,16 @@ public sealed partial class LibvirtHypervisorConnection
     {
         for (var round = 0; round < 1000; round++)
         {
-            var snapshots = domain.ListAllSnapshots(SnapshotListLeaves);
+            IReadOnlyList<LibvirtDomainSnapshot> snapshots;
+            try
+            {
+                snapshots = domain.ListAllSnapshots(SnapshotListLeaves);
+            }
+            catch (LibvirtException error) when (error.Code == LibvirtErrorCode.NoSupport)
+            {
+                return; // A driver without snapshots (LXC) has none to delete.
+            }
+
             if (snapshots.Count == 0)
             {
                 return;
@@ -486,8 +495,12 @@ public sealed partial class LibvirtHypervisorConnection
     }
 
     /// <summary>Undefine everything libvirt keeps beside the definition (NVRAM only where the driver has it).</summary>
-    private DomainUndefineFlags UndefineFlags => DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata
-        | (Flavor == LibvirtFlavor.Qemu ? DomainUndefineFlags.Nvram : 0);
+    private DomainUndefineFlags UndefineFlags => Flavor switch
+    {
+        LibvirtFlavor.Qemu => DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata | DomainUndefineFlags.Nvram,
+        LibvirtFlavor.Test => DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata,
+        _ => DomainUndefineFlags.None, // LXC takes no undefine flags.
+    };
 
     /// <summary>VIR_DOMAIN_SNAPSHOT_LIST_LEAVES.</summary>
     private const uint SnapshotListLeaves = 4;
