@@ -149,6 +149,7 @@ public sealed class SimplestackCli(CliEnvironment environment)
         }, $"{OneLine(api.Message)} ({(int)api.Status} {api.Error})"),
         ConfigurationException config => (ExitCodes.Configuration, OneLine(config.Message)),
         CliUsageException usage => (ExitCodes.Usage, OneLine(usage.Message)),
+        CliConflictException conflict => (ExitCodes.Conflict, OneLine(conflict.Message)),
         OperationCanceledException when cancellationToken.IsCancellationRequested => (ExitCodes.Cancelled, "interrupted."),
         HttpRequestException { InnerException: SocketException or IOException } or HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError }
             => (ExitCodes.Unreachable, $"cannot reach the gateway: {OneLine(e.Message)}"),
@@ -171,6 +172,20 @@ public sealed class CliUsageException(string message) : Exception(message)
     }
 
     public CliUsageException(string message, Exception inner)
+        : this(message + " " + inner.Message)
+    {
+    }
+}
+
+/// <summary>The resource is in the wrong state for the command, found before asking the gateway (exit 3, as a 409).</summary>
+public sealed class CliConflictException(string message) : Exception(message)
+{
+    public CliConflictException()
+        : this("conflict")
+    {
+    }
+
+    public CliConflictException(string message, Exception inner)
         : this(message + " " + inner.Message)
     {
     }

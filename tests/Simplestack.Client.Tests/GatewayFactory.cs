@@ -69,20 +69,5 @@ public abstract class GatewayTestBase(GatewayFactory factory) : IClassFixture<Ga
             new GuestCreateRequest { Name = name ?? UniqueName(), Memory = 128, Cpus = 1, Start = start, Disks = disks },
             Ct);
 
-    /// <summary>
-    /// Skips when the gateway does not serve a route of API.md §6 yet (404 "No route matches"), so
-    /// that the tests of those routes run as soon as the server has them.
-    /// </summary>
-    protected async Task RequireRouteAsync(string relativePath)
-    {
-        using var http = Factory.CreateClient();
-        using var response = await http.GetAsync($"/test/default/{relativePath}", Ct);
-        if (response.StatusCode == System.Net.HttpStatusCode.NotFound
-            && (await response.Content.ReadAsStringAsync(Ct)).Contains("No route matches", StringComparison.Ordinal))
-        {
-            Assert.Skip($"The gateway does not serve GET /{{hv}}/{{host}}/{relativePath} (API.md §6) yet.");
-        }
-    }
-
     protected static MediaTypeHeaderValue Tar => new("application/x-tar");
 }

@@ -326,21 +326,45 @@ class SimplestackNodeDriver(NodeDriver):
         self._request(volume.extra.get('location'), 'DELETE', 'storages', volume.extra['storage_id'], 'volumes', volume.id)
         return True
 
-    def attach_volume(self, node, volume, device=None, ex_mount=False):
-        """Not available: the Simplestack API has no way to attach an existing volume to a guest
-        (``POST .../guests/{id}/disks`` only creates a new volume)."""
-        raise NotImplementedError(
-            'The Simplestack API cannot attach an existing volume to a guest: POST .../guests/{id}/disks '
-            'only creates a new volume. Create the disk on the node instead (ex_create_disk).')
+    def attach_volume(self, node, volume, device=None, ex_mount=False, ex_bus=None):
+        """Attaches an existing volume to a node as a new disk (``POST .../guests/{id}/disks`` with
+        ``{"volume", "storage_id"}``); ``detach_volume`` (or destroying the node) keeps the volume.
+        The gateway chooses the device target: ``device`` only chooses the bus by its prefix, as a
+        Linux guest names it (``vdX`` virtio, ``sdX`` scsi, ``hdX`` ide, ``/dev/`` allowed; any other
+        name leaves the gateway's default), and ``ex_bus`` names one outright. Hypervisors without
+        hot-plug (the test hypervisor) need the node stopped: a running one answers 501
+        (``SimplestackNotImplementedError``)."""
+        node_location = node.extra.get('location')
+        volume_location = volume.extra.get('location')
+        if node_location and volume_location and node_location != volume_location:
+            raise ValueError('The volume is in location %r, the node in %r.' % (volume_location, node_location))
+        config = self._location_config(node_location or volume_location)
+        body = {'volume': volume.id, 'storage_id': volume.extra['storage_id']}
+        bus = ex_bus or _bus_of(device)
+        if bus:
+            body['bus'] = bus
+        disk = self._request(config, 'POST', 'guests', node.id, 'disks', data=body)
+        volume.extra.update({'attached_to': node.id, 'device': disk.get('id')})
+        volume.state = StorageVolumeState.INUSE
+        return True
 
     def detach_volume(self, volume, ex_node=None):
-        """Detaches the volume from the guest whose disk it is (``DELETE .../disks/{target}``). The
-        gateway deletes a volume it created for that guest and keeps one attached from elsewhere."""
+        """Detaches the volume from the guest whose disk it is (``DELETE .../disks/{target}``), or
+        from ``ex_node`` only; False when no guest uses it. The gateway keeps a volume attached with
+        ``attach_volume`` (or otherwise from elsewhere) and deletes one it created for that guest
+        as its disk."""
         config = self._location_config(volume.extra.get('location'))
-        owner = self._disk_owners(config).get(volume.extra.get('path'))
+        path = volume.extra.get('path')
+        if ex_node is not None:
+            disks = self._request(config, 'GET', 'guests', ex_node.id, 'disks')
+            owner = next(((ex_node.id, d['id']) for d in disks if path and d.get('path') == path), None)
+        else:
+            owner = self._disk_owners(config).get(path)
         if owner is None:
             return False
         self._request(config, 'DELETE', 'guests', owner[0], 'disks', owner[1])
+        volume.extra.update({'attached_to': None, 'device': None})
+        volume.state = StorageVolumeState.AVAILABLE
         return True
 
     def ex_create_disk(self, node, size, ex_storage_id=None, ex_name=None):
@@ -399,6 +423,19 @@ class SimplestackNodeDriver(NodeDriver):
         return StorageVolume(id=volume['id'], name=volume.get('name') or volume['id'], size=volume.get('size'),
                              driver=self, state=StorageVolumeState.INUSE if owner else StorageVolumeState.AVAILABLE,
                              extra=extra)
+
+
+def _bus_of(device):
+    """The bus a device name implies (``/dev/sdb`` -> ``scsi``), or None."""
+    if not device:
+        return None
+    name = device.strip()
+    if name.startswith('/dev/'):
+        name = name[len('/dev/'):]
+    for prefix, bus in (('vd', 'virtio'), ('sd', 'scsi'), ('hd', 'ide')):
+        if name.startswith(prefix):
+            return bus
+    return None
 
 
 def _is_private(address):

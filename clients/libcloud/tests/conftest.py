@@ -55,6 +55,24 @@ def start_gateway(extra_env=None):
     pytest.fail('The gateway did not answer %s/healthz within 120 s' % url)
 
 
+SUBSTRATE_REASON = ('Needs the real QEMU substrate and test guest (eng/substrate/up.sh, eng/guest/build.sh), in its '
+                    'network namespace (ip netns exec simplestack ...): set SIMPLESTACK_SUBSTRATE=1.')
+
+
+def substrate_required():
+    """CI must not skip the substrate tests (the rule of tests/Simplestack.IntegrationTests/Substrate.cs)."""
+    return os.environ.get('CI', '').lower() == 'true' or os.environ.get('SIMPLESTACK_REQUIRE_SUBSTRATE') == '1'
+
+
+def require_substrate():
+    """Returns when SIMPLESTACK_SUBSTRATE=1; otherwise skips with the reason, or fails when CI=true."""
+    if os.environ.get('SIMPLESTACK_SUBSTRATE') == '1':
+        return
+    if substrate_required():
+        pytest.fail(SUBSTRATE_REASON + ' CI=true (or SIMPLESTACK_REQUIRE_SUBSTRATE=1) does not allow skipping it.')
+    pytest.skip(SUBSTRATE_REASON)
+
+
 def stop_gateway(process):
     process.terminate()
     try:

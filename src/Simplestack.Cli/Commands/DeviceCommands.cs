@@ -73,7 +73,7 @@ internal static class DeviceCommands
 
     private static Argument<string> DiskArgument() => new("disk") { Description = "The disk's device target (vda, sdb)" };
 
-    private static void ShowDisk(CliContext context, Disk disk) => context.Show(
+    internal static void ShowDisk(CliContext context, Disk disk) => context.Show(
         disk,
         ("id", d => d.Id),
         ("name", d => d.Name),

@@ -179,6 +179,54 @@ internal static class InfrastructureCommands
             });
             volume.Subcommands.Add(delete);
         }
+
+        {
+            var storage = StorageArgument();
+            var id = VolumeArgument();
+            var guest = GuestCommands.GuestArgument();
+            var bus = new Option<string?>("--bus") { Description = "virtio, scsi, sata or ide (default: the gateway's)" };
+            var attach = new Command("attach", "Attach an existing volume to a guest as a new disk (a stopped guest where the hypervisor cannot hot-plug)")
+            {
+                storage, id, guest, bus,
+            };
+            cli.Action(attach, async (context, ct) => DeviceCommands.ShowDisk(context, await context.Client.Disks.AttachVolumeAsync(
+                context.Get(guest), context.Get(storage), context.Get(id), context.Get(bus), ct)));
+            volume.Subcommands.Add(attach);
+        }
+
+        {
+            var storage = StorageArgument();
+            var id = VolumeArgument();
+            var fromGuest = new Option<string?>("--guest") { Description = "Only from this guest (default: every guest using it)" };
+            var detach = new Command("detach", "Detach a volume from the guests using it; the volume is kept") { storage, id, fromGuest };
+            cli.Action(detach, async (context, ct) =>
+            {
+                var client = context.Client;
+                var info = await client.Volumes.GetAsync(context.Get(storage), context.Get(id), ct);
+                var guests = context.Get(fromGuest) is { } one ? [one] : info.UsedBy ?? [];
+                var detached = new List<(string Guest, string Disk)>();
+                foreach (var name in guests)
+                {
+                    foreach (var disk in (await client.Disks.ListAsync(name, ct)).Where(d => d.Path is not null && d.Path == info.Path))
+                    {
+                        await client.Disks.DeleteAsync(name, disk.Id, ct);
+                        detached.Add((name, disk.Id));
+                    }
+                }
+
+                if (detached.Count == 0)
+                {
+                    throw new CliConflictException(context.Get(fromGuest) is { } g
+                        ? $"volume '{info.Name}' is not a disk of guest '{g}'."
+                        : $"volume '{info.Name}' is not attached to any guest.");
+                }
+
+                context.Done(
+                    $"Detached volume {info.Name} ({string.Join(", ", detached.Select(d => $"disk {d.Disk} of {d.Guest}"))}); the volume is kept.",
+                    new { result = "detached", storage = context.Get(storage), id = info.Id, disks = detached.Select(d => new { guest = d.Guest, disk = d.Disk }).ToList() });
+            });
+            volume.Subcommands.Add(detach);
+        }
         return volume;
     }
 
@@ -194,7 +242,8 @@ internal static class InfrastructureCommands
         ("size (GiB)", v => v.Size),
         ("size_bytes", v => v.SizeBytes),
         ("format", v => v.Format),
-        ("path", v => v.Path));
+        ("path", v => v.Path),
+        ("used_by", v => v.UsedBy));
 
     public static Command Host(SimplestackCli cli)
     {

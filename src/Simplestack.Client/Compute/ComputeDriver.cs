@@ -249,17 +249,52 @@ public sealed class ComputeDriver : IDisposable
     }
 
     /// <summary>
-    /// Not available: the gateway's API has no way to attach an existing volume to a guest
-    /// (<c>POST .../guests/{id}/disks</c> only creates a new volume). Throws <see cref="NotSupportedException"/>.
+    /// Attaches an existing volume to a node as a new disk (<c>POST .../guests/{id}/disks</c> with
+    /// <c>{"volume", "storage_id"}</c>). The gateway chooses the device target; <paramref name="device"/>
+    /// only chooses the bus by its prefix, as a Linux guest would name it: <c>vdX</c> virtio, <c>sdX</c>
+    /// SCSI, <c>hdX</c> IDE (<c>/dev/</c> allowed; any other name leaves the gateway's default bus).
+    /// Hypervisors without hot-plug (the test hypervisor) need the node stopped: a running one answers
+    /// 501 (<see cref="FeatureNotImplementedException"/>). <see cref="DetachVolumeAsync"/> keeps the volume.
     /// </summary>
-    public Task<bool> AttachVolumeAsync(Node node, StorageVolume volume, string? device = null, CancellationToken cancellationToken = default)
-        => throw new NotSupportedException(
-            "The Simplestack API cannot attach an existing volume to a guest: POST .../guests/{id}/disks only creates a new volume. "
-            + "Create the disk on the node instead (client.Disks.CreateAsync).");
+    public async Task<bool> AttachVolumeAsync(Node node, StorageVolume volume, string? device = null, CancellationToken cancellationToken = default)
+        => await AttachVolumeAsDiskAsync(node, volume, device, cancellationToken) is not null;
+
+    /// <summary><see cref="AttachVolumeAsync"/>, returning the new disk.</summary>
+    public Task<Disk> AttachVolumeAsDiskAsync(Node node, StorageVolume volume, string? device = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(volume);
+        if (!string.Equals(node.Location.Id, volume.Location.Id, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException($"The volume is in location '{volume.Location.Id}', the node in '{node.Location.Id}'.", nameof(volume));
+        }
+
+        return ClientFor(node.Location).Disks.AttachVolumeAsync(node.Id, volume.StorageId, volume.Id, BusOf(device), cancellationToken);
+    }
+
+    /// <summary>The bus a device name implies (<c>/dev/sdb</c> → <c>scsi</c>); null when it implies none.</summary>
+    internal static string? BusOf(string? device)
+    {
+        if (string.IsNullOrWhiteSpace(device))
+        {
+            return null;
+        }
+
+        var name = device.Trim();
+        name = name.StartsWith("/dev/", StringComparison.Ordinal) ? name[5..] : name;
+        return name switch
+        {
+            _ when name.StartsWith("vd", StringComparison.Ordinal) => "virtio",
+            _ when name.StartsWith("sd", StringComparison.Ordinal) => "scsi",
+            _ when name.StartsWith("hd", StringComparison.Ordinal) => "ide",
+            _ => null,
+        };
+    }
 
     /// <summary>
-    /// Detaches the volume from the guest whose disk it is (<c>DELETE .../disks/{target}</c>). The gateway
-    /// deletes a volume it created for that guest and keeps one attached from elsewhere.
+    /// Detaches the volume from the guest whose disk it is (<c>DELETE .../disks/{target}</c>); false when
+    /// no guest uses it. The gateway keeps a volume attached with <see cref="AttachVolumeAsync"/> (or
+    /// otherwise from elsewhere) and deletes one it created for that guest as its disk.
     /// </summary>
     public async Task<bool> DetachVolumeAsync(StorageVolume volume, CancellationToken cancellationToken = default)
     {

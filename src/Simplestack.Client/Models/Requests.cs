@@ -99,16 +99,34 @@ public sealed record GuestUpdateRequest
     public double? Hdd { get; init; }
 }
 
+/// <summary>
+/// The body of <c>POST .../guests/{id}/disks</c>: a new volume of <see cref="Size"/> GiB, or, with
+/// <see cref="Volume"/>, an existing volume of the pool <see cref="StorageId"/> attached as it is
+/// (the gateway keeps that volume when the disk is deleted).
+/// </summary>
 public sealed record DiskCreateRequest
 {
-    /// <summary>GiB.</summary>
-    public double Size { get; init; }
+    /// <summary>GiB; required for a new volume, left out when attaching <see cref="Volume"/>.</summary>
+    public double? Size { get; init; }
 
+    /// <summary>The new volume's name (not with <see cref="Volume"/>).</summary>
     public string? Name { get; init; }
 
+    /// <summary>The pool (UUID or name) of the new volume, or of <see cref="Volume"/> (then required).</summary>
     public string? StorageId { get; init; }
 
     public string? Bus { get; init; }
+
+    /// <summary>The name of an existing volume of <see cref="StorageId"/> to attach instead of creating one.</summary>
+    public string? Volume { get; init; }
+
+    /// <summary>A body that attaches the existing volume <paramref name="volume"/> of the pool <paramref name="storageId"/>.</summary>
+    public static DiskCreateRequest ForVolume(string storageId, string volume, string? bus = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(storageId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(volume);
+        return new DiskCreateRequest { StorageId = storageId, Volume = volume, Bus = bus };
+    }
 }
 
 public sealed record DiskUpdateRequest

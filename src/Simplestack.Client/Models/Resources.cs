@@ -287,6 +287,9 @@ public sealed record VolumeInfo
 
     public string? Path { get; init; }
 
+    /// <summary>The names of the guests whose disk this volume is.</summary>
+    public IReadOnlyList<string>? UsedBy { get; init; }
+
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; init; }
 }

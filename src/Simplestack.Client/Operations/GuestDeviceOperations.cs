@@ -66,14 +66,41 @@ public sealed class DisksOperations
     public Task<Disk> GetAsync(string guestId, string diskId, CancellationToken cancellationToken = default)
         => _channel.GetAsync<Disk>(_channel.PathFor("guests", guestId, "disks", diskId), cancellationToken);
 
-    /// <summary>Adds a disk: a new volume of <see cref="DiskCreateRequest.Size"/> GiB.</summary>
+    /// <summary>
+    /// Adds a disk: a new volume of <see cref="DiskCreateRequest.Size"/> GiB, or the existing volume
+    /// <see cref="DiskCreateRequest.Volume"/> of the pool <see cref="DiskCreateRequest.StorageId"/>.
+    /// </summary>
     public Task<Disk> CreateAsync(string guestId, DiskCreateRequest request, CancellationToken cancellationToken = default)
-        => _channel.SendJsonAsync<Disk>(HttpMethod.Post, _channel.PathFor("guests", guestId, "disks"), request, cancellationToken);
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Volume is null && request.Size is null)
+        {
+            throw new ArgumentException("A new disk needs a Size (GiB), or a Volume (with its StorageId) to attach.", nameof(request));
+        }
+
+        if (request.Volume is not null && string.IsNullOrWhiteSpace(request.StorageId))
+        {
+            throw new ArgumentException("Attaching an existing volume needs its StorageId (the pool's UUID or name).", nameof(request));
+        }
+
+        return _channel.SendJsonAsync<Disk>(HttpMethod.Post, _channel.PathFor("guests", guestId, "disks"), request, cancellationToken);
+    }
+
+    /// <summary>
+    /// Attaches the existing volume <paramref name="volume"/> (its name) of the pool <paramref name="storageId"/>
+    /// (UUID or name) as a new disk. Deleting that disk detaches the volume and keeps it. Hypervisors
+    /// without hot-plug (the test hypervisor) need the guest stopped: a running one answers 501.
+    /// </summary>
+    public Task<Disk> AttachVolumeAsync(string guestId, string storageId, string volume, string? bus = null, CancellationToken cancellationToken = default)
+        => CreateAsync(guestId, DiskCreateRequest.ForVolume(storageId, volume, bus), cancellationToken);
 
     public Task<Disk> UpdateAsync(string guestId, string diskId, DiskUpdateRequest request, CancellationToken cancellationToken = default)
         => _channel.SendJsonAsync<Disk>(HttpMethod.Put, _channel.PathFor("guests", guestId, "disks", diskId), request, cancellationToken);
 
-    /// <summary>Detaches a disk; the gateway deletes its volume when it created it for this guest.</summary>
+    /// <summary>
+    /// Detaches a disk; the gateway deletes its volume when it created it for this guest, and keeps a
+    /// volume attached from elsewhere (<see cref="AttachVolumeAsync"/>).
+    /// </summary>
     public Task DeleteAsync(string guestId, string diskId, CancellationToken cancellationToken = default)
         => _channel.SendAsync(HttpMethod.Delete, _channel.PathFor("guests", guestId, "disks", diskId), null, cancellationToken);
 }

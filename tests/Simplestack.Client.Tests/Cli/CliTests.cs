@@ -229,7 +229,6 @@ public sealed class CliTests : GatewayTestBase, IDisposable
     [Fact]
     public async Task Section_6_listings_through_the_cli()
     {
-        await RequireRouteAsync("sizes");
         var sizes = await RunAsync("size", "list", "--json");
         Assert.Equal(0, sizes.ExitCode);
         Assert.Contains(sizes.Json.EnumerateArray(), s => s.GetProperty("id").GetString() == "tiny" && s.GetProperty("source").GetString() == "configuration");
@@ -238,17 +237,51 @@ public sealed class CliTests : GatewayTestBase, IDisposable
         var name = UniqueName();
         Assert.Equal(0, (await RunAsync("guest", "create", name, "--size", "tiny")).ExitCode);
         Assert.Equal(64, (await Sdk.Guests.GetAsync(name, Ct)).Memory);
-
-        await RequireRouteAsync("images");
         Assert.NotEmpty((await RunAsync("image", "list", "--json")).Json.EnumerateArray());
-
-        await RequireRouteAsync("storages/default-pool/volumes");
         var volume = UniqueName("vol") + ".img";
         Assert.Equal(0, (await RunAsync("volume", "create", "default-pool", volume, "--size", "1")).ExitCode);
         Assert.Contains(volume, (await RunAsync("volume", "list")).Out, StringComparison.Ordinal);
         Assert.Equal(0, (await RunAsync("volume", "show", "default-pool", volume)).ExitCode);
         Assert.Equal(0, (await RunAsync("volume", "delete", "default-pool", volume)).ExitCode);
         Assert.Equal(ExitCodes.NotFound, (await RunAsync("volume", "show", "default-pool", volume)).ExitCode);
+    }
+
+    [Fact]
+    public async Task Volume_attach_and_detach_keep_the_volume()
+    {
+        var guest = UniqueName();
+        Assert.Equal(0, (await RunAsync("guest", "create", guest, "--memory", "64")).ExitCode);
+        var volume = UniqueName("vol") + ".img";
+        var created = await RunAsync("volume", "create", "default-pool", volume, "--size", "1", "--json");
+        Assert.Equal(0, created.ExitCode);
+        var path = created.Json.GetProperty("path").GetString();
+
+        var attach = await RunAsync("volume", "attach", "default-pool", volume, guest, "--json");
+        Assert.Equal(0, attach.ExitCode);
+        Assert.Equal(path, attach.Json.GetProperty("path").GetString());
+        var disks = await RunAsync("disk", "list", guest, "--json");
+        Assert.Equal(path, Assert.Single(disks.Json.EnumerateArray()).GetProperty("path").GetString());
+        Assert.Contains(guest, (await RunAsync("volume", "show", "default-pool", volume)).Out, StringComparison.Ordinal); // used_by
+
+        var detach = await RunAsync("volume", "detach", "default-pool", volume);
+        Assert.Equal(0, detach.ExitCode);
+        Assert.Contains("kept", detach.Out, StringComparison.Ordinal);
+        Assert.Empty((await RunAsync("disk", "list", guest, "--json")).Json.EnumerateArray());
+        Assert.Equal(path, (await RunAsync("volume", "show", "default-pool", volume, "--json")).Json.GetProperty("path").GetString());
+
+        var again = await RunAsync("volume", "detach", "default-pool", volume);
+        Assert.Equal(ExitCodes.Conflict, again.ExitCode);
+        Assert.Contains("not attached", again.Error, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.NotFound, (await RunAsync("volume", "attach", "default-pool", "no-such.img", guest)).ExitCode);
+        Assert.Equal(ExitCodes.NotImplemented, (await RunAsync("volume", "attach", "default-pool", volume, "test")).ExitCode); // running, no hot-plug
+
+        // --guest detaches from that guest only.
+        Assert.Equal(0, (await RunAsync("volume", "attach", "default-pool", volume, guest)).ExitCode);
+        Assert.Equal(ExitCodes.Conflict, (await RunAsync("volume", "detach", "default-pool", volume, "--guest", "test")).ExitCode);
+        var json = await RunAsync("volume", "detach", "default-pool", volume, "--guest", guest, "--json");
+        Assert.Equal(0, json.ExitCode);
+        Assert.Equal(guest, Assert.Single(json.Json.GetProperty("disks").EnumerateArray()).GetProperty("guest").GetString());
+        Assert.Equal(0, (await RunAsync("volume", "delete", "default-pool", volume)).ExitCode);
     }
 
     [Fact]

@@ -126,7 +126,6 @@ public class ComputeDriverTests : GatewayTestBase, IDisposable
     [Fact]
     public async Task Sizes_merge_the_gateway_types_with_the_file_which_wins()
     {
-        await RequireRouteAsync("sizes");
         var sizes = await _driver.ListSizesAsync(cancellationToken: Ct);
         var small = Assert.Single(sizes, s => s.Id == "m1.small");
         Assert.Equal(100, small.Ram);
@@ -138,7 +137,6 @@ public class ComputeDriverTests : GatewayTestBase, IDisposable
     [Fact]
     public async Task Create_node_from_an_image()
     {
-        await RequireRouteAsync("images");
         var image = (await _driver.ListImagesAsync(cancellationToken: Ct))[0];
         var node = await _driver.CreateNodeAsync(UniqueName("node"), Tiny, image, options: new CreateNodeOptions { Start = false }, cancellationToken: Ct);
         Assert.Equal(image.Id, node.Image?.Id);
@@ -149,13 +147,11 @@ public class ComputeDriverTests : GatewayTestBase, IDisposable
     [Fact]
     public async Task Volumes_create_list_destroy_and_detach()
     {
-        await RequireRouteAsync("storages/default-pool/volumes");
         var volume = await _driver.CreateVolumeAsync(1, UniqueName("vol") + ".img", storageId: "default-pool", cancellationToken: Ct);
         Assert.Equal(1, volume.Size);
         Assert.Contains(await _driver.ListVolumesAsync(cancellationToken: Ct), v => v.Id == volume.Id);
 
         var node = await _driver.CreateNodeAsync(UniqueName("node"), Tiny with { Disk = 1 }, options: new CreateNodeOptions { Start = false }, cancellationToken: Ct);
-        await Assert.ThrowsAsync<NotSupportedException>(() => _driver.AttachVolumeAsync(node, volume, cancellationToken: Ct));
         Assert.False(await _driver.DetachVolumeAsync(volume, Ct)); // attached to nothing
 
         // A node's disk is a volume too: listed as attached, and detachable.
@@ -169,6 +165,45 @@ public class ComputeDriverTests : GatewayTestBase, IDisposable
         Assert.DoesNotContain(await _driver.ListVolumesAsync(cancellationToken: Ct), v => v.Id == volume.Id);
         await _driver.DestroyNodeAsync(node, Ct);
     }
+
+    [Fact]
+    public async Task Attach_volume_adds_it_to_the_node_and_detach_keeps_it()
+    {
+        var volume = await _driver.CreateVolumeAsync(1, UniqueName("vol") + ".img", storageId: "default-pool", cancellationToken: Ct);
+        var node = await _driver.CreateNodeAsync(UniqueName("node"), Tiny with { Disk = 1 }, options: new CreateNodeOptions { Start = false }, cancellationToken: Ct);
+
+        Assert.True(await _driver.AttachVolumeAsync(node, volume, "/dev/vdb", Ct));
+        var disks = await Sdk.Disks.ListAsync(node.Id, Ct);
+        Assert.Equal(2, disks.Count);
+        var attached = Assert.Single(disks, d => d.Path == volume.Path);
+        Assert.Equal("virtio", attached.Bus);
+        var listed = Assert.Single(await _driver.ListVolumesAsync(cancellationToken: Ct), v => v.Id == volume.Id && v.StorageId == volume.StorageId);
+        Assert.Equal(node.Id, listed.AttachedTo);
+
+        Assert.True(await _driver.DetachVolumeAsync(listed, Ct));
+        var left = Assert.Single(await Sdk.Disks.ListAsync(node.Id, Ct)); // the node's own disk stays
+        Assert.NotEqual(volume.Path, left.Path);
+        var kept = Assert.Single(await _driver.ListVolumesAsync(cancellationToken: Ct), v => v.Id == volume.Id && v.StorageId == volume.StorageId);
+        Assert.Null(kept.AttachedTo);
+        Assert.False(await _driver.DetachVolumeAsync(kept, Ct));
+
+        // A running node on a hypervisor without hot-plug: the gateway's 501, typed.
+        Assert.True(await _driver.StartNodeAsync(node, Ct));
+        await Assert.ThrowsAsync<FeatureNotImplementedException>(() => _driver.AttachVolumeAsync(node, volume, cancellationToken: Ct));
+
+        await _driver.DestroyNodeAsync(node, Ct);
+        Assert.Contains(await _driver.ListVolumesAsync(cancellationToken: Ct), v => v.Id == volume.Id); // destroying the node kept it too
+        Assert.True(await _driver.DestroyVolumeAsync(volume, Ct));
+    }
+
+    [Theory]
+    [InlineData("/dev/vdb", "virtio")]
+    [InlineData("sdc", "scsi")]
+    [InlineData("hdd", "ide")]
+    [InlineData("xvdb", null)]
+    [InlineData(null, null)]
+    public void A_device_name_chooses_the_bus(string? device, string? bus)
+        => Assert.Equal(bus, ComputeDriver.BusOf(device));
 
     [Fact]
     public void States_map_with_the_native_word_kept()
@@ -205,6 +240,15 @@ public class ComputeDriverTests : GatewayTestBase, IDisposable
         Assert.Same(key, MultiStepDeployment.Flatten(multi).First());
         Assert.Throws<ArgumentException>(() => new SshKeyDeployment("a\nb"));
     }
+
+    [Theory]
+    [InlineData(0x1ED, 755)] // 0755
+    [InlineData(448, 700)] // 0700, ScriptDeployment's
+    [InlineData(420, 644)] // 0644, FileDeployment's default
+    [InlineData(0x9ED, 755)] // 04755: setuid travels apart, SSH.NET takes 0..999 only
+    [InlineData(0, 0)]
+    public void Upload_modes_are_given_to_ssh_net_as_octal_digits(int mode, short digits)
+        => Assert.Equal(digits, SshDeploymentSession.SshNetPermissionDigits(mode));
 
     [Fact]
     public async Task Deployment_steps_run_in_order_on_a_session()

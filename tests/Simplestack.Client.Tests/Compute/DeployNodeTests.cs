@@ -12,7 +12,8 @@ namespace Simplestack.Client.Tests.Compute;
 /// <see cref="ComputeDriver.DeployNodeAsync"/> against a real QEMU guest with SSH: the substrate of
 /// <c>eng/substrate/up.sh</c> and the small guest of <c>eng/guest/build.sh</c> (its ISO as the
 /// volume <c>simplestack-guest.iso</c> in the pool <c>default</c>, its SSH key read from the NoCloud
-/// seed). Runs when <c>SIMPLESTACK_SUBSTRATE=1</c>; skips with the reason otherwise.
+/// seed). Runs when <c>SIMPLESTACK_SUBSTRATE=1</c>; otherwise skips with the reason, or fails when
+/// <c>CI=true</c> (<see cref="Substrate.Require"/>).
 /// </summary>
 public sealed class DeployNodeTests
 {
@@ -23,10 +24,7 @@ public sealed class DeployNodeTests
     [Fact]
     public async Task Deploy_node_runs_a_script_in_a_real_guest_and_returns_its_output()
     {
-        if (Environment.GetEnvironmentVariable("SIMPLESTACK_SUBSTRATE") != "1")
-        {
-            Assert.Skip("Needs the real QEMU substrate and test guest (eng/substrate/up.sh, eng/guest/build.sh): set SIMPLESTACK_SUBSTRATE=1.");
-        }
+        Substrate.Require();
 
         var keys = Directory.CreateTempSubdirectory("simplestack-deploy-");
         try

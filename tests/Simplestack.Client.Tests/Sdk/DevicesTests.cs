@@ -33,6 +33,64 @@ public class DevicesTests(GatewayFactory factory) : GatewayTestBase(factory)
     }
 
     [Fact]
+    public async Task Attaching_an_existing_volume_adds_a_disk_whose_deletion_keeps_the_volume()
+    {
+        var guest = await CreateGuestAsync(); // stopped: the test hypervisor cannot hot-plug
+        var volume = await Sdk.Volumes.CreateAsync("default-pool", new VolumeCreateRequest { Name = UniqueName("vol") + ".img", Size = 1 }, Ct);
+
+        // storage_id takes the pool's UUID as well as its name.
+        var disk = await Sdk.Disks.AttachVolumeAsync(guest.Id, volume.StorageId!, volume.Name, cancellationToken: Ct);
+        Assert.Equal(volume.Path, disk.Path);
+        Assert.Equal(1, disk.Size);
+        Assert.Equal(volume.Path, Assert.Single(await Sdk.Disks.ListAsync(guest.Id, Ct)).Path);
+        Assert.Equal([guest.Name], (await Sdk.Volumes.GetAsync("default-pool", volume.Id, Ct)).UsedBy);
+
+        // A volume in use cannot be deleted.
+        await Assert.ThrowsAsync<ConflictException>(() => Sdk.Volumes.DeleteAsync("default-pool", volume.Id, Ct));
+
+        // Detaching keeps it: the gateway only deletes volumes it created for the guest.
+        await Sdk.Disks.DeleteAsync(guest.Id, disk.Id, Ct);
+        Assert.Empty(await Sdk.Disks.ListAsync(guest.Id, Ct));
+        var kept = await Sdk.Volumes.GetAsync("default-pool", volume.Id, Ct);
+        Assert.Equal(volume.Path, kept.Path);
+        Assert.Empty(kept.UsedBy ?? []);
+
+        // So does deleting the guest it was attached to (by pool name this time).
+        await Sdk.Disks.CreateAsync(guest.Id, DiskCreateRequest.ForVolume("default-pool", volume.Name), Ct);
+        await Sdk.Guests.DeleteAsync(guest.Id, cancellationToken: Ct);
+        Assert.Equal(volume.Path, (await Sdk.Volumes.GetAsync("default-pool", volume.Id, Ct)).Path);
+        await Sdk.Volumes.DeleteAsync("default-pool", volume.Id, Ct);
+    }
+
+    [Fact]
+    public async Task Attaching_refuses_unknown_volumes_running_guests_and_bodies_without_size_or_volume()
+    {
+        var volume = await Sdk.Volumes.CreateAsync("default-pool", new VolumeCreateRequest { Name = UniqueName("vol") + ".img", Size = 1 }, Ct);
+        var guest = await CreateGuestAsync();
+        await Assert.ThrowsAsync<EntityNotFoundException>(() => Sdk.Disks.AttachVolumeAsync(guest.Id, "default-pool", "no-such-volume.img", cancellationToken: Ct));
+        await Assert.ThrowsAsync<EntityNotFoundException>(() => Sdk.Disks.AttachVolumeAsync(guest.Id, "no-such-pool", volume.Name, cancellationToken: Ct));
+
+        // The test hypervisor has no hot-plug: a running guest answers 501.
+        var running = await CreateGuestAsync(start: true);
+        await Assert.ThrowsAsync<FeatureNotImplementedException>(() => Sdk.Disks.AttachVolumeAsync(running.Id, "default-pool", volume.Name, cancellationToken: Ct));
+        Assert.Empty(await Sdk.Disks.ListAsync(running.Id, Ct));
+
+        // Refused before any request.
+        await Assert.ThrowsAsync<ArgumentException>(() => Sdk.Disks.CreateAsync(guest.Id, new DiskCreateRequest(), Ct));
+        await Assert.ThrowsAsync<ArgumentException>(() => Sdk.Disks.CreateAsync(guest.Id, new DiskCreateRequest { Volume = volume.Name }, Ct));
+        Assert.Empty(await Sdk.Disks.ListAsync(guest.Id, Ct));
+        await Sdk.Volumes.DeleteAsync("default-pool", volume.Id, Ct);
+    }
+
+    [Fact]
+    public void An_attach_body_names_the_volume_and_its_pool_and_no_size()
+    {
+        var json = System.Text.Json.JsonSerializer.Serialize(DiskCreateRequest.ForVolume("default-pool", "data.img"), SimplestackJson.Options);
+        Assert.Equal("""{"storage_id":"default-pool","volume":"data.img"}""", json);
+        Assert.Equal("""{"size":2}""", System.Text.Json.JsonSerializer.Serialize(new DiskCreateRequest { Size = 2 }, SimplestackJson.Options));
+    }
+
+    [Fact]
     public async Task Network_interfaces_create_update_rate_limit_delete()
     {
         var guest = await CreateGuestAsync();

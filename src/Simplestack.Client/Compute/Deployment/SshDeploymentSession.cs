@@ -81,7 +81,7 @@ public sealed class SshDeploymentSession : IDeploymentSession, IAsyncDisposable,
                 try
                 {
                     await _sftp.UploadFileAsync(content, path, cancellationToken);
-                    _sftp.ChangePermissions(path, (short)mode);
+                    SetMode(_sftp, path, mode);
                     return;
                 }
                 catch (SshException) when (content.CanSeek)
@@ -112,6 +112,24 @@ public sealed class SshDeploymentSession : IDeploymentSession, IAsyncDisposable,
         {
             throw new IOException($"Uploading {path} failed with exit status {command.ExitStatus}: {command.Error.Trim()}");
         }
+    }
+
+    /// <summary>
+    /// SSH.NET's <c>SetPermissions(short)</c> reads its argument as the octal digits written in decimal
+    /// (<c>755</c>, not <c>0x1ED</c>) and takes only 0 to 999, i.e. the nine rwx bits: the setuid,
+    /// setgid and sticky bits go through their own attributes.
+    /// </summary>
+    internal static short SshNetPermissionDigits(int mode)
+        => short.Parse(Convert.ToString(mode & 0x1FF, 8), System.Globalization.CultureInfo.InvariantCulture);
+
+    private static void SetMode(SftpClient sftp, string path, int mode)
+    {
+        var attributes = sftp.GetAttributes(path);
+        attributes.SetPermissions(SshNetPermissionDigits(mode));
+        attributes.IsUIDBitSet = (mode & 0x800) != 0;
+        attributes.IsGroupIDBitSet = (mode & 0x400) != 0;
+        attributes.IsStickyBitSet = (mode & 0x200) != 0;
+        sftp.SetAttributes(path, attributes);
     }
 
     public void Dispose()
