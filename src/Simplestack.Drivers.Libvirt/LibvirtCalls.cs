@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using Simplestack.Core;
 using Simplestack.Libvirt;
 
@@ -7,7 +10,8 @@ namespace Simplestack.Drivers.Libvirt;
 /// Runs blocking libvirt calls off the request threads, at most <see cref="MaxConcurrency"/> at a
 /// time per connection, so a slow hypervisor cannot starve the server. libvirt errors are
 /// thread-local: the binding reads them in the same synchronous block as the failing call, and
-/// this class only translates the resulting <see cref="LibvirtException"/>.
+/// this class only translates the resulting <see cref="LibvirtException"/>. Every call is measured
+/// on <see cref="HypervisorMetrics"/> (duration and failures, by operation; never arguments).
 /// </summary>
 internal sealed class LibvirtCalls(string hypervisor, int maxConcurrency, TimeSpan timeout)
 {
@@ -17,11 +21,15 @@ internal sealed class LibvirtCalls(string hypervisor, int maxConcurrency, TimeSp
 
     public int MaxConcurrency { get; } = maxConcurrency;
 
-    public Task RunAsync(Action work, CancellationToken cancellationToken)
-        => RunAsync<object?>(() => { work(); return null; }, cancellationToken);
+    /// <summary>Once set (after the connection opened), a failure on a connection that is no longer alive answers 503.</summary>
+    public Func<bool>? IsAlive { get; set; }
 
-    public async Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken)
+    public Task RunAsync(Action work, CancellationToken cancellationToken, [CallerMemberName] string operation = "")
+        => RunAsync<object?>(() => { work(); return null; }, cancellationToken, operation);
+
+    public async Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken, [CallerMemberName] string operation = "")
     {
+        var started = Stopwatch.GetTimestamp();
         await _slots.WaitAsync(cancellationToken);
         var call = Task.Run(() =>
         {
@@ -31,7 +39,7 @@ internal sealed class LibvirtCalls(string hypervisor, int maxConcurrency, TimeSp
             }
             catch (LibvirtException error)
             {
-                throw LibvirtErrors.Translate(error, hypervisor);
+                throw Translate(error);
             }
         }, CancellationToken.None);
 
@@ -39,11 +47,85 @@ internal sealed class LibvirtCalls(string hypervisor, int maxConcurrency, TimeSp
         _ = call.ContinueWith(_ => _slots.Release(), TaskScheduler.Default);
         try
         {
-            return await call.WaitAsync(timeout, cancellationToken);
+            var result = await call.WaitAsync(timeout, cancellationToken);
+            HypervisorMetrics.Record(hypervisor, operation, started, null);
+            return result;
         }
         catch (TimeoutException error)
         {
+            HypervisorMetrics.Record(hypervisor, operation, started, nameof(ErrorKind.HypervisorTimeout));
             throw new HypervisorTimeoutException($"The {hypervisor} hypervisor did not answer within {timeout.TotalSeconds:0} s.", error);
+        }
+        catch (SimplestackException error)
+        {
+            HypervisorMetrics.Record(hypervisor, operation, started, error.Kind.ToString());
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            HypervisorMetrics.Record(hypervisor, operation, started, "Cancelled");
+            throw;
+        }
+    }
+
+    private SimplestackException Translate(LibvirtException error)
+    {
+        var translated = LibvirtErrors.Translate(error, hypervisor);
+        if (translated.Kind is ErrorKind.HypervisorError or ErrorKind.Conflict && IsAlive is { } alive && !SafeIsAlive(alive))
+        {
+            // The daemon went away under the call (EOF, reset, "client socket is closed"): that is
+            // an unreachable hypervisor, not an answer from it.
+            return new HypervisorUnavailableException($"The {hypervisor} hypervisor closed the connection: {error.Message}", error);
+        }
+
+        return translated;
+    }
+
+    private static bool SafeIsAlive(Func<bool> alive)
+    {
+        try
+        {
+            return alive();
+        }
+        catch
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>
+/// Hypervisor call metrics on the .NET meter <c>Simplestack.Drivers.Libvirt</c>:
+/// <c>simplestack.hypervisor.call.duration</c> (seconds, tags hypervisor, operation, outcome) and
+/// <c>simplestack.hypervisor.call.errors</c> (tags hypervisor, operation, kind). The server
+/// exports them on <c>/metrics</c>.
+/// </summary>
+public static class HypervisorMetrics
+{
+    public const string MeterName = "Simplestack.Drivers.Libvirt";
+    public const string DurationName = "simplestack.hypervisor.call.duration";
+    public const string ErrorsName = "simplestack.hypervisor.call.errors";
+
+    private static readonly Meter Meter = new(MeterName);
+    private static readonly Histogram<double> Duration = Meter.CreateHistogram<double>(DurationName, "s", "Duration of one hypervisor call");
+    private static readonly Counter<long> Errors = Meter.CreateCounter<long>(ErrorsName, description: "Hypervisor calls that failed, by error kind");
+
+    internal static void Record(string hypervisor, string operation, long started, string? errorKind)
+    {
+        var op = operation.EndsWith("Async", StringComparison.Ordinal) ? operation[..^5] : operation;
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        Duration.Record(
+            elapsed,
+            new KeyValuePair<string, object?>("hypervisor", hypervisor),
+            new KeyValuePair<string, object?>("operation", op),
+            new KeyValuePair<string, object?>("outcome", errorKind is null ? "ok" : "error"));
+        if (errorKind is not null)
+        {
+            Errors.Add(
+                1,
+                new KeyValuePair<string, object?>("hypervisor", hypervisor),
+                new KeyValuePair<string, object?>("operation", op),
+                new KeyValuePair<string, object?>("kind", errorKind));
         }
     }
 }

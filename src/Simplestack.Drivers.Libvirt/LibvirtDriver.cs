@@ -46,20 +46,50 @@ public sealed class LibvirtDriver : IHypervisorDriver
     {
         var uri = LibvirtUris.For(Flavor, target, _options, credentials?.User);
         var calls = new LibvirtCalls(Name, _options.MaxConcurrentCalls, TimeSpan.FromSeconds(_options.CallTimeoutSeconds));
-        var native = await calls.RunAsync(
+        return await calls.RunAsync<IHypervisorConnection>(
             () =>
             {
-                Simplestack.Libvirt.Libvirt.EnsureInitialized();
+                // Events (the inventory) and keepalive need libvirt's event loop, registered before the connection opens.
+                Simplestack.Libvirt.Libvirt.EnsureEventLoop();
                 var connection = LibvirtConnection.Open(uri, credentials is null ? null : new LibvirtCredentials(credentials.User, credentials.Password));
-                if (Flavor == LibvirtFlavor.Test)
+                try
                 {
-                    SeedDemoImage(connection);
-                }
+                    if (Flavor == LibvirtFlavor.Test)
+                    {
+                        SeedDemoImage(connection);
+                    }
+                    else
+                    {
+                        EnableKeepAlive(connection);
+                    }
 
-                return connection;
+                    return new LibvirtHypervisorConnection(Flavor, target, connection, calls, _options);
+                }
+                catch
+                {
+                    connection.Dispose();
+                    throw;
+                }
             },
             cancellationToken);
-        return new LibvirtHypervisorConnection(Flavor, target, native, calls, _options);
+    }
+
+    /// <summary>Keepalive probes every this many seconds on transports that have them (remote and libvirtd sockets).</summary>
+    public const int KeepAliveIntervalSeconds = 5;
+
+    /// <summary>Unanswered probes after which libvirt closes the connection (IsAlive turns false and the pool replaces it).</summary>
+    public const uint KeepAliveCount = 3;
+
+    private static void EnableKeepAlive(LibvirtConnection connection)
+    {
+        try
+        {
+            connection.SetKeepAlive(KeepAliveIntervalSeconds, KeepAliveCount);
+        }
+        catch (LibvirtException)
+        {
+            // A transport without keepalive (an in-process driver): nothing to probe.
+        }
     }
 
     /// <summary>The demo image's name on the test hypervisor.</summary>

@@ -12,6 +12,15 @@ public sealed class LibvirtDriverOptions
     /// <summary>Private key for the <c>ssh</c> transport (passed as libvirt's <c>keyfile</c> URI parameter).</summary>
     public string? SshKeyFile { get; set; }
 
+    /// <summary>
+    /// The URI for <c>kvm/localhost</c> (default <c>qemu:///system</c>): e.g. a libvirtd on its own socket,
+    /// <c>qemu+unix:///system?socket=/run/other/libvirt-sock</c>, or a session daemon.
+    /// </summary>
+    public string QemuLocalUri { get; set; } = "qemu:///system";
+
+    /// <summary>The URI for <c>lxc/localhost</c> (default <c>lxc:///system</c>).</summary>
+    public string LxcLocalUri { get; set; } = "lxc:///system";
+
     /// <summary>Storage pool for disks whose request names none.</summary>
     public string DefaultStoragePool { get; set; } = "default";
 

@@ -15,6 +15,9 @@ internal static class LibvirtErrors
                 or LibvirtErrorCode.NoStorageVol or LibvirtErrorCode.NoDomainSnapshot or LibvirtErrorCode.NoNwfilter
                 or LibvirtErrorCode.DeviceMissing or LibvirtErrorCode.NoDomainMetadata
                 => new EntityNotFoundException(message),
+            // Two creates of one name racing: libvirt reports the loser as "operation failed: ... already exists".
+            LibvirtErrorCode.OperationFailed when message.Contains("already exists", StringComparison.Ordinal)
+                => new ConflictException(message),
             LibvirtErrorCode.DomExist or LibvirtErrorCode.NetworkExist or LibvirtErrorCode.StorageVolExist
                 or LibvirtErrorCode.OperationInvalid or LibvirtErrorCode.ResourceBusy or LibvirtErrorCode.BlockCopyActive
                 => new ConflictException(message),

@@ -21,7 +21,7 @@ public static class LibvirtUris
         var scheme = flavor == LibvirtFlavor.Lxc ? "lxc" : "qemu";
         if (target.IsLocal)
         {
-            return $"{scheme}:///system";
+            return flavor == LibvirtFlavor.Lxc ? options.LxcLocalUri : options.QemuLocalUri;
         }
 
         var transport = options.RemoteTransport;

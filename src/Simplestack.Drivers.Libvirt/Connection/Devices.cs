@@ -15,11 +15,13 @@ public sealed partial class LibvirtHypervisorConnection
         if (domain.IsActive)
         {
             liveChange(domain.IsPersistent ? DomainModificationImpact.Live | DomainModificationImpact.Config : DomainModificationImpact.Live);
+            GuestTouched(domain.Uuid);
             return Applied.Live;
         }
 
         var definition = domain.GetXmlDesc(DomainXmlFlags.Inactive | DomainXmlFlags.Secure);
         Native.DefineDomain(editDefinition(definition)).Dispose();
+        GuestTouched(domain.Uuid);
         return Applied.NextBoot;
     }
 
@@ -54,6 +56,17 @@ public sealed partial class LibvirtHypervisorConnection
                 using var pool = FindPool(request.StorageId ?? throw new InvalidArgumentException("Attaching a volume needs its storage_id."));
                 using var volume = FindVolume(pool, existing);
                 path = volume.Path;
+                if (ImagePools.Contains(pool.Name))
+                {
+                    throw new ConflictException($"Volume '{existing}' is an image other guests' disks may be based on; create a guest from it with \"image\" instead.");
+                }
+
+                if (VolumeUsers().TryGetValue(path, out var users))
+                {
+                    // Two writers on one disk image corrupt it.
+                    throw new ConflictException($"Volume '{existing}' is already a disk of {string.Join(", ", users)}.");
+                }
+
                 format = VolumeDescription.Parse(volume.GetXmlDesc()).Format ?? "raw";
             }
             else
@@ -178,12 +191,14 @@ public sealed partial class LibvirtHypervisorConnection
         if (domain.IsActive)
         {
             domain.BlockResize(disk.Target, (ulong)bytes);
+            GuestTouched(domain.Uuid);
             return Applied.Live;
         }
 
         using var volume = (disk.SourcePath is null ? null : Native.TryLookupStorageVolumeByPath(disk.SourcePath))
             ?? throw new FeatureNotAvailableException($"Disk '{disk.Target}' is not a storage volume, so it cannot be grown here.");
         volume.Resize((ulong)bytes);
+        GuestTouched(domain.Uuid);
         return Applied.NextBoot;
     }
 

@@ -232,11 +232,12 @@ public sealed partial class LibvirtHypervisorConnection
         LibvirtStorageVolume created;
         if (image is not null)
         {
-            using var source = FindVolumeByName(image, _options.ImagePools.Count > 0 ? _options.ImagePools : null)
+            using var source = FindVolumeByName(image, ImagePools)
                 ?? throw new InvalidArgumentException($"Image '{image}' does not exist.");
             var sourceInfo = source.GetInfo();
             var capacity = Math.Max(requestedBytes, (long)sourceInfo.Capacity);
-            var sourceFormat = VolumeDescription.Parse(source.GetXmlDesc()).Format ?? "raw";
+            // libvirt calls an ISO volume's format "iso"; to QEMU its bytes are raw.
+            var sourceFormat = VolumeDescription.Parse(source.GetXmlDesc()).Format is "qcow2" ? "qcow2" : "raw";
             if (imageCopy is "full")
             {
                 created = pool.CreateVolumeFrom(VolumeXml.Build(new VolumeDefinition(name, capacity, format)), source);
@@ -462,6 +463,7 @@ public sealed partial class LibvirtHypervisorConnection
         }
 
         _addresses.Forget(uuid);
+        GuestTouched(uuid);
     }, cancellationToken);
 
     /// <summary>Deletes snapshots leaves first, so that no snapshot's data outlives its guest.</summary>

@@ -1,4 +1,5 @@
 using Simplestack.Core;
+using Simplestack.Drivers.Libvirt.Inventory;
 using Simplestack.Drivers.Libvirt.Xml;
 using Simplestack.Libvirt;
 
@@ -10,7 +11,14 @@ public sealed partial class LibvirtHypervisorConnection
 {
     private const double BytesPerGiB = 1024d * 1024 * 1024;
 
-    public Task<IReadOnlyList<Guest>> ListGuestsAsync(CancellationToken cancellationToken) => _calls.RunAsync<IReadOnlyList<Guest>>(() =>
+    /// <summary>
+    /// Every guest. Answered from the connection's inventory (<see cref="LiveInventory"/>): one bulk
+    /// read fills it, lifecycle events and the gateway's own writes keep it current.
+    /// </summary>
+    public Task<IReadOnlyList<Guest>> ListGuestsAsync(CancellationToken cancellationToken) => _inventory.ListAsync(cancellationToken);
+
+    /// <summary>The bulk read: one virConnectListAllDomains plus one virConnectGetAllDomainStats, never N calls per guest to list them.</summary>
+    private IReadOnlyList<Guest> ReadAllGuests()
     {
         var domains = Native.ListAllDomains();
         var stats = Native.GetAllDomainStats(DomainStatsTypes.State | DomainStatsTypes.Balloon | DomainStatsTypes.Vcpu | DomainStatsTypes.Block);
@@ -30,7 +38,11 @@ public sealed partial class LibvirtHypervisorConnection
                 }
             }
 
-            _addresses.RefreshInBackground(guests.Where(g => g.State != GuestState.STOPPED).Select(g => g.Id), LookUpAddresses);
+            if (!_inventory.Enabled)
+            {
+                _addresses.RefreshInBackground(guests.Where(g => g.State != GuestState.STOPPED).Select(g => g.Id), LookUpAddresses);
+            }
+
             return guests;
         }
         finally
@@ -45,7 +57,34 @@ public sealed partial class LibvirtHypervisorConnection
                 domain.Dispose();
             }
         }
-    }, cancellationToken);
+    }
+
+    /// <summary>
+    /// After one of the gateway's own writes to a guest, before it returns: re-read the guest into
+    /// the inventory (or drop it if it is gone), so the very next list shows the change.
+    /// </summary>
+    private void GuestTouched(string uuid) => _inventory.Refresh(uuid);
+
+    /// <summary>What the inventory reads from this connection.</summary>
+    private sealed class GuestSource(LibvirtHypervisorConnection connection) : IGuestSource
+    {
+        public IReadOnlyList<Guest> ReadAll() => connection.ReadAllGuests();
+
+        public Guest? ReadOne(string uuid)
+        {
+            using var domain = connection.Native.TryLookupDomainByUuid(uuid);
+            try
+            {
+                return domain is null ? null : connection.DescribeGuest(domain, stats: null, cachedAddressesOnly: true);
+            }
+            catch (LibvirtException error) when (error.Code == LibvirtErrorCode.NoDomain)
+            {
+                return null; // Gone between the look-up and its description.
+            }
+        }
+
+        public IReadOnlyList<string> ReadAddresses(string uuid) => connection._addresses.Set(uuid, connection.LookUpAddresses(uuid));
+    }
 
     public Task<Guest> GetGuestAsync(string guestId, CancellationToken cancellationToken) => _calls.RunAsync(() =>
     {
@@ -57,7 +96,24 @@ public sealed partial class LibvirtHypervisorConnection
     /// A guest as the API shows it. Bulk stats are used when the hypervisor gives them (QEMU);
     /// the test driver's stats hold the state only, so the rest comes from the domain itself.
     /// </summary>
+    /// <remarks>
+    /// A single guest's description (no bulk <paramref name="stats"/>) is also recorded in the
+    /// inventory: creates, updates, clones, imports and single reads all end here, so what the
+    /// gateway answered is what the next list shows.
+    /// </remarks>
     private Guest DescribeGuest(LibvirtDomain domain, IReadOnlyDictionary<string, object>? stats, bool cachedAddressesOnly)
+    {
+        var ticket = _inventory.Store.NewTicket();
+        var guest = DescribeGuestNow(domain, stats, cachedAddressesOnly);
+        if (stats is null)
+        {
+            _inventory.Recorded(guest, ticket);
+        }
+
+        return guest;
+    }
+
+    private Guest DescribeGuestNow(LibvirtDomain domain, IReadOnlyDictionary<string, object>? stats, bool cachedAddressesOnly)
     {
         var uuid = domain.Uuid;
         DomainState state;

@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using Simplestack.Core;
+using Simplestack.Drivers.Libvirt.Inventory;
 using Simplestack.Libvirt;
 
 namespace Simplestack.Drivers.Libvirt;
@@ -17,8 +18,10 @@ public sealed partial class LibvirtHypervisorConnection :
     private readonly LibvirtCalls _calls;
     private readonly LibvirtDriverOptions _options;
     private readonly IpAddressBook _addresses = new();
+    private readonly LiveInventory _inventory;
     private string? _hostName;
 
+    /// <summary>Subscribes to the connection's domain lifecycle events (blocking: call it on a libvirt call thread).</summary>
     internal LibvirtHypervisorConnection(LibvirtFlavor flavor, HypervisorTarget target, LibvirtConnection native, LibvirtCalls calls, LibvirtDriverOptions options)
     {
         Flavor = flavor;
@@ -26,6 +29,26 @@ public sealed partial class LibvirtHypervisorConnection :
         Native = native;
         _calls = calls;
         _options = options;
+
+        // A call that fails because the daemon went away answers 503, not 502 (issue 6).
+        calls.IsAlive = () => native.IsAlive;
+        LiveInventory? inventory = null;
+        var subscribed = false;
+        if (Simplestack.Libvirt.Libvirt.IsEventLoopRunning)
+        {
+            try
+            {
+                native.RegisterDomainLifecycleEvents(e => Volatile.Read(ref inventory)?.OnEvent(e.DomainUuid));
+                subscribed = true;
+            }
+            catch (LibvirtException)
+            {
+                // No events on this connection: the inventory stays off and lists read the hypervisor.
+            }
+        }
+
+        _inventory = new LiveInventory(new GuestSource(this), calls, subscribed);
+        Volatile.Write(ref inventory, _inventory);
     }
 
     public HypervisorTarget Target { get; }
@@ -39,10 +62,17 @@ public sealed partial class LibvirtHypervisorConnection :
 
     private string HostName => _hostName ??= Native.HostName;
 
-    public ValueTask DisposeAsync()
+    /// <summary>Whether lists answer from the event-fed inventory (false: every list reads the hypervisor).</summary>
+    public bool HasLiveInventory => _inventory.Enabled;
+
+    /// <summary>Bulk reads of every guest this connection has made (the first list, periodic resyncs): for tests and the bench.</summary>
+    public int InventoryBulkReads => _inventory.BulkReads;
+
+    public async ValueTask DisposeAsync()
     {
+        var stopping = _inventory.DisposeAsync();
         Native.Dispose();
-        return ValueTask.CompletedTask;
+        await stopping;
     }
 
     public Task<PoolInfo> GetPoolInfoAsync(CancellationToken cancellationToken) => _calls.RunAsync(() =>

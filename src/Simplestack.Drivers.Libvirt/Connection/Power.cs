@@ -50,6 +50,7 @@ public sealed partial class LibvirtHypervisorConnection
                     throw new InvalidArgumentException($"Unknown power action '{action}'.");
             }
 
+            GuestTouched(domain.Uuid);
             return domain.Uuid;
         }, cancellationToken);
 

@@ -53,6 +53,7 @@ public sealed partial class LibvirtHypervisorConnection
         using var domain = FindDomain(guestId);
         using var snapshot = FindSnapshot(domain, snapshotId);
         snapshot.Revert();
+        GuestTouched(domain.Uuid);
     }, cancellationToken);
 
     public Task DeleteSnapshotAsync(string guestId, string snapshotId, CancellationToken cancellationToken) => _calls.RunAsync(() =>

@@ -139,7 +139,11 @@ public sealed partial class LibvirtHypervisorConnection : IGuestTransfer
         catch (Exception error) when (error is InvalidDataException or FormatException or System.Text.Json.JsonException or EndOfStreamException)
         {
             undo.Rollback();
-            throw new InvalidArgumentException($"The body is not a valid guest archive: {error.Message}");
+            // A JSON error's own message names .NET types: say where in manifest.json instead.
+            var reason = error is System.Text.Json.JsonException json
+                ? $"manifest.json is not what this server writes{(json.Path is { Length: > 0 } path ? $" (at {path})" : string.Empty)}"
+                : error.Message;
+            throw new InvalidArgumentException($"The body is not a valid guest archive: {reason}");
         }
         catch
         {

@@ -121,7 +121,11 @@ public sealed partial class LibvirtHypervisorConnection : IVolumeManagement, IIm
                 {
                     if (disk.SourcePath is { } path)
                     {
-                        (users.TryGetValue(path, out var list) ? list : users[path] = []).Add(domain.Name);
+                        var list = users.TryGetValue(path, out var found) ? found : users[path] = [];
+                        if (!list.Contains(domain.Name))
+                        {
+                            list.Add(domain.Name);
+                        }
                     }
                 }
             }

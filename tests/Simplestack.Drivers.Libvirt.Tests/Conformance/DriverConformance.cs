@@ -412,6 +412,13 @@ public abstract class DriverConformance : IAsyncLifetime
         Assert.Equal([guest.Name], (await volumes.GetVolumeAsync(ExistingPool, name, Ct)).UsedBy);
         await Assert.ThrowsAsync<ConflictException>(() => volumes.DeleteVolumeAsync(ExistingPool, name, Ct));
 
+        // One writer per volume: a second attach, to this guest or another, conflicts.
+        var other = await CreateGuestAsync();
+        await Assert.ThrowsAsync<ConflictException>(() => disks.CreateDiskAsync(guest.Id, new DiskCreateRequest(StorageId: ExistingPool, Volume: name), Ct));
+        await Assert.ThrowsAsync<ConflictException>(() => disks.CreateDiskAsync(other.Id, new DiskCreateRequest(StorageId: ExistingPool, Volume: name), Ct));
+        Assert.Single(await disks.ListDisksAsync(guest.Id, Ct), d => d.Path == volume.Path);
+        Assert.DoesNotContain(await disks.ListDisksAsync(other.Id, Ct), d => d.Path == volume.Path);
+
         await disks.DeleteDiskAsync(guest.Id, disk.Id, Ct);
         Assert.Contains(volume.Path, Probe.VolumePaths());
         await volumes.DeleteVolumeAsync(ExistingPool, name, Ct);
@@ -431,6 +438,10 @@ public abstract class DriverConformance : IAsyncLifetime
         Assert.Contains(disk.Path!, Probe.VolumePaths().Except(before));
         Assert.Contains(image.Path, Probe.VolumePaths());
         await Assert.ThrowsAsync<InvalidArgumentException>(() => Connection.Require<IGuestManagement>().CreateGuestAsync(NewGuest(Unique("img")) with { Image = "no-such-image" }, Ct));
+
+        // An image is a base other disks depend on: it cannot be attached as a writable disk.
+        var pool = (await Connection.Require<IStorageManagement>().ListStoragesAsync(Ct)).Single(p => p.Id == image.StorageId).Name;
+        await Assert.ThrowsAsync<ConflictException>(() => Connection.Require<IDiskManagement>().CreateDiskAsync(guest.Id, new DiskCreateRequest(StorageId: pool, Volume: image.Id), Ct));
     }
 
     // ---- power ----

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Turns bench/out/raw.txt (written by bench/run.sh) into the markdown table and the target ratios.
+#   bench/scripts/table.sh OUT_DIR
+set -euo pipefail
+OUT=$1
+RAW="$OUT/raw.txt"
+
+field() { sed -nE "s/.* $1=([^ ]+).*/\\1/p" <<<"$2"; }
+row() { grep -E "^$1 c=$2 " "$RAW" | tail -1; }
+
+echo "## Results ($(date -u +%Y-%m-%dT%H:%MZ))"
+echo
+sed 's/^/    /' "$OUT/machine.txt"
+echo
+echo "| scenario | guests | connections | requests/s | p50 ms | p99 ms | server CPU (cores) | server RSS MiB (peak) | errors |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+grep -E '^[a-z-]+ guests=[0-9]+ c=' "$RAW" | while read -r line; do
+  name=${line%% *}
+  guests=$(field guests "$line"); c=$(field c "$line")
+  awk -v n="$name" -v g="$guests" -v c="$c" -v rps="$(field rps "$line")" -v p50="$(field p50_us "$line")" -v p99="$(field p99_us "$line")" \
+      -v cpu="$(field server_cpu_cores "$line")" -v rss="$(field server_rss_mib "$line")" \
+      -v err="$(( $(field socket_errors "$line") + $(field non2xx "$line") ))" \
+      'BEGIN { printf "| %s | %s | %s | %.0f | %.3f | %.3f | %s | %s | %s |\n", n, g, c, rps, p50 / 1000, p99 / 1000, cpu, rss, err }'
+done
+echo
+
+if grep -q '^DIRECT ' "$RAW"; then
+  echo "Direct libvirt calls in process (BenchmarkDotNet, median):"
+  echo
+  echo "| calls | guests | median |"
+  echo "|---|---:|---:|"
+  grep '^DIRECT ' "$RAW" | awk '{ printf "| %s | %s | %.3f ms |\n", $2, $3, $4 / 1e6 }'
+  echo
+fi
+
+grep -E '^(new-connections|body-bytes|gateway-rss|remote-connections|scaleout-split)' "$RAW" | sed 's/^/    /'
+echo
+
+# Targets.
+g1_64=$(row "gateway guests=1" 64 || true); f1_64=$(row "floor guests=1" 64 || true)
+g1_1=$(row "gateway guests=1" 1 || true); f1_1=$(row "floor guests=1" 1 || true)
+direct1=$(grep '^DIRECT BulkListAndStats 1 ' "$RAW" | awk '{print $4}' || true)
+echo "## Targets"
+echo
+echo "| target | measured | ratio / margin | met |"
+echo "|---|---|---|---|"
+if [ -n "$g1_64" ] && [ -n "$f1_64" ]; then
+  awk -v g="$(field rps "$g1_64")" -v f="$(field rps "$f1_64")" 'BEGIN { r = g / f; printf "| one-guest list >= 80%% of the floor at 64 connections | %.0f vs %.0f req/s | %.1f%% | %s |\n", g, f, 100 * r, (r >= 0.8 ? "yes" : "no") }'
+fi
+if [ -n "$g1_1" ] && [ -n "$direct1" ]; then
+  awk -v g="$(field p50_us "$g1_1")" -v d="$direct1" -v f="$(field p50_us "$f1_1")" 'BEGIN { o = g / 1000 - d / 1e6; printf "| gateway p50 - direct call, one client <= 0.3 ms | %.3f ms - %.3f ms (floor p50 %.3f ms) | %.3f ms | %s |\n", g / 1000, d / 1e6, f / 1000, o, (o <= 0.3 ? "yes" : "no") }'
+fi
+best1000=$(grep -E '^gateway guests=1000 ' "$RAW" | sed -E 's/.* rps=([0-9.]+).*/\1/' | sort -g | tail -1)
+[ -n "$best1000" ] && awk -v r="$best1000" 'BEGIN { printf "| 1,000-guest list >= 1,000 req/s | %.0f req/s (best of 1/8/64) | %.1fx | %s |\n", r, r / 1000, (r >= 1000 ? "yes" : "no") }'
+g10k=$(row "gateway guests=10000" 1 || true)
+[ -n "$g10k" ] && awk -v p="$(field p50_us "$g10k")" 'BEGIN { printf "| 10,000-guest list p50 <= 50 ms, one client | %.1f ms | %.2fx of the bound | %s |\n", p / 1000, p / 50000, (p <= 50000 ? "yes" : "no") }'
+newc=$(grep '^new-connections' "$RAW" | awk '{ s += $3 } END { print s + 0 }')
+echo "| zero new hypervisor connections per request after warm-up | $newc opened during the measured runs (test hypervisor) | - | $([ "$newc" -eq 0 ] && echo yes || echo no) |"
+for g in 1 1000; do
+  r=$(row "gateway guests=$g" 64 || true)
+  [ -n "$r" ] && awk -v g="$g" -v m="$(field server_rss_mib "$r")" 'BEGIN { printf "| RSS <= 150 MB, %s guest(s), 64 connections | %s MiB | %.0f%% of the cap | %s |\n", g, m, 100 * m * 1.048576 / 150, (m * 1.048576 <= 150 ? "yes" : "no") }'
+done
+r10k=$(row "gateway guests=10000" 64 || true)
+[ -n "$r10k" ] && echo "| RSS with 10,000 guests, 64 connections (no cap) | $(field server_rss_mib "$r10k") MiB | - | reported |"
+if grep -q '^remote-connections' "$RAW"; then
+  rc=$(grep '^remote-connections' "$RAW")
+  awk -v d="$(field during_runs "$rc")" -v q="$(field requests "$rc")" 'BEGIN { printf "| remote transport (qemu+tcp): connections opened per request | %d TCP connections for %d requests | %.6f per request | %s |\n", d, q, d / q, (d == 0 ? "yes" : "no") }'
+fi
+one=$(grep -E '^scaleout-one-direct ' "$RAW" | tail -1 || true); two=$(grep -E '^scaleout-nginx-two ' "$RAW" | tail -1 || true); via=$(grep -E '^scaleout-nginx-one ' "$RAW" | tail -1 || true)
+if [ -n "$one" ] && [ -n "$two" ]; then
+  awk -v a="$(field rps "$one")" -v b="$(field rps "$two")" -v v="$(field rps "$via")" 'BEGIN { printf "| scale-out: two gateways behind nginx vs one (kvm/localhost, 64 connections) | %.0f vs %.0f req/s (nginx + one gateway: %.0f) | %.2fx (%.2fx vs nginx + one) | reported |\n", b, a, v, b / a, b / v }'
+fi
