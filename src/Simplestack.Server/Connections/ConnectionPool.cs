@@ -47,6 +47,21 @@ public sealed class ConnectionPool : IAsyncDisposable
         }
     }
 
+    /// <summary>Leases held by requests now (connections in use; one connection may serve several).</summary>
+    public int Leased
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _entries.Values.Sum(e => e.Leases);
+            }
+        }
+    }
+
+    /// <summary>The most connections the pool keeps (<see cref="ConnectionPoolOptions.MaxConnections"/>).</summary>
+    public int Capacity => _options.MaxConnections;
+
     /// <summary>The connections that are open now (for diagnostics and tests).</summary>
     public IReadOnlyList<IHypervisorConnection> OpenConnections
     {
@@ -240,6 +255,12 @@ public sealed class ConnectionPool : IAsyncDisposable
                 var connection = await connecting.WaitAsync(cts.Token);
                 Log.ConnectionOpened(_logger, target.ToString());
                 return connection;
+            }
+            catch (HypervisorErrorException error)
+            {
+                // Not being able to open a connection (no socket, refused, reset) is an unreachable
+                // hypervisor (503), not an answer from it (502).
+                throw new HypervisorUnavailableException($"Could not connect to {target}: {error.Message}", error);
             }
             catch (OperationCanceledException) when (!shutdown.IsCancellationRequested)
             {

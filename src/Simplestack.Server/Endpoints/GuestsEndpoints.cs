@@ -14,7 +14,8 @@ public static class GuestsEndpoints
         var guests = routes.MapGroup("/guests").WithTags("Guests");
         guests.MapGet(string.Empty, ListGuests)
             .WithName("ListGuests")
-            .WithSummary("Every guest, as full guest objects");
+            .WithSummary("Every guest, as full guest objects")
+            .Produces<IReadOnlyList<Guest>>(StatusCodes.Status200OK, "application/json");
         guests.MapPost(string.Empty, CreateOrImportGuest)
             .WithName("CreateGuest")
             .WithSummary("Create a guest (JSON body) or import one (archive body)")
@@ -49,8 +50,13 @@ public static class GuestsEndpoints
         return routes;
     }
 
-    public static async Task<Ok<IReadOnlyList<Guest>>> ListGuests(HypervisorSession hv)
-        => TypedResults.Ok(await (await hv.ConnectAsync()).ListGuestsAsync(hv.Aborted));
+    /// <summary>
+    /// The list is answered with bytes serialised once per list instance: a driver that keeps an
+    /// inventory returns the same instance until something changes, so a large list is not
+    /// serialised again for every request.
+    /// </summary>
+    public static async Task<IResult> ListGuests(HypervisorSession hv, ListBodies bodies)
+        => TypedResults.Bytes(bodies.For(await (await hv.ConnectAsync()).ListGuestsAsync(hv.Aborted)), "application/json");
 
     public static async Task<Created<Guest>> CreateOrImportGuest(HypervisorSession hv)
     {

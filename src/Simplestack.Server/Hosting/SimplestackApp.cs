@@ -1,10 +1,13 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
 using Simplestack.Core;
 using Simplestack.Server.Endpoints;
 using Simplestack.Server.Errors;
+using Simplestack.Server.Observability;
 using Simplestack.Server.OpenApi;
+using Simplestack.Server.Security;
 using Simplestack.Server.Targets;
 
 namespace Simplestack.Server.Hosting;
@@ -39,6 +42,7 @@ public static class SimplestackApp
             .WithTags("Health")
             .WithName("Health")
             .WithSummary("The process is alive (no hypervisor is contacted)");
+        app.MapSimplestackObservability(app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.ProtectOperationalEndpoints);
 
         var targets = app.MapGroup("/{hypervisor}/{host}")
             .AddEndpointFilter<TargetResolutionFilter>()

@@ -7,7 +7,9 @@ using Simplestack.Server.Connections;
 using Simplestack.Server.Errors;
 using Simplestack.Server.Json;
 using Simplestack.Server.Logging;
+using Simplestack.Server.Observability;
 using Simplestack.Server.OpenApi;
+using Simplestack.Server.Security;
 using Simplestack.Server.Targets;
 
 namespace Simplestack.Server.Hosting;
@@ -28,8 +30,10 @@ public static class SimplestackServices
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(CreateDrivers);
         services.AddSingleton(CreateAllowList);
-        services.TryAddSingleton<ICallerAuthorizer, AllowAllCallers>();
+        services.AddSimplestackSecurity(configuration);
+        services.AddSimplestackObservability(configuration);
         services.AddSingleton<ConnectionPool>();
+        services.AddSingleton<ListBodies>();
         services.AddHostedService<ConnectionPoolSweeper>();
 
         services.ConfigureHttpJsonOptions(options => JsonDefaults.Apply(options.SerializerOptions));

@@ -11,6 +11,12 @@ public static class RequestReaders
 {
     public const int MaxCpus = 4096;
 
+    /// <summary>The largest memory a request may ask for, in MiB (16 TiB; libvirt's own limit is far above any host).</summary>
+    public const long MaxMemoryMiB = 16L * 1024 * 1024;
+
+    /// <summary>The largest disk or volume size a request may ask for, in GiB (1 PiB).</summary>
+    public const double MaxSizeGiB = 1024 * 1024;
+
     private static readonly Dictionary<string, PowerAction> PowerStates = new(StringComparer.OrdinalIgnoreCase)
     {
         ["start"] = PowerAction.Start,
@@ -85,6 +91,18 @@ public static class RequestReaders
             Name(request.Install.Location, "install.location");
         }
 
+        if (request.SshKeys is not null)
+        {
+            for (var i = 0; i < request.SshKeys.Count; i++)
+            {
+                // One key per line of authorized_keys: a line break or control character would smuggle in another.
+                if (string.IsNullOrWhiteSpace(request.SshKeys[i]) || request.SshKeys[i].Any(char.IsControl))
+                {
+                    throw new InvalidArgumentException($"ssh_keys[{i}] must be one public key on one line (no control characters).");
+                }
+            }
+        }
+
         return request;
     }
 
@@ -115,6 +133,10 @@ public static class RequestReaders
         {
             Name(request.Volume, "volume");
             Name(request.StorageId, "storage_id");
+            if (request.Size != 0 || request.Name is not null)
+            {
+                throw new InvalidArgumentException("A disk from an existing volume takes volume and storage_id, not size or name.");
+            }
         }
 
         OptionalName(request.Name, "name");
@@ -254,17 +276,17 @@ public static class RequestReaders
 
     private static void Positive(long value, string field)
     {
-        if (value <= 0)
+        if (value is <= 0 or > MaxMemoryMiB)
         {
-            throw new InvalidArgumentException($"{field} must be greater than 0.");
+            throw new InvalidArgumentException($"{field} must be from 1 to {MaxMemoryMiB} (MiB).");
         }
     }
 
     private static void Size(double value, string field)
     {
-        if (!double.IsFinite(value) || value <= 0)
+        if (!double.IsFinite(value) || value <= 0 || value > MaxSizeGiB)
         {
-            throw new InvalidArgumentException($"{field} must be a number greater than 0 (GiB).");
+            throw new InvalidArgumentException($"{field} must be a number greater than 0 and at most {MaxSizeGiB} (GiB).");
         }
     }
 

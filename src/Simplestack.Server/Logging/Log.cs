@@ -50,4 +50,19 @@ internal static partial class Log
 
     [LoggerMessage(33, LogLevel.Debug, "{Method} {Path} was aborted by the client")]
     public static partial void RequestAborted(ILogger logger, string method, PathString path);
+
+    [LoggerMessage(40, LogLevel.Warning, "{Method} refused: no valid API key (request {RequestId})")]
+    public static partial void CallerRefused(ILogger logger, string method, string requestId);
+
+    [LoggerMessage(41, LogLevel.Critical, "{Message}")]
+    public static partial void ExposedWithoutKeys(ILogger logger, string message);
+
+    [LoggerMessage(50, LogLevel.Information, "{Method} {Path} answered {Status} in {ElapsedMs:0.0} ms (route {Route}, caller {Caller}, request {RequestId})")]
+    public static partial void RequestCompleted(ILogger logger, string method, string path, int status, double elapsedMs, string route, string caller, string requestId);
+
+    [LoggerMessage(51, LogLevel.Error, "{Method} {Path} failed after {ElapsedMs:0.0} ms without an answer (request {RequestId})")]
+    public static partial void RequestCrashed(ILogger logger, Exception exception, string method, string path, double elapsedMs, string requestId);
+
+    [LoggerMessage(52, LogLevel.Warning, "Readiness probe of {Target} failed: {Kind}")]
+    public static partial void ReadinessProbeFailed(ILogger logger, string target, string kind);
 }

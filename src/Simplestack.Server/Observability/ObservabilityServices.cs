@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Simplestack.Server.Security;
+
+namespace Simplestack.Server.Observability;
+
+public static class ObservabilityServices
+{
+    /// <summary>Request ids and logs, metrics, readiness.</summary>
+    public static IServiceCollection AddSimplestackObservability(this IServiceCollection services, IConfiguration configuration)
+    {
+        // The framework's per-request lines print whole URLs, query strings included (where a
+        // careless caller may put a key); Simplestack's request log replaces them with the path only.
+        services.AddLogging(logging => logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning));
+        services.AddOptions<ReadinessOptions>().Bind(configuration.GetSection(ReadinessOptions.Section));
+        services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<Readiness>();
+        services.AddTransient<IStartupFilter, ObservabilityStartupFilter>();
+        return services;
+    }
+
+    /// <summary>
+    /// <c>/readyz</c> (each driver's status; 503 when a probed target fails) and <c>/metrics</c>
+    /// (Prometheus text format, left out of the OpenAPI document). Both need the API key when keys
+    /// are configured (unless <c>Simplestack:Security:ProtectOperationalEndpoints</c> is false).
+    /// </summary>
+    public static IEndpointRouteBuilder MapSimplestackObservability(this IEndpointRouteBuilder app, bool protect)
+    {
+        var readyz = app.MapGet("/readyz", ReadyAsync)
+            .WithTags("Health")
+            .WithName("Ready")
+            .WithSummary("Each configured driver's status; 503 when a probed target does not answer");
+        var metrics = app.MapGet("/metrics", MetricsAsync).ExcludeFromDescription();
+        if (protect)
+        {
+            readyz.AddEndpointFilter<RequireApiKeyFilter>();
+            metrics.AddEndpointFilter<RequireApiKeyFilter>();
+        }
+
+        return app;
+    }
+
+    public static async Task<JsonHttpResult<ReadinessReport>> ReadyAsync(Readiness readiness, HttpContext context)
+    {
+        var report = await readiness.CheckAsync(context.RequestAborted);
+        return TypedResults.Json(report, statusCode: report.Status == "ready" ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+
+    public static async Task MetricsAsync(GatewayMetrics metrics, HttpContext context)
+    {
+        context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+        await metrics.Registry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted);
+    }
+}
