@@ -214,7 +214,7 @@ public abstract class GatewayOnQemu : IAsyncLifetime
     {
         var console = new GuestConsole(uri, name);
         _consoles.Add(console);
-        await console.WaitForAsync(marker, TimeSpan.FromSeconds(120));
+        await console.WaitForReadyAsync(marker, TimeSpan.FromSeconds(180));
         return console;
     }
 

@@ -65,6 +65,29 @@ public sealed class GuestConsole : IDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until the guest's ready marker shows. A guest that was up before the console opened
+    /// printed it already: every few seconds the wait types an echo of the marker (quoted so the
+    /// typed line itself never matches), which a running shell answers.
+    /// </summary>
+    public async Task WaitForReadyAsync(string marker, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var half = marker.Length / 2;
+        while (true)
+        {
+            try
+            {
+                await WaitForAsync(marker, TimeSpan.FromSeconds(5));
+                return;
+            }
+            catch (TimeoutException) when (DateTime.UtcNow < deadline)
+            {
+                Send($"\necho '{marker[..half]}''{marker[half..]}'\n");
+            }
+        }
+    }
+
     /// <summary>Types a shell command and returns what it printed.</summary>
     public async Task<string> RunAsync(string command, TimeSpan? timeout = null)
     {

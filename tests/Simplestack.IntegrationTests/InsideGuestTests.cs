@@ -124,11 +124,20 @@ public sealed class InsideGuestTests : GatewayOnQemu
     }
 
     [Fact]
-    public async Task Memory_changes_live_and_cpus_beyond_the_maximum_wait_for_the_next_boot()
+    public async Task Reboots_come_back_memory_changes_live_and_cpus_beyond_the_maximum_wait_for_the_next_boot()
     {
         var name = NewName("upd");
         var guest = await CreateGuestAsync(BootableGuest(name));
-        await ConsoleWhenReadyAsync(name);
+        var console = await ConsoleWhenReadyAsync(name);
+
+        // Reboots, ACPI then forced: each time the guest comes up again.
+        foreach (var force in new[] { false, true })
+        {
+            var mark = console.Transcript.Length;
+            var answer = await SendAsync<ActionResult>(HttpMethod.Put, Guests($"/{guest.Id}/reboot"), new { force }, HttpStatusCode.OK);
+            Assert.Equal("reboot", answer.Action);
+            await console.WaitForAsync(Substrate.ReadyMarker, TimeSpan.FromSeconds(120), mark);
+        }
 
         var updated = await SendAsync<Guest>(HttpMethod.Put, Guests($"/{guest.Id}"), new { memory = 200, cpus = 2 }, HttpStatusCode.OK);
         Assert.Equal(Applied.Live, updated.Applied!["memory"]);

@@ -18,7 +18,7 @@ public sealed class QemuDriverConformance : DriverConformance
 
     protected override string ExistingPool => Substrate.Pool;
 
-    // The test guest's ISO doubles as an image: the substrate's pool is this gateway's image pool.
+    // The test guest's ISO doubles as an image in the substrate's image pool.
     protected override string ExistingImage => Substrate.GuestIsoVolume;
 
     protected override async Task<IHypervisorConnection> ConnectAsync()
@@ -29,9 +29,7 @@ public sealed class QemuDriverConformance : DriverConformance
 
     internal static LibvirtDriverOptions QemuOptions()
     {
-        var options = new LibvirtDriverOptions { DefaultDomainType = "qemu", DefaultStoragePool = Substrate.Pool };
-        options.ImagePools.Add(Substrate.Pool);
-        return options;
+        return new LibvirtDriverOptions { DefaultDomainType = "qemu", DefaultStoragePool = Substrate.Pool };
     }
 
     protected override IHypervisorProbe CreateProbe(IHypervisorConnection connection)
@@ -47,7 +45,7 @@ public sealed class QemuDriverConformance : DriverConformance
     {
         var console = new GuestConsole(Substrate.QemuUri, guest.Name);
         _consoles.Add(console);
-        await console.WaitForAsync(Substrate.ReadyMarker, TimeSpan.FromSeconds(90));
+        await console.WaitForReadyAsync(Substrate.ReadyMarker, TimeSpan.FromSeconds(180));
     }
 
     public override async ValueTask DisposeAsync()

@@ -12,6 +12,8 @@ public static class Substrate
     public const string QemuUri = "qemu:///system";
     public const string LxcUri = "lxc:///system";
     public const string Pool = "default";
+    public const string ImagePool = "images";
+    public const string ImagePoolPath = "/var/lib/simplestack/images";
     public const string NatNetwork = "default";
     public const string OvsBridge = "ovsbr0";
     public const string GuestIsoVolume = "simplestack-guest.iso";
@@ -64,12 +66,33 @@ public static class Substrate
             }
 
             EnsureGuestIso(pool);
+            using var images = EnsureImagePool(connection);
+            EnsureGuestIso(images);
             return null;
         }
         catch (LibvirtException error)
         {
             return $"libvirtd does not answer {QemuUri} ({error.Message})";
         }
+    }
+
+    /// <summary>A directory pool for images (the drivers' default image pool name), made once.</summary>
+    private static LibvirtStoragePool EnsureImagePool(LibvirtConnection connection)
+    {
+        var pool = connection.TryLookupStoragePoolByName(ImagePool);
+        if (pool is null)
+        {
+            Directory.CreateDirectory(ImagePoolPath);
+            pool = connection.DefineStoragePool($"<pool type='dir'><name>{ImagePool}</name><target><path>{ImagePoolPath}</path></target></pool>");
+            pool.Autostart = true;
+        }
+
+        if (!pool.IsActive)
+        {
+            pool.Start();
+        }
+
+        return pool;
     }
 
     /// <summary>Puts the guest's bootable ISO into the pool once, as a volume guests can name in "cdrom".</summary>
