@@ -70,11 +70,7 @@ public sealed partial class LibvirtHypervisorConnection : IGuestCloning
         LibvirtNames.ValidateName("volume", copyName);
         using var copy = pool.CreateVolumeFrom(VolumeXml.Build(new VolumeDefinition(copyName, (long)volume.GetInfo().Capacity, format)), volume);
         var path = copy.Path;
-        undo.AddVolume(path, () =>
-        {
-            using var created = Native.TryLookupStorageVolumeByPath(path);
-            created?.Delete();
-        });
+        RecordNewVolume(undo, path);
         return path;
     }
 }

@@ -81,16 +81,19 @@ public sealed partial class LibvirtHypervisorConnection
         }
     }, cancellationToken);
 
+    /// <summary>Records a volume this operation made: the guest will own it, and a failure deletes it.</summary>
+    private void RecordNewVolume(UndoLog undo, string path) => undo.AddVolume(path, () =>
+    {
+        using var volume = Native.TryLookupStorageVolumeByPath(path);
+        volume?.Delete();
+    });
+
     /// <summary>Fetches the installer's kernel and initrd into volumes the guest owns.</summary>
     private KernelBoot FetchInstaller(string guestName, Uri location, string? cmdline, UndoLog undo)
     {
         var (kernelUri, initrdUri) = InstallFetcher.Locate(location);
         using var pool = DefaultPool();
-        void Created(string path) => undo.AddVolume(path, () =>
-        {
-            using var volume = Native.TryLookupStorageVolumeByPath(path);
-            volume?.Delete();
-        });
+        void Created(string path) => RecordNewVolume(undo, path);
         var kernel = InstallFetcher.FetchInto(pool, $"{guestName}-install-kernel", kernelUri, Created);
         var initrd = InstallFetcher.FetchInto(pool, $"{guestName}-install-initrd", initrdUri, Created);
         return new KernelBoot(kernel, initrd, cmdline);
@@ -109,11 +112,7 @@ public sealed partial class LibvirtHypervisorConnection
             using var file = File.OpenRead(iso);
             using var volume = pool.CreateVolume(VolumeXml.Build(new VolumeDefinition(name, file.Length, "raw")));
             var path = volume.Path;
-            undo.AddVolume(path, () =>
-            {
-                using var created = Native.TryLookupStorageVolumeByPath(path);
-                created?.Delete();
-            });
+            RecordNewVolume(undo, path);
             VolumeUpload.Upload(volume, file, file.Length);
             return path;
         }
@@ -260,11 +259,7 @@ public sealed partial class LibvirtHypervisorConnection
         using (created)
         {
             var path = created.Path;
-            undo.AddVolume(path, () =>
-            {
-                using var volume = Native.TryLookupStorageVolumeByPath(path);
-                volume?.Delete();
-            });
+            RecordNewVolume(undo, path);
             return path;
         }
     }

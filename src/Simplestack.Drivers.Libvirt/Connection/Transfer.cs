@@ -246,11 +246,7 @@ public sealed partial class LibvirtHypervisorConnection : IGuestTransfer
             LibvirtNames.ValidateName("volume", name);
             var created = pool.CreateVolume(VolumeXml.Build(new VolumeDefinition(name, Math.Max(length, 1), format)));
             var path = created.Path;
-            undo.AddVolume(path, () =>
-            {
-                using var made = Native.TryLookupStorageVolumeByPath(path);
-                made?.Delete();
-            });
+            RecordNewVolume(undo, path);
             var opened = Native.NewStream();
             created.Upload(opened, 0, (ulong)length);
             return (created, opened);
