@@ -276,8 +276,7 @@ public sealed class PrivateLibvirtd : IDisposable
         var daemon = new PrivateLibvirtd(root);
         await daemon.RestartAsync(cancellationToken);
         using var native = LibvirtConnection.Open(daemon.Uri);
-        using var pool = native.DefineStoragePool(
-            $"<pool type='dir'><name>{PoolName}</name><target><path>{Path.Combine(root.FullName, "pool")}</path></target></pool>");
+        using var pool = native.DefineStoragePool(Simplestack.Drivers.Libvirt.Xml.StoragePoolXml.BuildDirectory(PoolName, Path.Combine(root.FullName, "pool")));
         pool.Start();
         return daemon;
     }

@@ -242,17 +242,12 @@ public abstract class GatewayOnQemu : IAsyncLifetime
         }
 
         using var pool = Native.TryLookupStoragePoolByName(Substrate.Pool)!;
-        var bytes = File.ReadAllBytes(iso);
-        using var volume = pool.CreateVolume($"<volume><name>{name}</name><capacity>{bytes.Length}</capacity><target><format type='raw'/></target></volume>");
-        TrackVolume(volume.Path);
-        using var stream = Native.NewStream();
-        volume.Upload(stream, 0, (ulong)bytes.Length);
-        for (var offset = 0; offset < bytes.Length;)
+        using (var file = File.OpenRead(iso))
+        using (var volume = Substrate.UploadVolume(pool, name, file))
         {
-            offset += stream.Send(bytes.AsSpan(offset));
+            TrackVolume(volume.Path);
         }
 
-        stream.Finish();
         folder.Delete(recursive: true);
         return name;
     }

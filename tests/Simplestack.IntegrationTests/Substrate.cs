@@ -1,3 +1,4 @@
+using Simplestack.Drivers.Libvirt.Xml;
 using Simplestack.Libvirt;
 
 namespace Simplestack.IntegrationTests;
@@ -83,7 +84,7 @@ public static class Substrate
         if (pool is null)
         {
             Directory.CreateDirectory(ImagePoolPath);
-            pool = connection.DefineStoragePool($"<pool type='dir'><name>{ImagePool}</name><target><path>{ImagePoolPath}</path></target></pool>");
+            pool = connection.DefineStoragePool(StoragePoolXml.BuildDirectory(ImagePool, ImagePoolPath));
             pool.Autostart = true;
         }
 
@@ -107,12 +108,18 @@ public static class Substrate
 
         existing?.Delete();
         using var file = File.OpenRead(iso);
-        using var volume = pool.CreateVolume($"<volume><name>{GuestIsoVolume}</name><capacity>{file.Length}</capacity><target><format type='raw'/></target></volume>");
+        UploadVolume(pool, GuestIsoVolume, file).Dispose();
+    }
+
+    /// <summary>A new raw volume in <paramref name="pool"/> holding <paramref name="content"/>, uploaded through a libvirt stream.</summary>
+    public static LibvirtStorageVolume UploadVolume(LibvirtStoragePool pool, string name, Stream content)
+    {
+        var volume = pool.CreateVolume(VolumeXml.Build(new VolumeDefinition(name, content.Length, "raw")));
         using var stream = pool.Connection.NewStream();
-        volume.Upload(stream, 0, (ulong)file.Length);
+        volume.Upload(stream, 0, (ulong)content.Length);
         var buffer = new byte[256 * 1024];
         int read;
-        while ((read = file.Read(buffer)) > 0)
+        while ((read = content.Read(buffer)) > 0)
         {
             for (var offset = 0; offset < read;)
             {
@@ -121,5 +128,6 @@ public static class Substrate
         }
 
         stream.Finish();
+        return volume;
     }
 }

@@ -90,7 +90,7 @@ public sealed class LibvirtProbe(LibvirtConnection connection) : IHypervisorProb
         var pool = connection.TryLookupStoragePoolByName("default-pool") ?? connection.TryLookupStoragePoolByName("default")
                    ?? throw new InvalidOperationException("no default pool");
         using (pool)
-        using (var volume = pool.CreateVolume($"<volume><name>{System.Security.SecurityElement.Escape(name)}</name><capacity>{bytes}</capacity></volume>"))
+        using (var volume = pool.CreateVolume(Simplestack.Drivers.Libvirt.Xml.VolumeXml.Build(new Simplestack.Drivers.Libvirt.Xml.VolumeDefinition(name, bytes, "raw"))))
         {
             return volume.Path;
         }
