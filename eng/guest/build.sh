@@ -31,7 +31,10 @@ for f in /bin/busybox /usr/bin/ssh-keygen /usr/lib/openssh/sftp-server /usr/lib/
          /usr/lib/syslinux/modules/bios/ldlinux.c32; do
   [ -e "$f" ] || { echo "build.sh: $f missing; run eng/substrate/install-packages.sh" >&2; exit 1; }
 done
-busybox --list | grep -qx acpid || { echo "build.sh: /bin/busybox is not busybox-static" >&2; exit 1; }
+# Captured first: under pipefail, `busybox --list | grep -q` fails whenever grep exits before
+# busybox has finished writing (SIGPIPE), which made this check flaky.
+applets=$(/bin/busybox --list)
+grep -qx acpid <<<"$applets" || { echo "build.sh: /bin/busybox is not busybox-static" >&2; exit 1; }
 
 # Cache key: this script (it embeds /init) and the host packages copied into the guest. The kernel
 # is resolved from apt only when building (apt-cache takes ~2 s here), so an archive update does
@@ -50,7 +53,7 @@ if [ "${SIMPLESTACK_GUEST_REBUILD:-0}" != 1 ] && [ -f "$OUT/.key" ] && [ "$(cat 
 fi
 
 # The kernel package behind the linux-image-cloud-amd64 meta-package (no download needed to know).
-KPKG=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+KPKG=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ && !k {k=$2} END {print k}')
 [ -n "$KPKG" ] || { echo "build.sh: cannot resolve linux-image-cloud-amd64 (run apt-get update)" >&2; exit 1; }
 KVER=$(apt-cache policy "$KPKG" | awk '/Candidate:/ {print $2}')
 echo "build.sh: building guest $KEY ($KPKG $KVER) into $OUT" >&2

@@ -160,7 +160,7 @@ grep '^serial: ready' "$WORK/serial.out" | sed 's/^/smoke:   /' >&2
 step "boot to SIMPLESTACK-GUEST-READY + echo"
 
 # DHCP lease for the guest's MAC.
-mac=$(vsh domiflist "$NAME" | awk '{print $5; exit}')
+mac=$(vsh domiflist "$NAME" | awk '!m {m=$5} END {print m}')
 ip=
 for i in $(seq 1 60); do
   ip=$(vsh net-dhcp-leases default --mac "$mac" 2>/dev/null | awk '{print $5}' | cut -d/ -f1 | head -1)
