@@ -32,6 +32,7 @@ public static class SimplestackServices
         services.AddSingleton(CreateAllowList);
         services.AddSimplestackSecurity(configuration);
         services.AddSimplestackObservability(configuration);
+        services.AddSingleton<TargetResolver>();
         services.AddSingleton<ConnectionPool>();
         services.AddSingleton<ListBodies>();
         services.AddHostedService<ConnectionPoolSweeper>();

@@ -57,8 +57,7 @@ internal static partial class Log
     [LoggerMessage(41, LogLevel.Critical, "{Message}")]
     public static partial void ExposedWithoutKeys(ILogger logger, string message);
 
-    [LoggerMessage(50, LogLevel.Information, "{Method} {Path} answered {Status} in {ElapsedMs:0.0} ms (route {Route}, caller {Caller}, request {RequestId})")]
-    public static partial void RequestCompleted(ILogger logger, string method, string path, int status, double elapsedMs, string route, string caller, string requestId);
+    // Event 50, one line per answered request, is written by Observability/AccessLog.
 
     [LoggerMessage(51, LogLevel.Error, "{Method} {Path} failed after {ElapsedMs:0.0} ms without an answer (request {RequestId})")]
     public static partial void RequestCrashed(ILogger logger, Exception exception, string method, string path, double elapsedMs, string requestId);

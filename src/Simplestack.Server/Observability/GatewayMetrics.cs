@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Prometheus;
 using Simplestack.Drivers.Libvirt;
@@ -22,7 +23,13 @@ public sealed class GatewayMetrics : IDisposable
     private readonly Counter _hypervisorErrors;
     private readonly MeterListener _listener = new();
 
-    public GatewayMetrics(ConnectionPool pool)
+    // The labelled children per (method, route, hypervisor, status), looked up once: WithLabels on
+    // every request cost more than the rest of the metrics work. Every part of the key comes from a
+    // finite set (known methods, route patterns, driver names, status codes); the bound is a backstop.
+    private readonly ConcurrentDictionary<(string Method, string Route, string Hypervisor, int Status), (Counter.Child Requests, Histogram.Child Duration)> _requestSeries = new();
+    private const int MaxCachedSeries = 4096;
+
+    public GatewayMetrics(ConnectionPool pool, AccessLog accessLog)
     {
         Registry = Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(Registry);
@@ -41,8 +48,11 @@ public sealed class GatewayMetrics : IDisposable
         var connections = factory.CreateGauge("simplestack_connection_pool_connections", "Pooled hypervisor connections (open or opening).");
         var leased = factory.CreateGauge("simplestack_connection_pool_leases", "Requests holding a pooled connection now.");
         var capacity = factory.CreateGauge("simplestack_connection_pool_capacity", "The most connections the pool keeps.");
+        var accessLogDropped = factory.CreateCounter(
+            "simplestack_access_log_dropped_total", "Request log lines dropped because the log queue was full or standard output failed.");
         Registry.AddBeforeCollectCallback(() =>
         {
+            accessLogDropped.IncTo(accessLog.Dropped);
             connections.Set(pool.Count);
             leased.Set(pool.Leased);
             capacity.Set(pool.Capacity);
@@ -63,11 +73,34 @@ public sealed class GatewayMetrics : IDisposable
 
     public CollectorRegistry Registry { get; }
 
+    /// <summary>The method as a label: the standard ones by name, anything else (a caller's own token) as <c>OTHER</c>.</summary>
+    public static string MethodLabel(string method) => method switch
+    {
+        "GET" => "GET",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "PATCH" => "PATCH",
+        "HEAD" => "HEAD",
+        "OPTIONS" => "OPTIONS",
+        _ => "OTHER",
+    };
+
     public void RecordRequest(string method, string route, string hypervisor, int status, double seconds)
     {
-        var code = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        _requests.WithLabels(method, route, hypervisor, code).Inc();
-        _requestDuration.WithLabels(method, route, code[0] + "xx").Observe(seconds);
+        var key = (MethodLabel(method), route, hypervisor, status);
+        if (!_requestSeries.TryGetValue(key, out var series))
+        {
+            var code = status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            series = (_requests.WithLabels(key.Item1, route, hypervisor, code), _requestDuration.WithLabels(key.Item1, route, code[0] + "xx"));
+            if (_requestSeries.Count < MaxCachedSeries)
+            {
+                _requestSeries.TryAdd(key, series);
+            }
+        }
+
+        series.Requests.Inc();
+        series.Duration.Observe(seconds);
     }
 
     public void Dispose() => _listener.Dispose();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Simplestack.Server.Security;
 
@@ -12,6 +13,9 @@ public static class ObservabilityServices
         // careless caller may put a key); Simplestack's request log replaces them with the path only.
         services.AddLogging(logging => logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning));
         services.AddOptions<ReadinessOptions>().Bind(configuration.GetSection(ReadinessOptions.Section));
+        services.AddOptions<AccessLogOptions>().Bind(configuration.GetSection(AccessLogOptions.Section));
+        services.TryAddSingleton<IAccessLogSink, StdoutAccessLogSink>();
+        services.AddSingleton<AccessLog>();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<Readiness>();
         services.AddTransient<IStartupFilter, ObservabilityStartupFilter>();

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -13,16 +12,16 @@ namespace Simplestack.Server.Observability;
 /// <summary>
 /// The outermost middleware (installed by <see cref="ObservabilityStartupFilter"/>): gives every
 /// request an id (a sane incoming <c>X-Request-Id</c>, else a new one; echoed in the answer and
-/// set as <see cref="HttpContext.TraceIdentifier"/>), opens a log scope carrying it, writes one
-/// structured log line per request, and counts it in <see cref="GatewayMetrics"/>. Logged: method,
-/// path (control characters escaped, cut at 512 characters), status, time, route pattern, the
-/// caller key's name. Never logged: headers, the query string, bodies.
+/// set as <see cref="HttpContext.TraceIdentifier"/>), opens a log scope carrying it (for the lines
+/// handlers log), queues one <see cref="AccessLog"/> line per request and counts it in
+/// <see cref="GatewayMetrics"/>. Logged: method, path (control characters escaped, cut at 512
+/// characters), status, time, route pattern, hypervisor, the caller key's name. Never logged:
+/// headers, the query string, bodies.
 /// </summary>
 public sealed class RequestObservabilityMiddleware(
-    RequestDelegate next, GatewayMetrics metrics, ExposureGuard guard, ILogger<RequestObservabilityMiddleware> logger)
+    RequestDelegate next, GatewayMetrics metrics, AccessLog accessLog, ExposureGuard guard, ILogger<RequestObservabilityMiddleware> logger)
 {
     public const string RequestIdHeader = "X-Request-Id";
-    private const int MaxLoggedPath = 512;
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -51,7 +50,7 @@ public sealed class RequestObservabilityMiddleware(
         catch (Exception e)
         {
             // The exception handler answers everything; reaching here means the answer could not be written.
-            Log.RequestCrashed(logger, e, context.Request.Method, LoggablePath(context.Request.Path.Value), Stopwatch.GetElapsedTime(started).TotalMilliseconds, id);
+            Log.RequestCrashed(logger, e, context.Request.Method, AccessLog.LoggablePath(context.Request.Path.Value), Stopwatch.GetElapsedTime(started).TotalMilliseconds, id);
             throw;
         }
 
@@ -62,8 +61,9 @@ public sealed class RequestObservabilityMiddleware(
         var hypervisor = context.Features.Get<ResolvedTarget>()?.Target.Hypervisor ?? "none";
         var caller = context.Items.TryGetValue(ApiKeyAuthorizer.CallerItem, out var name) && name is string s ? s : "-";
         var status = context.Response.StatusCode;
-        metrics.RecordRequest(context.Request.Method is { Length: <= 10 } m ? m : "OTHER", route, hypervisor, status, elapsed.TotalSeconds);
-        Log.RequestCompleted(logger, context.Request.Method, LoggablePath(context.Request.Path.Value), status, elapsed.TotalMilliseconds, route, caller, id);
+        var method = context.Request.Method;
+        metrics.RecordRequest(method, route, hypervisor, status, elapsed.TotalSeconds);
+        accessLog.Record(new AccessLogEntry(DateTime.UtcNow, method.Length <= 16 ? method : "OTHER", context.Request.Path.Value, status, elapsed.TotalMilliseconds, route, hypervisor, caller, id));
     }
 
     /// <summary>An incoming id of 1-64 characters from <c>[A-Za-z0-9._:-]</c> is kept; anything else gets a new id.</summary>
@@ -71,36 +71,6 @@ public sealed class RequestObservabilityMiddleware(
         => incoming is { Length: > 0 and <= 64 } && incoming.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or ':' or '-')
             ? incoming
             : Guid.NewGuid().ToString("N");
-
-    /// <summary>The path as it may be logged: control and non-ASCII-printable characters as <c>\uXXXX</c>, at most 512 characters.</summary>
-    public static string LoggablePath(string? path)
-    {
-        if (string.IsNullOrEmpty(path))
-        {
-            return "/";
-        }
-
-        var builder = new StringBuilder(Math.Min(path.Length, MaxLoggedPath) + 8);
-        foreach (var c in path)
-        {
-            if (builder.Length >= MaxLoggedPath)
-            {
-                builder.Append("...");
-                break;
-            }
-
-            if (char.IsControl(c) || char.IsSurrogate(c) || c is '\u2028' or '\u2029')
-            {
-                builder.Append("\\u").Append(((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
-            }
-            else
-            {
-                builder.Append(c);
-            }
-        }
-
-        return builder.ToString();
-    }
 
     /// <summary>The log scope of a request: <c>RequestId</c>, shown by the JSON console formatter with every line of the request.</summary>
     private sealed class RequestScope(string id) : IReadOnlyList<KeyValuePair<string, object>>

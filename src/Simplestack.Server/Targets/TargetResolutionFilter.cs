@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Simplestack.Core;
@@ -12,8 +13,7 @@ namespace Simplestack.Server.Targets;
 /// 401 missing where the driver needs one). The result is a <see cref="ResolvedTarget"/> feature;
 /// the connection itself is opened only when a handler asks for it.
 /// </summary>
-public sealed class TargetResolutionFilter(
-    DriverRegistry drivers, AllowList allowList, ICallerAuthorizer callers, ILogger<TargetResolutionFilter> logger) : IEndpointFilter
+public sealed class TargetResolutionFilter(TargetResolver resolver, ICallerAuthorizer callers) : IEndpointFilter
 {
     public const string HypervisorRouteKey = "hypervisor";
     public const string HostRouteKey = "host";
@@ -21,39 +21,17 @@ public sealed class TargetResolutionFilter(
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var resolved = Resolve(http);
+        var resolved = resolver.Resolve(
+            http.GetRouteValue(HypervisorRouteKey) as string ?? string.Empty,
+            http.GetRouteValue(HostRouteKey) as string ?? string.Empty);
         await callers.AuthorizeAsync(http, resolved);
-        resolved = resolved with { Credentials = ReadCredentials(http, resolved) };
+        if (ReadCredentials(http, resolved) is { } credentials)
+        {
+            resolved = resolved with { Credentials = credentials };
+        }
+
         http.Features.Set(resolved);
         return await next(context);
-    }
-
-    private ResolvedTarget Resolve(HttpContext http)
-    {
-        var urlHypervisor = http.GetRouteValue(HypervisorRouteKey) as string ?? string.Empty;
-        var urlHost = http.GetRouteValue(HostRouteKey) as string ?? string.Empty;
-
-        if (!drivers.TryGet(urlHypervisor, out var name, out var driver))
-        {
-            throw new EntityNotFoundException(
-                $"Unknown hypervisor '{urlHypervisor}': this gateway serves {string.Join(", ", drivers.Names)}.");
-        }
-
-        if (!HostParser.TryParse(urlHost, out var host, out var error))
-        {
-            throw new InvalidArgumentException(error);
-        }
-
-        if (!allowList.IsAllowed(name, host!))
-        {
-            Log.TargetRefused(logger, name, host!.ToString());
-            throw new SimplestackException(
-                ErrorKind.TargetNotAllowed,
-                $"The target {name}/{host} is not in this gateway's allowed targets (Simplestack:AllowedTargets).");
-        }
-
-        var target = new HypervisorTarget(name, host!.Host, host.Port);
-        return new ResolvedTarget(urlHypervisor, urlHost, driver, target, null);
     }
 
     private static HypervisorCredentials? ReadCredentials(HttpContext http, ResolvedTarget resolved)
@@ -75,5 +53,59 @@ public sealed class TargetResolutionFilter(
             default:
                 return credentials;
         }
+    }
+}
+
+/// <summary>
+/// The URL's <c>/{hypervisor}/{host}</c> to a driver and an allowed target, or the 404/400/403 of
+/// API.md §2. The answer depends only on the two words and on configuration fixed at start, so an
+/// allowed target is resolved once and kept (bounded); refusals are never kept, each is logged.
+/// </summary>
+public sealed class TargetResolver(DriverRegistry drivers, AllowList allowList, ILogger<TargetResolver> logger)
+{
+    private const int MaxCachedTargets = 1024;
+
+    private readonly ConcurrentDictionary<(string Hypervisor, string Host), ResolvedTarget> _allowed = new();
+
+    /// <summary>The target without credentials (the caller's header adds them).</summary>
+    public ResolvedTarget Resolve(string urlHypervisor, string urlHost)
+    {
+        if (_allowed.TryGetValue((urlHypervisor, urlHost), out var cached))
+        {
+            return cached;
+        }
+
+        var resolved = ResolveUncached(urlHypervisor, urlHost);
+        if (_allowed.Count < MaxCachedTargets)
+        {
+            _allowed.TryAdd((urlHypervisor, urlHost), resolved);
+        }
+
+        return resolved;
+    }
+
+    private ResolvedTarget ResolveUncached(string urlHypervisor, string urlHost)
+    {
+        if (!drivers.TryGet(urlHypervisor, out var name, out var driver))
+        {
+            throw new EntityNotFoundException(
+                $"Unknown hypervisor '{urlHypervisor}': this gateway serves {string.Join(", ", drivers.Names)}.");
+        }
+
+        if (!HostParser.TryParse(urlHost, out var host, out var error))
+        {
+            throw new InvalidArgumentException(error);
+        }
+
+        if (!allowList.IsAllowed(name, host!))
+        {
+            Log.TargetRefused(logger, name, host!.ToString());
+            throw new SimplestackException(
+                ErrorKind.TargetNotAllowed,
+                $"The target {name}/{host} is not in this gateway's allowed targets (Simplestack:AllowedTargets).");
+        }
+
+        var target = new HypervisorTarget(name, host!.Host, host.Port);
+        return new ResolvedTarget(urlHypervisor, urlHost, driver, target, null);
     }
 }

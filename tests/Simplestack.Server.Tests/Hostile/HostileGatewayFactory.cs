@@ -1,12 +1,14 @@
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Simplestack.Drivers.Libvirt;
 using Simplestack.Libvirt;
 using Simplestack.Server.Connections;
+using Simplestack.Server.Observability;
 using Simplestack.Server.Security;
 
 namespace Simplestack.Server.Tests.Hostile;
@@ -60,7 +62,11 @@ public class HostileGatewayFactory : WebApplicationFactory<Program>
             // print whole request URLs, query strings included, and Simplestack's request log replaces them).
             logging.AddFilter<LogCapture>("Simplestack", MinimumCapturedLevel);
         });
+        builder.ConfigureTestServices(services => services.AddSingleton<IAccessLogSink>(Logs));
     }
+
+    /// <summary>Waits until the access log has written every line of the requests answered so far.</summary>
+    public Task FlushAccessLogAsync() => Services.GetRequiredService<AccessLog>().FlushAsync(TimeSpan.FromSeconds(10));
 
     /// <summary>What is captured: Debug by default (Trace for the dedicated log-grep test).</summary>
     protected virtual LogLevel MinimumCapturedLevel => LogLevel.Debug;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Simplestack.Server.Observability;
 
 namespace Simplestack.Server.Tests.Hostile;
 
@@ -9,7 +10,7 @@ namespace Simplestack.Server.Tests.Hostile;
 /// structured value, every scope value and the whole exception (type, message, stack, inner
 /// exceptions), so a test can grep all of it.
 /// </summary>
-public sealed class LogCapture : ILoggerProvider, ISupportExternalScope
+public sealed class LogCapture : ILoggerProvider, ISupportExternalScope, IAccessLogSink
 {
     private readonly ConcurrentQueue<string> _lines = new();
     private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
@@ -24,6 +25,15 @@ public sealed class LogCapture : ILoggerProvider, ISupportExternalScope
 
     public void Dispose()
     {
+    }
+
+    /// <summary>The access log's lines (written by its own writer, not through <see cref="ILogger"/>).</summary>
+    public void Write(ReadOnlySpan<byte> lines)
+    {
+        foreach (var line in Encoding.UTF8.GetString(lines).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            _lines.Enqueue($"{LogLevel.Information} {AccessLog.Category}[{AccessLog.EventId}] {line}");
+        }
     }
 
     /// <summary>Every captured line that contains any of <paramref name="secrets"/> (ordinal).</summary>

@@ -92,9 +92,11 @@ public sealed class LogGrepTests(LogGrepTests.Fixture factory) : IClassFixture<L
         using var authorized = factory.CreateAuthorizedClient();
         var metrics = await authorized.GetStringAsync("/metrics", Ct);
         var readyz = await (await authorized.GetAsync("/readyz", Ct)).Content.ReadAsStringAsync(Ct);
+        await factory.FlushAccessLogAsync();
 
         Assert.True(factory.Logs.Count > 100, $"only {factory.Logs.Count} log lines were captured");
         Assert.Contains(factory.Logs.Lines, l => l.Contains("kvm/127.0.0.2:1", StringComparison.Ordinal)); // the failing connects were logged
+        Assert.Contains(factory.Logs.Lines, l => l.Contains("\"EventId\":50", StringComparison.Ordinal)); // and the access log's lines are grepped too
         var leaked = factory.Logs.LinesContaining(secrets);
         Assert.True(leaked.Count == 0, $"{leaked.Count} of {factory.Logs.Count} log lines carry a secret, e.g.:\n" + string.Join("\n", leaked.Take(3)));
         Assert.DoesNotContain(answers, a => secrets.Any(s => a.Contains(s, StringComparison.Ordinal)));
