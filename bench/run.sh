@@ -4,6 +4,7 @@
 #   bench/run.sh                    # everything; the table is printed and written to bench/out/results.md
 #   BENCH_SECONDS=10 bench/run.sh   # longer runs (default 5 s per measurement)
 #   BENCH_SKIP="remote scaleout direct" bench/run.sh   # leave parts out
+#   BENCH_GUEST_COUNTS="1000" bench/run.sh              # guest counts after the one-guest runs (default "1000 10000")
 #
 # What it does (see bench/RESULTS.md for the why):
 #   1. installs wrk, nginx and socat from Debian if missing; publishes the gateway (Release) and the
@@ -155,7 +156,7 @@ cmp -s "$OUT/body-1.json" <(curl -fs "$LIST") || { echo "bench: the gateway's on
 echo "new-connections guests=1 $(( $(opened gateway) - opened_before ))" >>"$OUT/raw.txt"
 kill "$FLOOR"; wait "$FLOOR" 2>/dev/null || true
 
-for target in 1000 10000; do
+for target in ${BENCH_GUEST_COUNTS-1000 10000}; do
   have=$(guest_count "$LIST")
   seed_guests "$have" "$((target - 1))"
   n=$(guest_count "$LIST"); [ "$n" -eq "$target" ] || { echo "bench: expected $target guests, the list has $n" >&2; exit 1; }
@@ -165,7 +166,7 @@ for target in 1000 10000; do
   for c in "${CONCURRENCY[@]}"; do measure "gateway guests=$target" "$GW" "$LIST" "$c"; done
   echo "new-connections guests=$target $(( $(opened gateway) - opened_before ))" >>"$OUT/raw.txt"
 done
-echo "body-bytes guests=1 $(wc -c <"$OUT/body-1.json") guests=1000 $(wc -c <"$OUT/body-1000.json") guests=10000 $(wc -c <"$OUT/body-10000.json")" >>"$OUT/raw.txt"
+echo "body-bytes$(for f in "$OUT"/body-*.json; do n=${f##*/body-}; printf ' guests=%s %s' "${n%.json}" "$(wc -c <"$f")"; done)" >>"$OUT/raw.txt"
 echo "gateway-rss-after-10000 $(( $(rss_kib "$GW") / 1024 ))" >>"$OUT/raw.txt"
 kill "$GW"; wait "$GW" 2>/dev/null || true
 

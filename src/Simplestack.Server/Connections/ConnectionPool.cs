@@ -86,7 +86,8 @@ public sealed class ConnectionPool : IAsyncDisposable
         for (var attempt = 0; ; attempt++)
         {
             Entry entry;
-            List<Entry> retired = [];
+            List<Entry>? retired = null;
+            var checkedAlive = false;
             lock (_gate)
             {
                 if (_disposed)
@@ -101,12 +102,14 @@ public sealed class ConnectionPool : IAsyncDisposable
                     if (existing.Connecting.IsCompletedSuccessfully)
                     {
                         Log.ConnectionReplaced(_logger, key.ToString());
-                        retired.Add(existing);
+                        (retired ??= []).Add(existing);
                     }
 
                     existing = null;
                 }
 
+                // An open entry was just found alive: no need to ask again below.
+                checkedAlive = existing is not null && existing.Connecting.IsCompletedSuccessfully;
                 if (existing is null)
                 {
                     if (_entries.Count >= _options.MaxConnections)
@@ -123,7 +126,7 @@ public sealed class ConnectionPool : IAsyncDisposable
 
                         _entries.Remove(victim.Key);
                         Log.ConnectionEvicted(_logger, victim.Key.ToString());
-                        retired.Add(victim);
+                        (retired ??= []).Add(victim);
                     }
 
                     existing = new Entry(key, shared, _time.GetTimestamp());
@@ -136,7 +139,10 @@ public sealed class ConnectionPool : IAsyncDisposable
                 entry = existing;
             }
 
-            await RetireAsync(retired);
+            if (retired is not null)
+            {
+                await RetireAsync(retired);
+            }
 
             IHypervisorConnection connection;
             try
@@ -149,7 +155,7 @@ public sealed class ConnectionPool : IAsyncDisposable
                 throw;
             }
 
-            if (IsAlive(connection))
+            if (checkedAlive || IsAlive(connection))
             {
                 return new ConnectionLease(this, entry, connection);
             }

@@ -56,7 +56,7 @@ public static class GuestsEndpoints
     /// serialised again for every request.
     /// </summary>
     public static async Task<IResult> ListGuests(HypervisorSession hv, ListBodies bodies)
-        => TypedResults.Bytes(bodies.For(await (await hv.ConnectAsync()).ListGuestsAsync(hv.Aborted)), "application/json");
+        => new Utf8JsonResult(bodies.For(await (await hv.ConnectAsync()).ListGuestsAsync(hv.Aborted)));
 
     public static async Task<Created<Guest>> CreateOrImportGuest(HypervisorSession hv)
     {

@@ -13,6 +13,12 @@ public static class ErrorWriter
     {
         var response = context.Response;
         response.StatusCode = error.Status;
+        // The exception handler cleared the headers the request observability middleware had set.
+        if (!response.HasStarted && context.TraceIdentifier is { Length: > 0 } id)
+        {
+            response.Headers[Observability.RequestObservabilityMiddleware.RequestIdHeader] = id;
+        }
+
         response.ContentType = "application/json; charset=utf-8";
         var options = context.RequestServices.GetService<IOptions<JsonOptions>>()?.Value.SerializerOptions
                       ?? Json.JsonDefaults.Create();

@@ -22,6 +22,12 @@ public readonly record struct AccessLogEntry(
 /// <summary>Where the access log's lines go: whole UTF-8 lines, each ending in <c>\n</c>.</summary>
 public interface IAccessLogSink
 {
+    /// <summary>
+    /// The most bytes one <see cref="Write"/> may carry: 4 KiB (PIPE_BUF) where other writers share
+    /// the output and only writes up to that size stay whole, more where the output is a file.
+    /// </summary>
+    int BatchBytes => 4096;
+
     void Write(ReadOnlySpan<byte> lines);
 }
 
@@ -30,7 +36,28 @@ public sealed class StdoutAccessLogSink : IAccessLogSink, IDisposable
 {
     private readonly Stream _stdout = Console.OpenStandardOutput();
 
+    /// <summary>
+    /// 64 KiB when stdout is a regular file (writes to one open file do not interleave inside a
+    /// write), else 4 KiB: a pipe or socket (a container runtime, journald) keeps only writes up to
+    /// PIPE_BUF whole next to the console logger's lines.
+    /// </summary>
+    public int BatchBytes { get; } = IsRegularFile("/proc/self/fd/1") ? 64 * 1024 : 4096;
+
     public void Write(ReadOnlySpan<byte> lines) => _stdout.Write(lines);
+
+    private static bool IsRegularFile(string descriptor)
+    {
+        try
+        {
+            // The link of a pipe or socket reads "pipe:[inode]" / "socket:[inode]"; a file's is its path.
+            var target = new FileInfo(descriptor).LinkTarget;
+            return target is not null && target.StartsWith('/') && File.Exists(target);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 
     public void Dispose() => _stdout.Dispose();
 }
@@ -53,7 +80,7 @@ public sealed class AccessLogOptions
 /// <c>State</c>) so one log pipeline reads both. Written like an nginx or Envoy access log rather
 /// than through <see cref="ILogger"/>: the request thread only queues a small struct; one
 /// background writer formats with <see cref="Utf8JsonWriter"/> and writes batches of whole lines
-/// (at most 4 KiB per write, which a pipe keeps whole next to the other log lines). Per request
+/// (at most 4 KiB per write to a pipe, which keeps that whole next to the other log lines; 64 KiB to a file). Per request
 /// through the console logger this cost ~15 us and one write(2); here it is a fraction of that.
 /// A full queue drops lines and counts them (<see cref="Dropped"/>, exported as a metric) instead
 /// of slowing requests down behind a blocked stdout.
@@ -63,8 +90,12 @@ public sealed class AccessLog : IAsyncDisposable
     public const int EventId = 50;
     public const string Category = "Simplestack.Server.Observability.AccessLog";
 
-    /// <summary>Bytes a pipe writes atomically (PIPE_BUF on Linux).</summary>
-    private const int BatchBytes = 4096;
+
+    /// <summary>
+    /// After writing, the writer waits this long before looking again, so that under load it wakes
+    /// and writes once per interval instead of once per request. Lines reach stdout at most this late.
+    /// </summary>
+    private static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(20);
     private const int MaxLoggedPath = 512;
 
     private static readonly JsonEncodedText TimestampName = JsonEncodedText.Encode("Timestamp");
@@ -80,7 +111,9 @@ public sealed class AccessLog : IAsyncDisposable
     private readonly IAccessLogSink _sink;
     private readonly Task _writer = Task.CompletedTask;
     private readonly ArrayBufferWriter<byte> _line = new(1024);
-    private readonly byte[] _batch = new byte[BatchBytes];
+    private readonly byte[] _batch;
+    private readonly char[] _timestamp = new char[24];
+    private long _timestampSecond = -1;
     private int _batchLength;
     private long _accepted;
     private long _written;
@@ -89,6 +122,7 @@ public sealed class AccessLog : IAsyncDisposable
     public AccessLog(IOptions<AccessLogOptions> options, IAccessLogSink sink)
     {
         _sink = sink;
+        _batch = new byte[Math.Clamp(sink.BatchBytes, 1024, 1024 * 1024)];
         if (!options.Value.Enabled)
         {
             return;
@@ -217,6 +251,7 @@ public sealed class AccessLog : IAsyncDisposable
 
             Flush();
             Interlocked.Add(ref _written, lines);
+            await Task.Delay(BatchInterval).ConfigureAwait(false);
         }
 
         Flush();
@@ -224,12 +259,12 @@ public sealed class AccessLog : IAsyncDisposable
 
     private void Append(ReadOnlySpan<byte> line)
     {
-        if (_batchLength + line.Length > BatchBytes)
+        if (_batchLength + line.Length > _batch.Length)
         {
             Flush();
         }
 
-        if (line.Length > BatchBytes)
+        if (line.Length > _batch.Length)
         {
             Output(line);
             return;
@@ -261,19 +296,47 @@ public sealed class AccessLog : IAsyncDisposable
         }
     }
 
-    private static void Format(Utf8JsonWriter json, in AccessLogEntry entry)
+    /// <summary>
+    /// <c>yyyy-MM-ddTHH:mm:ss.fffZ</c> (the console logger's configured format), the part up to the
+    /// second formatted once per second: a custom DateTime format is slow to run per line.
+    /// </summary>
+    private ReadOnlySpan<char> Timestamp(DateTime utc)
+    {
+        var second = utc.Ticks / TimeSpan.TicksPerSecond;
+        if (second != _timestampSecond)
+        {
+            utc.TryFormat(_timestamp, out _, "yyyy-MM-ddTHH:mm:ss.", CultureInfo.InvariantCulture);
+            _timestampSecond = second;
+        }
+
+        var millisecond = (int)(utc.Ticks % TimeSpan.TicksPerSecond / TimeSpan.TicksPerMillisecond);
+        _timestamp[20] = (char)('0' + millisecond / 100);
+        _timestamp[21] = (char)('0' + millisecond / 10 % 10);
+        _timestamp[22] = (char)('0' + millisecond % 10);
+        _timestamp[23] = 'Z';
+        return _timestamp;
+    }
+
+    private void Format(Utf8JsonWriter json, in AccessLogEntry entry)
     {
         var path = LoggablePath(entry.Path);
-        Span<char> text = stackalloc char[32];
         json.WriteStartObject();
-        entry.Timestamp.TryFormat(text, out var length, "yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
-        json.WriteString(TimestampName, text[..length]);
+        json.WriteString(TimestampName, Timestamp(entry.Timestamp));
         json.WriteNumber(EventIdName, EventId);
         json.WriteString(LogLevelName, InformationValue);
         json.WriteString(CategoryName, CategoryValue);
 
+        // The time is formatted once, for the message and (as a raw JSON number) for the state.
+        Span<char> elapsed = stackalloc char[24];
+        if (!Math.Round(entry.ElapsedMs, 3).TryFormat(elapsed, out var elapsedLength, "0.###", CultureInfo.InvariantCulture))
+        {
+            elapsed[0] = '0';
+            elapsedLength = 1;
+        }
+
+        elapsed = elapsed[..elapsedLength];
         var message = ArrayPool<char>.Shared.Rent(path.Length + entry.Method.Length + 64);
-        MemoryExtensions.TryWrite(message, CultureInfo.InvariantCulture, $"{entry.Method} {path} answered {entry.Status} in {entry.ElapsedMs:0.0} ms", out length);
+        MemoryExtensions.TryWrite(message, CultureInfo.InvariantCulture, $"{entry.Method} {path} answered {entry.Status} in {elapsed} ms", out var length);
         json.WriteString(MessageName, message.AsSpan(0, length));
         ArrayPool<char>.Shared.Return(message);
 
@@ -281,7 +344,14 @@ public sealed class AccessLog : IAsyncDisposable
         json.WriteString("Method"u8, entry.Method);
         json.WriteString("Path"u8, path);
         json.WriteNumber("Status"u8, entry.Status);
-        json.WriteNumber("ElapsedMs"u8, Math.Round(entry.ElapsedMs, 3));
+        json.WritePropertyName("ElapsedMs"u8);
+        Span<byte> elapsedUtf8 = stackalloc byte[24];
+        for (var i = 0; i < elapsed.Length; i++)
+        {
+            elapsedUtf8[i] = (byte)elapsed[i];
+        }
+
+        json.WriteRawValue(elapsedUtf8[..elapsed.Length], skipInputValidation: true);
         json.WriteString("Route"u8, entry.Route);
         json.WriteString("Hypervisor"u8, entry.Hypervisor);
         json.WriteString("Caller"u8, entry.Caller);

@@ -33,6 +33,9 @@ public sealed class GatewayMetrics : IDisposable
     {
         Registry = Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(Registry);
+        // Exemplars (trace ids next to samples) would look up the current Activity on every
+        // observation; the gateway exports none, so none is recorded.
+        factory.ExemplarBehavior = ExemplarBehavior.NoExemplars();
         _requests = factory.CreateCounter(
             "simplestack_http_requests_total", "HTTP requests answered, by method, route pattern, hypervisor and status.",
             new CounterConfiguration { LabelNames = ["method", "route", "hypervisor", "status"] });

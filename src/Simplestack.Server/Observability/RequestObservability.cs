@@ -28,12 +28,8 @@ public sealed class RequestObservabilityMiddleware(
         var started = Stopwatch.GetTimestamp();
         var id = RequestId(context.Request.Headers[RequestIdHeader]);
         context.TraceIdentifier = id;
-        // Set when the answer starts: the exception handler clears headers set before it.
-        context.Response.OnStarting(() =>
-        {
-            context.Response.Headers[RequestIdHeader] = id;
-            return Task.CompletedTask;
-        });
+        // The exception handler clears headers before answering; ErrorWriter sets this one again.
+        context.Response.Headers[RequestIdHeader] = id;
 
         using var scope = logger.BeginScope(new RequestScope(id));
         if (!guard.Verified)
@@ -70,7 +66,28 @@ public sealed class RequestObservabilityMiddleware(
     public static string RequestId(string? incoming)
         => incoming is { Length: > 0 and <= 64 } && incoming.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or ':' or '-')
             ? incoming
-            : Guid.NewGuid().ToString("N");
+            : NewRequestId();
+
+    // A new id is 32 lowercase hex digits (the shape of a W3C trace id): 64 random bits drawn once
+    // per process, then a counter. Unique within the process and, with overwhelming likelihood,
+    // across processes, without a call into the kernel's random source per request as Guid.NewGuid makes.
+    private static readonly ulong ProcessPrefix = BitConverter.ToUInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+    private static long _requestCounter = (long)(BitConverter.ToUInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)) >> 1);
+
+    public static string NewRequestId()
+        => string.Create(32, (ProcessPrefix, (ulong)Interlocked.Increment(ref _requestCounter)), static (span, parts) =>
+        {
+            Hex(parts.ProcessPrefix, span[..16]);
+            Hex(parts.Item2, span[16..]);
+        });
+
+    private static void Hex(ulong value, Span<char> sixteen)
+    {
+        for (var i = 15; i >= 0; i--, value >>= 4)
+        {
+            sixteen[i] = "0123456789abcdef"[(int)(value & 0xF)];
+        }
+    }
 
     /// <summary>The log scope of a request: <c>RequestId</c>, shown by the JSON console formatter with every line of the request.</summary>
     private sealed class RequestScope(string id) : IReadOnlyList<KeyValuePair<string, object>>

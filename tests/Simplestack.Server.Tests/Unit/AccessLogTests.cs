@@ -28,7 +28,7 @@ public sealed class AccessLogTests
         Assert.Equal(50, root.GetProperty("EventId").GetInt32());
         Assert.Equal("Information", root.GetProperty("LogLevel").GetString());
         Assert.Equal(AccessLog.Category, root.GetProperty("Category").GetString());
-        Assert.Equal("GET /test/default/guests answered 200 in 0.2 ms", root.GetProperty("Message").GetString());
+        Assert.Equal("GET /test/default/guests answered 200 in 0.235 ms", root.GetProperty("Message").GetString());
         var state = root.GetProperty("State");
         Assert.Equal("/test/default/guests", state.GetProperty("Path").GetString());
         Assert.Equal(200, state.GetProperty("Status").GetInt32());
