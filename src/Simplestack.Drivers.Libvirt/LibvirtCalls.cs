@@ -7,7 +7,8 @@ using Simplestack.Libvirt;
 namespace Simplestack.Drivers.Libvirt;
 
 /// <summary>
-/// Runs blocking libvirt calls off the request threads, at most <see cref="MaxConcurrency"/> at a
+/// Runs blocking libvirt calls off the request threads (on <see cref="BlockingCallThreads"/>, not the
+/// shared thread pool), at most <see cref="MaxConcurrency"/> at a
 /// time per connection, so a slow hypervisor cannot starve the server. libvirt errors are
 /// thread-local: the binding reads them in the same synchronous block as the failing call, and
 /// this class only translates the resulting <see cref="LibvirtException"/>. Every call is measured
@@ -18,6 +19,7 @@ internal sealed class LibvirtCalls(string hypervisor, int maxConcurrency, TimeSp
     public const int DefaultMaxConcurrency = 16;
 
     private readonly SemaphoreSlim _slots = new(maxConcurrency, maxConcurrency);
+    private readonly BlockingCallThreads _threads = new($"libvirt {hypervisor}");
 
     public int MaxConcurrency { get; } = maxConcurrency;
 
@@ -30,8 +32,17 @@ internal sealed class LibvirtCalls(string hypervisor, int maxConcurrency, TimeSp
     public async Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken, [CallerMemberName] string operation = "")
     {
         var started = Stopwatch.GetTimestamp();
-        await _slots.WaitAsync(cancellationToken);
-        var call = Task.Run(() =>
+
+        // The timeout covers the wait for a slot too: when the hypervisor hangs, every slot is held
+        // by a call that does not return, and requests queued behind them must still answer 504.
+        if (!await _slots.WaitAsync(timeout, cancellationToken))
+        {
+            HypervisorMetrics.Record(hypervisor, operation, started, nameof(ErrorKind.HypervisorTimeout));
+            throw new HypervisorTimeoutException(
+                $"The {hypervisor} hypervisor did not answer within {timeout.TotalSeconds:0} s ({MaxConcurrency} earlier calls are still waiting for it).");
+        }
+
+        var call = _threads.Run(() =>
         {
             try
             {
@@ -41,13 +52,14 @@ internal sealed class LibvirtCalls(string hypervisor, int maxConcurrency, TimeSp
             {
                 throw Translate(error);
             }
-        }, CancellationToken.None);
+        });
 
         // The slot is released when the native call really ends, not when we stop waiting for it.
         _ = call.ContinueWith(_ => _slots.Release(), TaskScheduler.Default);
         try
         {
-            var result = await call.WaitAsync(timeout, cancellationToken);
+            var remaining = timeout - Stopwatch.GetElapsedTime(started);
+            var result = await call.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, cancellationToken);
             HypervisorMetrics.Record(hypervisor, operation, started, null);
             return result;
         }

@@ -163,6 +163,83 @@ public sealed class FaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_hung_libvirtd_answers_504_within_the_call_timeout_and_the_next_requests_succeed_once_it_resumes()
+    {
+        // Routes that ask libvirtd on every request (the guest list is answered from the inventory).
+        string[] urls = ["/kvm/localhost", "/kvm/localhost/storages", "/kvm/localhost/networks", "/kvm/localhost/hosts"];
+        foreach (var url in urls)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync(url, Ct)).StatusCode);
+        }
+
+        var pool = _factory.Services.GetRequiredService<ConnectionPool>();
+        var daemonSockets = _daemon.ClientSockets();
+        var socketsBefore = OpenSockets();
+        var fdsBefore = FdKinds();
+
+        // SIGSTOP: the daemon keeps its sockets open and answers nothing. More requests at once than
+        // the driver's concurrent-call slots (16), so some wait for a slot behind hung calls.
+        _daemon.Pause();
+        (int Status, double Seconds, string Body)[] answers;
+        try
+        {
+            answers = await Task.WhenAll(Enumerable.Range(0, 24).Select(async i =>
+            {
+                var watch = Stopwatch.StartNew();
+                using var response = await _http.GetAsync(urls[i % urls.Length], CancellationToken.None);
+                return ((int)response.StatusCode, watch.Elapsed.TotalSeconds, await response.Content.ReadAsStringAsync(CancellationToken.None));
+            }));
+        }
+        finally
+        {
+            _daemon.Resume();
+        }
+
+        var line = $"hung daemon: {answers.Length} requests: " + string.Join(", ", answers.GroupBy(a => a.Status).OrderBy(g => g.Key).Select(g => $"{g.Key}x{g.Count()}"))
+                   + $", {answers.Min(a => a.Seconds):0.00}-{answers.Max(a => a.Seconds):0.00} s";
+        TestContext.Current.TestOutputHelper?.WriteLine(line);
+        File.AppendAllText(Path.Combine(AppContext.BaseDirectory, "fault-summary.txt"), line + "\n");
+        Assert.All(answers, a => Assert.True(a.Status == 504, $"{a.Status} after {a.Seconds:0.00} s: {a.Body}"));
+        Assert.All(answers, a => Assert.Contains("\"error\":\"HypervisorTimeout\"", a.Body, StringComparison.Ordinal));
+        Assert.All(answers, a => Assert.InRange(a.Seconds, CallTimeoutSeconds - 0.5, CallTimeoutSeconds + 2));
+
+        // Resumed: the next requests succeed on the same pooled connection, and nothing leaked.
+        foreach (var url in urls)
+        {
+            var response = await _http.GetAsync(url, Ct);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{url} after resuming: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Ct)}");
+        }
+
+        // One pooled connection, no new socket on either side; other descriptors (the call threads'
+        // own, such as eventfds) may stay while those threads wait for more work.
+        Assert.Equal(1, pool.Count);
+        Assert.Equal(daemonSockets, _daemon.ClientSockets());
+        await Task.Delay(500, Ct);
+        Assert.Equal(socketsBefore, OpenSockets());
+        var fdsAfter = FdKinds();
+        var fdLine = $"hung daemon: gateway descriptors before: {fdsBefore}; after: {fdsAfter}";
+        TestContext.Current.TestOutputHelper?.WriteLine(fdLine);
+        File.AppendAllText(Path.Combine(AppContext.BaseDirectory, "fault-summary.txt"), fdLine + "\n");
+    }
+
+    private static string FdKinds() => string.Join(", ", Directory.GetFiles("/proc/self/fd")
+        .Select(fd =>
+        {
+            try
+            {
+                var target = new FileInfo(fd).LinkTarget ?? "?";
+                return target.Contains(':', StringComparison.Ordinal) ? target[..target.IndexOf(':', StringComparison.Ordinal)] : target.StartsWith('/') ? "file" : target;
+            }
+            catch (IOException)
+            {
+                return "gone";
+            }
+        })
+        .GroupBy(kind => kind)
+        .OrderBy(g => g.Key, StringComparer.Ordinal)
+        .Select(g => $"{g.Key} {g.Count()}"));
+
+    [Fact]
     public async Task A_create_that_fails_half_way_leaves_no_domain_and_no_volume()
     {
         using var native = LibvirtConnection.Open(_daemon.Uri);
@@ -327,8 +404,23 @@ public sealed class PrivateLibvirtd : IDisposable
     {
         if (_process is { HasExited: false })
         {
+            Resume();
             _process.Kill();
             _process.WaitForExit();
+        }
+    }
+
+    /// <summary>SIGSTOP: the daemon hangs with its sockets open (a wedged hypervisor).</summary>
+    public void Pause() => Signal("-STOP");
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume() => Signal("-CONT");
+
+    private void Signal(string signal)
+    {
+        if (_process is { HasExited: false })
+        {
+            Run("kill", signal, Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 
