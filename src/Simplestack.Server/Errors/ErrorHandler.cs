@@ -15,7 +15,7 @@ public sealed class ErrorHandler(ILogger<ErrorHandler> logger) : IExceptionHandl
     {
         if (exception is OperationCanceledException or IOException && httpContext.RequestAborted.IsCancellationRequested)
         {
-            Log.RequestAborted(logger, httpContext.Request.Method, httpContext.Request.Path);
+            Log.RequestAborted(logger, httpContext.Request.Method, httpContext.Request.Path, httpContext.TraceIdentifier);
             httpContext.Response.StatusCode = StatusCodes.Status499ClientClosedRequest;
             return true;
         }
@@ -23,15 +23,15 @@ public sealed class ErrorHandler(ILogger<ErrorHandler> logger) : IExceptionHandl
         var error = ErrorClassifier.Classify(exception);
         if (error.Status >= StatusCodes.Status500InternalServerError && error.Error == ErrorResponse.InternalError)
         {
-            Log.UnhandledException(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
+            Log.UnhandledException(logger, exception, httpContext.Request.Method, httpContext.Request.Path, httpContext.TraceIdentifier);
         }
         else if (error.Status >= StatusCodes.Status502BadGateway)
         {
-            Log.HypervisorFailed(logger, exception, httpContext.Request.Method, httpContext.Request.Path, error.Status, error.Error);
+            Log.HypervisorFailed(logger, exception, httpContext.Request.Method, httpContext.Request.Path, error.Status, error.Error, httpContext.TraceIdentifier);
         }
         else
         {
-            Log.RequestFailed(logger, httpContext.Request.Method, httpContext.Request.Path, error.Status, error.Error);
+            Log.RequestFailed(logger, httpContext.Request.Method, httpContext.Request.Path, error.Status, error.Error, httpContext.TraceIdentifier);
         }
 
         await ErrorWriter.WriteAsync(httpContext, error);

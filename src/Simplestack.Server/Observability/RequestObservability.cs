@@ -12,8 +12,8 @@ namespace Simplestack.Server.Observability;
 /// <summary>
 /// The outermost middleware (installed by <see cref="ObservabilityStartupFilter"/>): gives every
 /// request an id (a sane incoming <c>X-Request-Id</c>, else a new one; echoed in the answer and
-/// set as <see cref="HttpContext.TraceIdentifier"/>), opens a log scope carrying it (for the lines
-/// handlers log), queues one <see cref="AccessLog"/> line per request and counts it in
+/// set as <see cref="HttpContext.TraceIdentifier"/>, which the lines logged for the request name),
+/// queues one <see cref="AccessLog"/> line per request and counts it in
 /// <see cref="GatewayMetrics"/>. Logged: method, path (control characters escaped, cut at 512
 /// characters), status, time, route pattern, hypervisor, the caller key's name. Never logged:
 /// headers, the query string, bodies.
@@ -31,7 +31,6 @@ public sealed class RequestObservabilityMiddleware(
         // The exception handler clears headers before answering; ErrorWriter sets this one again.
         context.Response.Headers[RequestIdHeader] = id;
 
-        using var scope = logger.BeginScope(new RequestScope(id));
         if (!guard.Verified)
         {
             await ErrorWriter.WriteAsync(context, new ErrorResponse(
@@ -87,23 +86,6 @@ public sealed class RequestObservabilityMiddleware(
         {
             sixteen[i] = "0123456789abcdef"[(int)(value & 0xF)];
         }
-    }
-
-    /// <summary>The log scope of a request: <c>RequestId</c>, shown by the JSON console formatter with every line of the request.</summary>
-    private sealed class RequestScope(string id) : IReadOnlyList<KeyValuePair<string, object>>
-    {
-        public int Count => 1;
-
-        public KeyValuePair<string, object> this[int index] => index == 0 ? new("RequestId", id) : throw new ArgumentOutOfRangeException(nameof(index));
-
-        public IEnumerator<KeyValuePair<string, object>> GetEnumerator()
-        {
-            yield return this[0];
-        }
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-
-        public override string ToString() => $"RequestId:{id}";
     }
 }
 

@@ -23,7 +23,8 @@ public sealed class TargetResolutionFilter(TargetResolver resolver, ICallerAutho
         var http = context.HttpContext;
         var resolved = resolver.Resolve(
             http.GetRouteValue(HypervisorRouteKey) as string ?? string.Empty,
-            http.GetRouteValue(HostRouteKey) as string ?? string.Empty);
+            http.GetRouteValue(HostRouteKey) as string ?? string.Empty,
+            http.TraceIdentifier);
         await callers.AuthorizeAsync(http, resolved);
         if (ReadCredentials(http, resolved) is { } credentials)
         {
@@ -68,14 +69,15 @@ public sealed class TargetResolver(DriverRegistry drivers, AllowList allowList, 
     private readonly ConcurrentDictionary<(string Hypervisor, string Host), ResolvedTarget> _allowed = new();
 
     /// <summary>The target without credentials (the caller's header adds them).</summary>
-    public ResolvedTarget Resolve(string urlHypervisor, string urlHost)
+    /// <param name="requestId">Named in the log line of a refusal.</param>
+    public ResolvedTarget Resolve(string urlHypervisor, string urlHost, string? requestId = null)
     {
         if (_allowed.TryGetValue((urlHypervisor, urlHost), out var cached))
         {
             return cached;
         }
 
-        var resolved = ResolveUncached(urlHypervisor, urlHost);
+        var resolved = ResolveUncached(urlHypervisor, urlHost, requestId);
         if (_allowed.Count < MaxCachedTargets)
         {
             _allowed.TryAdd((urlHypervisor, urlHost), resolved);
@@ -84,7 +86,7 @@ public sealed class TargetResolver(DriverRegistry drivers, AllowList allowList, 
         return resolved;
     }
 
-    private ResolvedTarget ResolveUncached(string urlHypervisor, string urlHost)
+    private ResolvedTarget ResolveUncached(string urlHypervisor, string urlHost, string? requestId)
     {
         if (!drivers.TryGet(urlHypervisor, out var name, out var driver))
         {
@@ -99,7 +101,7 @@ public sealed class TargetResolver(DriverRegistry drivers, AllowList allowList, 
 
         if (!allowList.IsAllowed(name, host!))
         {
-            Log.TargetRefused(logger, name, host!.ToString());
+            Log.TargetRefused(logger, name, host!.ToString(), requestId);
             throw new SimplestackException(
                 ErrorKind.TargetNotAllowed,
                 $"The target {name}/{host} is not in this gateway's allowed targets (Simplestack:AllowedTargets).");

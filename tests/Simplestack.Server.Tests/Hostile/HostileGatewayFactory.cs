@@ -65,8 +65,15 @@ public class HostileGatewayFactory : WebApplicationFactory<Program>
         builder.ConfigureTestServices(services => services.AddSingleton<IAccessLogSink>(Logs));
     }
 
-    /// <summary>Waits until the access log has written every line of the requests answered so far.</summary>
-    public Task FlushAccessLogAsync() => Services.GetRequiredService<AccessLog>().FlushAsync(TimeSpan.FromSeconds(10));
+    /// <summary>
+    /// Waits until the access log has written the lines of the requests answered so far. A line is
+    /// queued just after its answer is sent, so the client may be a moment ahead: settle first.
+    /// </summary>
+    public async Task FlushAccessLogAsync()
+    {
+        await Task.Delay(100);
+        await Services.GetRequiredService<AccessLog>().FlushAsync(TimeSpan.FromSeconds(10));
+    }
 
     /// <summary>What is captured: Debug by default (Trace for the dedicated log-grep test).</summary>
     protected virtual LogLevel MinimumCapturedLevel => LogLevel.Debug;

@@ -21,9 +21,7 @@ public sealed class RequestLogTests(HostileGatewayFactory factory) : IClassFixtu
         using var unmatched = new HttpRequestMessage(HttpMethod.Get, "/nowhere/at/all/x/y/z");
         unmatched.Headers.TryAddWithoutValidation("X-Request-Id", "rl-unmatched-1");
         await anonymous.SendAsync(unmatched, Ct);
-        await factory.FlushAccessLogAsync();
-
-        var listLine = State("rl-list-1");
+        var listLine = await StateAsync("rl-list-1");
         Assert.Equal("GET", listLine.GetProperty("Method").GetString());
         Assert.Equal("/test/default/guests", listLine.GetProperty("Path").GetString());
         Assert.Equal(200, listLine.GetProperty("Status").GetInt32());
@@ -32,11 +30,11 @@ public sealed class RequestLogTests(HostileGatewayFactory factory) : IClassFixtu
         Assert.Equal("hostile-suite", listLine.GetProperty("Caller").GetString());
         Assert.True(listLine.GetProperty("ElapsedMs").GetDouble() > 0);
 
-        var missingLine = State("rl-missing-1");
+        var missingLine = await StateAsync("rl-missing-1");
         Assert.Equal(404, missingLine.GetProperty("Status").GetInt32());
         Assert.Equal("/{hypervisor}/{host}/guests/{guestId}", missingLine.GetProperty("Route").GetString());
 
-        var unmatchedLine = State("rl-unmatched-1");
+        var unmatchedLine = await StateAsync("rl-unmatched-1");
         Assert.Equal(404, unmatchedLine.GetProperty("Status").GetInt32());
         Assert.Equal("unmatched", unmatchedLine.GetProperty("Route").GetString());
         Assert.Equal("-", unmatchedLine.GetProperty("Caller").GetString());
@@ -44,9 +42,20 @@ public sealed class RequestLogTests(HostileGatewayFactory factory) : IClassFixtu
         Assert.DoesNotContain(factory.Logs.Lines, l => l.Contains("query-secret-1", StringComparison.Ordinal));
     }
 
-    private JsonElement State(string requestId)
+    /// <summary>
+    /// The state of the request's access-log line. The line is queued after the answer has been
+    /// sent, so a client can see the answer a moment before its line exists: wait for it.
+    /// </summary>
+    private async Task<JsonElement> StateAsync(string requestId)
     {
-        var line = Assert.Single(factory.Logs.Lines, l => l.Contains($"\"RequestId\":\"{requestId}\"", StringComparison.Ordinal) && l.Contains("\"EventId\":50", StringComparison.Ordinal));
+        bool Matches(string l) => l.Contains($"\"RequestId\":\"{requestId}\"", StringComparison.Ordinal) && l.Contains("\"EventId\":50", StringComparison.Ordinal);
+        for (var waited = 0; waited < 100 && !factory.Logs.Lines.Any(Matches); waited++)
+        {
+            await factory.FlushAccessLogAsync();
+            await Task.Delay(50, Ct);
+        }
+
+        var line = Assert.Single(factory.Logs.Lines, Matches);
         using var json = JsonDocument.Parse(line[line.IndexOf('{', StringComparison.Ordinal)..]);
         return json.RootElement.GetProperty("State").Clone();
     }
