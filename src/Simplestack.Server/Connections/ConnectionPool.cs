@@ -75,6 +75,28 @@ public sealed class ConnectionPool : IAsyncDisposable
     }
 
     /// <summary>
+    /// A lease on a connection for the target that is already open and alive, or null (then use
+    /// <see cref="AcquireAsync"/>). The common case of every request after the first, without the
+    /// asynchronous path's allocations.
+    /// </summary>
+    public ConnectionLease? TryAcquireOpen(IHypervisorDriver driver, HypervisorTarget target, HypervisorCredentials? credentials)
+    {
+        var key = ConnectionKey.For(target, credentials, driver.IsSharedTarget(target));
+        lock (_gate)
+        {
+            if (_disposed || !_entries.TryGetValue(key, out var entry) || !entry.Connecting.IsCompletedSuccessfully
+                || !IsAlive(entry.Connecting.Result))
+            {
+                return null;
+            }
+
+            entry.Leases++;
+            entry.LastUsed = _time.GetTimestamp();
+            return new ConnectionLease(this, entry, entry.Connecting.Result);
+        }
+    }
+
+    /// <summary>
     /// A connection for the target, opened if needed. Dispose the lease when the request is done
     /// with it (the connection stays pooled).
     /// </summary>

@@ -55,7 +55,7 @@ public static class GuestsEndpoints
     /// inventory returns the same instance until something changes, so a large list is not
     /// serialised again for every request.
     /// </summary>
-    public static async Task<IResult> ListGuests(HypervisorSession hv, ListBodies bodies)
+    public static async ValueTask<IResult> ListGuests(HypervisorSession hv, ListBodies bodies)
         => new Utf8JsonResult(bodies.For(await (await hv.ConnectAsync()).ListGuestsAsync(hv.Aborted)));
 
     public static async Task<Created<Guest>> CreateOrImportGuest(HypervisorSession hv)

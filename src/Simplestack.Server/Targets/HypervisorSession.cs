@@ -28,24 +28,38 @@ public sealed class HypervisorSession
     public static ValueTask<HypervisorSession?> BindAsync(HttpContext context) => ValueTask.FromResult<HypervisorSession?>(new HypervisorSession(context));
 
     /// <summary>The pooled connection for this request's target.</summary>
-    public async Task<IHypervisorConnection> ConnectAsync()
+    public ValueTask<IHypervisorConnection> ConnectAsync()
     {
         if (_lease is not null)
         {
-            return _lease.Connection;
+            return new(_lease.Connection);
         }
 
         var target = Target;
         var pool = _context.RequestServices.GetRequiredService<ConnectionPool>();
-        _lease = await pool.AcquireAsync(target.Driver, target.Target, target.Credentials, _context.RequestAborted);
-        _context.Response.RegisterForDisposeAsync(_lease);
-        return _lease.Connection;
+        if (pool.TryAcquireOpen(target.Driver, target.Target, target.Credentials) is { } open)
+        {
+            return new(Hold(open));
+        }
+
+        return ConnectSlowAsync(pool, target);
     }
 
     /// <summary>The connection as capability <typeparamref name="T"/>, or 501 naming what the driver lacks.</summary>
-    public async Task<T> RequireAsync<T>()
+    public async ValueTask<T> RequireAsync<T>()
         where T : class
         => (await ConnectAsync()).Require<T>();
+
+    private async ValueTask<IHypervisorConnection> ConnectSlowAsync(ConnectionPool pool, ResolvedTarget target)
+        => Hold(await pool.AcquireAsync(target.Driver, target.Target, target.Credentials, _context.RequestAborted));
+
+    /// <summary>Keeps the lease for the rest of the request; it goes back to the pool when the response has been sent.</summary>
+    private IHypervisorConnection Hold(ConnectionLease lease)
+    {
+        _lease = lease;
+        _context.Response.RegisterForDisposeAsync(lease);
+        return lease.Connection;
+    }
 
     /// <summary>
     /// A <c>Location</c> path under this request's <c>/{hypervisor}/{host}</c>, as the URL wrote them

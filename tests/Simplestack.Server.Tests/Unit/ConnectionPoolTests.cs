@@ -52,6 +52,30 @@ public sealed class ConnectionPoolTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task The_synchronous_path_leases_only_an_open_live_connection_of_the_same_key()
+    {
+        var driver = new FakeDriver();
+        Assert.Null(_pool.TryAcquireOpen(driver, Remote, Root)); // nothing open: the caller takes the asynchronous path
+
+        var opened = await UseOnceAsync(driver, Remote);
+        using (var lease = _pool.TryAcquireOpen(driver, Remote, Root))
+        {
+            Assert.NotNull(lease);
+            Assert.Same(opened, lease.Connection);
+            Assert.Equal(1, _pool.Leased);
+        }
+
+        Assert.Equal(0, _pool.Leased);
+        Assert.Null(_pool.TryAcquireOpen(driver, Remote, new HypervisorCredentials("root", "other"))); // another password, another key
+        Assert.Null(_pool.TryAcquireOpen(driver, Other, Root));
+
+        ((FakeConnection)opened).IsAlive = false;
+        Assert.Null(_pool.TryAcquireOpen(driver, Remote, Root)); // dead: the asynchronous path replaces it
+        Assert.NotSame(opened, await UseOnceAsync(driver, Remote));
+        Assert.Equal(1, driver.Connects - 1);
+    }
+
+    [Fact]
     public async Task Concurrent_first_requests_open_one_connection()
     {
         var driver = new FakeDriver { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
