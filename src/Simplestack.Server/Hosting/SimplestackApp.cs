@@ -17,7 +17,12 @@ public sealed record HealthStatus(string Status);
 
 public static class SimplestackApp
 {
-    /// <summary>Every error answers JSON: exceptions through <see cref="ErrorHandler"/>, unmatched routes and 405s through status code pages.</summary>
+    /// <summary>
+    /// Every error answers JSON: exceptions through <see cref="ErrorHandler"/>; answers left without
+    /// a body (no route matched, 405, a framework 4xx) through <see cref="WriteStatusCodePageAsync"/>,
+    /// called by <see cref="RequestObservabilityMiddleware"/> rather than by <c>UseStatusCodePages</c>,
+    /// which would add a middleware layer (and a feature object) to every request.
+    /// </summary>
     public static WebApplication UseSimplestackErrors(this WebApplication app)
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions
@@ -31,7 +36,6 @@ public static class SimplestackApp
                 context,
                 new ErrorResponse(ErrorResponse.InternalError, ErrorClassifier.UnexpectedMessage, StatusCodes.Status500InternalServerError)),
         });
-        app.UseStatusCodePages(WriteStatusCodePageAsync);
         return app;
     }
 
@@ -78,9 +82,13 @@ public static class SimplestackApp
 
     public static Ok<HealthStatus> Health() => TypedResults.Ok(new HealthStatus("ok"));
 
-    private static async Task WriteStatusCodePageAsync(StatusCodeContext context)
+    /// <summary>Whether an answer still needs a JSON error body: an error status, nothing written, no content set.</summary>
+    public static bool NeedsStatusCodePage(HttpResponse response)
+        => response.StatusCode >= 400 && !response.HasStarted && response.ContentLength is null && string.IsNullOrEmpty(response.ContentType);
+
+    /// <summary>The JSON error body of an answer that has a status and nothing else.</summary>
+    public static async Task WriteStatusCodePageAsync(HttpContext http)
     {
-        var http = context.HttpContext;
         if (http.RequestAborted.IsCancellationRequested)
         {
             return;

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Simplestack.Server.Errors;
+using Simplestack.Server.Hosting;
 using Simplestack.Server.Logging;
 using Simplestack.Server.Security;
 using Simplestack.Server.Targets;
@@ -41,6 +42,10 @@ public sealed class RequestObservabilityMiddleware(
         try
         {
             await next(context);
+            if (SimplestackApp.NeedsStatusCodePage(context.Response))
+            {
+                await SimplestackApp.WriteStatusCodePageAsync(context);
+            }
         }
         catch (Exception e)
         {
