@@ -20,8 +20,6 @@ public sealed class Utf8JsonResult(ReadOnlyMemory<byte> body) : IResult, IStatus
 
     public string ContentType => JsonContentType;
 
-    public ReadOnlyMemory<byte> Body => body;
-
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         var response = httpContext.Response;

@@ -90,13 +90,16 @@ public sealed class AccessLog : IAsyncDisposable
     public const int EventId = 50;
     public const string Category = "Simplestack.Server.Observability.AccessLog";
 
-
     /// <summary>
     /// After writing, the writer waits this long before looking again, so that under load it wakes
     /// and writes once per interval instead of once per request. Lines reach stdout at most this late.
     /// </summary>
     private static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(20);
     private const int MaxLoggedPath = 512;
+
+    /// <summary>Characters a logged path shows as <c>\uXXXX</c>: controls (C0, DEL, C1), surrogates, line and paragraph separators.</summary>
+    private static readonly SearchValues<char> Escaped = SearchValues.Create(
+        string.Concat(Enumerable.Range(0, 0x10000).Select(c => (char)c).Where(c => char.IsControl(c) || char.IsSurrogate(c) || c is '\u2028' or '\u2029')));
 
     private static readonly JsonEncodedText TimestampName = JsonEncodedText.Encode("Timestamp");
     private static readonly JsonEncodedText EventIdName = JsonEncodedText.Encode("EventId");
@@ -189,7 +192,7 @@ public sealed class AccessLog : IAsyncDisposable
             return "/";
         }
 
-        if (path.Length <= MaxLoggedPath && !NeedsEscape(path))
+        if (path.Length <= MaxLoggedPath && !path.AsSpan().ContainsAny(Escaped))
         {
             return path;
         }
@@ -203,7 +206,7 @@ public sealed class AccessLog : IAsyncDisposable
                 break;
             }
 
-            if (IsEscaped(c))
+            if (Escaped.Contains(c))
             {
                 builder.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
             }
@@ -215,21 +218,6 @@ public sealed class AccessLog : IAsyncDisposable
 
         return builder.ToString();
     }
-
-    private static bool NeedsEscape(string path)
-    {
-        foreach (var c in path)
-        {
-            if (IsEscaped(c))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool IsEscaped(char c) => char.IsControl(c) || char.IsSurrogate(c) || c is '\u2028' or '\u2029';
 
     private async Task WriteLinesAsync()
     {
@@ -346,12 +334,7 @@ public sealed class AccessLog : IAsyncDisposable
         json.WriteNumber("Status"u8, entry.Status);
         json.WritePropertyName("ElapsedMs"u8);
         Span<byte> elapsedUtf8 = stackalloc byte[24];
-        for (var i = 0; i < elapsed.Length; i++)
-        {
-            elapsedUtf8[i] = (byte)elapsed[i];
-        }
-
-        json.WriteRawValue(elapsedUtf8[..elapsed.Length], skipInputValidation: true);
+        json.WriteRawValue(elapsedUtf8[..Encoding.UTF8.GetBytes(elapsed, elapsedUtf8)], skipInputValidation: true);
         json.WriteString("Route"u8, entry.Route);
         json.WriteString("Hypervisor"u8, entry.Hypervisor);
         json.WriteString("Caller"u8, entry.Caller);

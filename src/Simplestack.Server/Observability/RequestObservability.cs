@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
@@ -79,18 +80,11 @@ public sealed class RequestObservabilityMiddleware(
     private static long _requestCounter = (long)(BitConverter.ToUInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)) >> 1);
 
     public static string NewRequestId()
-        => string.Create(32, (ProcessPrefix, (ulong)Interlocked.Increment(ref _requestCounter)), static (span, parts) =>
-        {
-            Hex(parts.ProcessPrefix, span[..16]);
-            Hex(parts.Item2, span[16..]);
-        });
-
-    private static void Hex(ulong value, Span<char> sixteen)
     {
-        for (var i = 15; i >= 0; i--, value >>= 4)
-        {
-            sixteen[i] = "0123456789abcdef"[(int)(value & 0xF)];
-        }
+        Span<byte> id = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt64BigEndian(id, ProcessPrefix);
+        BinaryPrimitives.WriteUInt64BigEndian(id[8..], (ulong)Interlocked.Increment(ref _requestCounter));
+        return Convert.ToHexStringLower(id);
     }
 }
 
