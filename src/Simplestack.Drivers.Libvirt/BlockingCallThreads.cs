@@ -14,7 +14,9 @@ internal sealed class BlockingCallThreads(string name)
 {
     private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly BlockingCollection<Action> _queue = [];
+    // Each item makes the call and returns how to complete its task, so that the thread counts
+    // itself idle again before the caller can learn the result and post its next call.
+    private readonly BlockingCollection<Func<Action>> _queue = [];
     private int _idle;
     private int _queued;
     private int _threads;
@@ -31,11 +33,12 @@ internal sealed class BlockingCallThreads(string name)
         {
             try
             {
-                completion.SetResult(work());
+                var result = work();
+                return () => completion.SetResult(result);
             }
             catch (Exception e)
             {
-                completion.SetException(e);
+                return () => completion.SetException(e);
             }
         });
 
@@ -56,22 +59,25 @@ internal sealed class BlockingCallThreads(string name)
 
     private void Loop()
     {
+        Interlocked.Increment(ref _idle);
         while (true)
         {
-            Interlocked.Increment(ref _idle);
-            var taken = _queue.TryTake(out var work, IdleTimeout);
-            Interlocked.Decrement(ref _idle);
-            if (taken)
+            if (_queue.TryTake(out var work, IdleTimeout))
             {
+                Interlocked.Decrement(ref _idle);
                 Interlocked.Decrement(ref _queued);
-                work!();
+                var complete = work();
+                Interlocked.Increment(ref _idle);
+                complete();
                 continue;
             }
 
             // Idle long enough. Work posted while this thread was giving up saw it as idle and
             // started no thread for itself: take it rather than leave it waiting.
+            Interlocked.Decrement(ref _idle);
             if (Volatile.Read(ref _queued) > 0)
             {
+                Interlocked.Increment(ref _idle);
                 continue;
             }
 
