@@ -1,7 +1,12 @@
 using Simplestack.Server.Hosting;
 
 // Composition only: services in Hosting/SimplestackServices.cs, routes in Endpoints/.
-var builder = WebApplication.CreateBuilder(args);
+// The slim builder: Kestrel (HTTP/1.1 and HTTP/2; HTTPS when configured, added back below), JSON
+// configuration, environment variables, console logging, AllowedHosts. What CreateBuilder adds on
+// top (HTTP/3, the Debug and EventSource log providers, IIS, static web assets, regex route
+// constraints) the gateway does not use; leaving it out loads less (bench/RESULTS.md).
+var builder = WebApplication.CreateSlimBuilder(args);
+builder.WebHost.UseKestrelHttpsConfiguration();
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 builder.Services.AddSimplestack(builder.Configuration);
 

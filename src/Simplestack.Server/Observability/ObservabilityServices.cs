@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Simplestack.Server.Security;
 
@@ -21,7 +22,11 @@ public static class ObservabilityServices
         services.AddSingleton<AccessLog>();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<Readiness>();
-        services.AddTransient<IStartupFilter, ObservabilityStartupFilter>();
+        // First of all startup filters, so the request middleware is outermost: the host's own
+        // filters (AllowedHosts) run inside it, and their refusals are logged, counted and get ids.
+        services.Insert(0, ServiceDescriptor.Transient<IStartupFilter, ObservabilityStartupFilter>());
+        // AllowedHosts refusals without the framework's HTML page; the request middleware writes the JSON body.
+        services.Configure<HostFilteringOptions>(options => options.IncludeFailureMessage = false);
         return services;
     }
 

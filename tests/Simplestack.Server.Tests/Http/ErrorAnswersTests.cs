@@ -35,6 +35,25 @@ public class ErrorAnswersTests(GatewayFactory factory) : HttpTestBase(factory)
     }
 
     [Fact]
+    public async Task AllowedHosts_when_it_names_hosts_refuses_others_with_400_json()
+    {
+        await using var filtered = Factory.WithWebHostBuilder(builder => builder.UseSetting("AllowedHosts", "gateway.example;localhost"));
+        using var client = filtered.CreateClient();
+
+        using var allowed = new HttpRequestMessage(HttpMethod.Get, $"{Base}/guests");
+        allowed.Headers.Host = "gateway.example";
+        using var refused = new HttpRequestMessage(HttpMethod.Get, $"{Base}/guests");
+        refused.Headers.Host = "elsewhere.example";
+
+        await (await client.SendAsync(allowed, Ct)).ShouldBeAsync(HttpStatusCode.OK);
+        await (await client.SendAsync(refused, Ct)).ShouldBeErrorAsync(HttpStatusCode.BadRequest, "InvalidArguments");
+        // The shipped "*" (this class's default host) filters nothing: any Host is served.
+        using var any = new HttpRequestMessage(HttpMethod.Get, $"{Base}/guests");
+        any.Headers.Host = "elsewhere.example";
+        await (await Client.SendAsync(any, Ct)).ShouldBeAsync(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task Error_answers_are_json_for_every_kind_of_failure()
     {
         (string Method, string Url, string? Body, HttpStatusCode Status)[] cases =
