@@ -12,6 +12,7 @@ builder.Services.AddSimplestack(builder.Configuration);
 
 var app = builder.Build();
 app.UseSimplestackErrors();
+app.UseSimplestackTargets();
 app.MapSimplestack();
 app.Run();
 

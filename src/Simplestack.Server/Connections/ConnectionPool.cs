@@ -80,8 +80,12 @@ public sealed class ConnectionPool : IAsyncDisposable
     /// asynchronous path's allocations.
     /// </summary>
     public ConnectionLease? TryAcquireOpen(IHypervisorDriver driver, HypervisorTarget target, HypervisorCredentials? credentials)
+        => TryAcquireOpen(ConnectionKey.For(target, credentials, driver.IsSharedTarget(target)));
+
+    /// <inheritdoc cref="TryAcquireOpen(IHypervisorDriver, HypervisorTarget, HypervisorCredentials?)"/>
+    /// <param name="key">The target's key (<see cref="ConnectionKey.For"/>), when the caller keeps it.</param>
+    public ConnectionLease? TryAcquireOpen(ConnectionKey key)
     {
-        var key = ConnectionKey.For(target, credentials, driver.IsSharedTarget(target));
         lock (_gate)
         {
             if (_disposed || !_entries.TryGetValue(key, out var entry) || !entry.Connecting.IsCompletedSuccessfully
@@ -100,11 +104,16 @@ public sealed class ConnectionPool : IAsyncDisposable
     /// A connection for the target, opened if needed. Dispose the lease when the request is done
     /// with it (the connection stays pooled).
     /// </summary>
-    public async Task<ConnectionLease> AcquireAsync(
+    public Task<ConnectionLease> AcquireAsync(
         IHypervisorDriver driver, HypervisorTarget target, HypervisorCredentials? credentials, CancellationToken cancellationToken)
+        => AcquireAsync(ConnectionKey.For(target, credentials, driver.IsSharedTarget(target)), driver, target, credentials, cancellationToken);
+
+    /// <inheritdoc cref="AcquireAsync(IHypervisorDriver, HypervisorTarget, HypervisorCredentials?, CancellationToken)"/>
+    /// <param name="key">The target's key (<see cref="ConnectionKey.For"/>), when the caller keeps it.</param>
+    public async Task<ConnectionLease> AcquireAsync(
+        ConnectionKey key, IHypervisorDriver driver, HypervisorTarget target, HypervisorCredentials? credentials, CancellationToken cancellationToken)
     {
         var shared = driver.IsSharedTarget(target);
-        var key = ConnectionKey.For(target, credentials, shared);
         for (var attempt = 0; ; attempt++)
         {
             Entry entry;

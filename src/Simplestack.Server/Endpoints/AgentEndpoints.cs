@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 using Simplestack.Core;
 using Simplestack.Server.Hosting;
 using Simplestack.Server.Json;
@@ -27,7 +26,7 @@ public static class AgentEndpoints
     {
         var hosts = routes.MapGroup("/host/{hostname}")
             .WithTags("Staging agent")
-            .AddEndpointFilter<AgentTargetFilter>();
+            .WithMetadata(TargetRoute.Agent);
 
         // Routing matches these with and without the trailing slash the agent's clients send.
         hosts.MapGet(string.Empty, ProbeHost)
@@ -107,28 +106,5 @@ public static class AgentEndpoints
         var request = RequestReaders.Validate(new NetworkCreateRequest(networkname, $"VLAN {body.Vlan} for {hostname}", body.Bridge, body.Vlan));
         var network = await (await hv.RequireAsync<INetworkManagement>()).CreateNetworkAsync(request, hv.Aborted);
         return TypedResults.Created(hv.PathFor("networks", network.Id), network);
-    }
-}
-
-/// <summary>
-/// Points the agent routes at the configured target, with the same caller check as every route.
-/// The agent acts on a local target the operator configured, so no hypervisor token is read.
-/// </summary>
-public sealed class AgentTargetFilter(DriverRegistry drivers, ICallerAuthorizer callers, IOptions<SimplestackOptions> options) : IEndpointFilter
-{
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var configured = options.Value.Agent.Target;
-        var slash = configured.IndexOf('/', StringComparison.Ordinal);
-        if (slash <= 0 || !drivers.TryGet(configured[..slash], out var name, out var driver)
-            || !HostParser.TryParse(configured[(slash + 1)..], out var host, out _))
-        {
-            throw new SimplestackException(ErrorKind.FeatureNotAvailable, $"The staging agent's target '{configured}' (Simplestack:Agent:Target) is not a valid hypervisor/host.");
-        }
-
-        var resolved = new ResolvedTarget(configured[..slash], configured[(slash + 1)..], driver, new HypervisorTarget(name, host!.Host, host.Port), null);
-        await callers.AuthorizeAsync(context.HttpContext, resolved);
-        context.HttpContext.Features.Set(resolved);
-        return await next(context);
     }
 }

@@ -39,6 +39,17 @@ public static class SimplestackApp
         return app;
     }
 
+    /// <summary>
+    /// Routing, then <see cref="TargetResolutionMiddleware"/>: the target of a <c>/{hypervisor}/{host}</c>
+    /// route is checked once its endpoint is known and before anything of the request is bound.
+    /// </summary>
+    public static WebApplication UseSimplestackTargets(this WebApplication app)
+    {
+        app.UseRouting();
+        app.UseMiddleware<TargetResolutionMiddleware>();
+        return app;
+    }
+
     /// <summary>Maps the hypervisor routes under <c>/{hypervisor}/{host}</c>, health, OpenAPI and the API page.</summary>
     public static WebApplication MapSimplestack(this WebApplication app)
     {
@@ -49,7 +60,7 @@ public static class SimplestackApp
         app.MapSimplestackObservability(app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.ProtectOperationalEndpoints);
 
         var targets = app.MapGroup("/{hypervisor}/{host}")
-            .AddEndpointFilter<TargetResolutionFilter>()
+            .WithMetadata(TargetRoute.FromUrl)
             .ProducesError(
                 StatusCodes.Status400BadRequest,
                 StatusCodes.Status401Unauthorized,

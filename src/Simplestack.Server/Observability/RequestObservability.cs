@@ -59,7 +59,7 @@ public sealed class RequestObservabilityMiddleware(
         // The exception handler clears the endpoint before answering; its feature keeps it.
         var endpoint = context.GetEndpoint() ?? context.Features.Get<IExceptionHandlerFeature>()?.Endpoint;
         var route = (endpoint as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
-        var hypervisor = context.Features.Get<ResolvedTarget>()?.Target.Hypervisor ?? "none";
+        var hypervisor = context.Features.Get<HypervisorSession>()?.Target.Target.Hypervisor ?? "none";
         var caller = context.Items.TryGetValue(ApiKeyAuthorizer.CallerItem, out var name) && name is string s ? s : "-";
         var status = context.Response.StatusCode;
         var method = context.Request.Method;

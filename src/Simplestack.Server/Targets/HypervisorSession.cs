@@ -1,31 +1,37 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Simplestack.Core;
 using Simplestack.Server.Connections;
 
 namespace Simplestack.Server.Targets;
 
 /// <summary>
-/// A handler's access to its request's hypervisor. Bound from the request (no body, no I/O); the
-/// pooled connection is acquired on first use, after <see cref="TargetResolutionFilter"/> has
-/// checked the target, and returned to the pool when the response has been sent.
+/// A handler's access to its request's hypervisor: made by <see cref="TargetResolutionMiddleware"/>
+/// once the target is checked, kept as a request feature, bound into handlers from there. The pooled
+/// connection is acquired on first use and returned to the pool when the response has been sent.
 /// </summary>
 public sealed class HypervisorSession
 {
     private readonly HttpContext _context;
+    private readonly ConnectionPool _pool;
     private ConnectionLease? _lease;
 
-    private HypervisorSession(HttpContext context) => _context = context;
+    internal HypervisorSession(HttpContext context, ResolvedTarget target, ConnectionPool pool)
+    {
+        _context = context;
+        _pool = pool;
+        Target = target;
+    }
 
-    public ResolvedTarget Target => _context.Features.Get<ResolvedTarget>()
-        ?? throw new InvalidOperationException("The request's target has not been resolved (is the route outside the target group?).");
+    public ResolvedTarget Target { get; }
 
     public HttpContext HttpContext => _context;
 
     public CancellationToken Aborted => _context.RequestAborted;
 
-    public static ValueTask<HypervisorSession?> BindAsync(HttpContext context) => ValueTask.FromResult<HypervisorSession?>(new HypervisorSession(context));
+    public static ValueTask<HypervisorSession?> BindAsync(HttpContext context)
+        => ValueTask.FromResult<HypervisorSession?>(context.Features.Get<HypervisorSession>()
+            ?? throw new InvalidOperationException("The request has no hypervisor session: its route lacks TargetRoute metadata."));
 
     /// <summary>The pooled connection for this request's target.</summary>
     public ValueTask<IHypervisorConnection> ConnectAsync()
@@ -35,14 +41,12 @@ public sealed class HypervisorSession
             return new(_lease.Connection);
         }
 
-        var target = Target;
-        var pool = _context.RequestServices.GetRequiredService<ConnectionPool>();
-        if (pool.TryAcquireOpen(target.Driver, target.Target, target.Credentials) is { } open)
+        if (_pool.TryAcquireOpen(Target.Key) is { } open)
         {
             return new(Hold(open));
         }
 
-        return ConnectSlowAsync(pool, target);
+        return ConnectSlowAsync();
     }
 
     /// <summary>The connection as capability <typeparamref name="T"/>, or 501 naming what the driver lacks.</summary>
@@ -50,8 +54,8 @@ public sealed class HypervisorSession
         where T : class
         => (await ConnectAsync()).Require<T>();
 
-    private async ValueTask<IHypervisorConnection> ConnectSlowAsync(ConnectionPool pool, ResolvedTarget target)
-        => Hold(await pool.AcquireAsync(target.Driver, target.Target, target.Credentials, _context.RequestAborted));
+    private async ValueTask<IHypervisorConnection> ConnectSlowAsync()
+        => Hold(await _pool.AcquireAsync(Target.Key, Target.Driver, Target.Target, Target.Credentials, _context.RequestAborted));
 
     /// <summary>Keeps the lease for the rest of the request; it goes back to the pool when the response has been sent.</summary>
     private IHypervisorConnection Hold(ConnectionLease lease)

@@ -99,6 +99,16 @@ public class EveryRouteTargetChecksTests(GatewayFactory factory) : HttpTestBase(
 
     [Theory]
     [MemberData(nameof(Routes))]
+    public async Task Target_not_allowed_is_403_before_the_body_or_query_is_looked_at(string method, string path, string? body)
+    {
+        // A body no route accepts and a query value no route parses: the target is refused first.
+        var response = await SendAsync(method, "/kvm/10.0.0.1" + path + "?keep_disks=maybe&wait=forever", body is null ? null : "{not json");
+        await response.ShouldBeErrorAsync(HttpStatusCode.Forbidden, "TargetNotAllowed");
+        await AssertNoConnectionAsync();
+    }
+
+    [Theory]
+    [MemberData(nameof(Routes))]
     public async Task Remote_target_without_a_token_is_401(string method, string path, string? body)
     {
         await (await SendAsync(method, "/kvm/kvm1.lab.example" + path, body)).ShouldBeErrorAsync(HttpStatusCode.Unauthorized, "Unauthorized");

@@ -1,4 +1,7 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Simplestack.Server.Connections;
+using Simplestack.Server.Hosting;
 using Simplestack.Core;
 using Simplestack.Server.Targets;
 
@@ -11,7 +14,24 @@ public sealed class TargetResolverTests
         var drivers = new DriverRegistry().Add("fake", new FakeDriver(), "alias");
         var allowList = AllowList.Parse(["fake/localhost", "fake/10.0.0.0/8"], drivers.Canonical);
         var log = new CountingLogger();
-        return (new TargetResolver(drivers, allowList, log), log);
+        return (new TargetResolver(drivers, allowList, Options.Create(new SimplestackOptions()), log), log);
+    }
+
+    [Fact]
+    public void A_cached_target_keeps_its_pool_key_and_credentials_make_a_target_of_their_own()
+    {
+        var (resolver, _) = Create();
+        var shared = resolver.Resolve("fake", "10.1.2.3");
+        var anonymous = shared.Key;
+
+        var withCredentials = shared.WithCredentials(new HypervisorCredentials("root", "hunter2"));
+
+        Assert.Same(anonymous, resolver.Resolve("fake", "10.1.2.3").Key); // computed once for every request
+        Assert.Null(anonymous.User);
+        Assert.Equal("root", withCredentials.Key.User);
+        Assert.Equal(ConnectionKey.For(shared.Target, new HypervisorCredentials("root", "hunter2"), shared: false), withCredentials.Key);
+        Assert.NotEqual(anonymous, withCredentials.Key);
+        Assert.Null(shared.Credentials); // the cached answer is never changed by a caller's credentials
     }
 
     [Fact]
