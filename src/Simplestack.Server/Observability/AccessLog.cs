@@ -305,6 +305,30 @@ public sealed class AccessLog : IAsyncDisposable
         return _timestamp;
     }
 
+    /// <summary>
+    /// Milliseconds to at most three decimals without trailing zeros ("0.###"), from whole
+    /// microseconds: a custom numeric format string is slow to run for every line. Returns the length.
+    /// </summary>
+    internal static int FormatMilliseconds(double milliseconds, Span<char> destination)
+    {
+        var microseconds = double.IsFinite(milliseconds) && milliseconds > 0
+            ? (long)Math.Min(Math.Round(milliseconds * 1000, MidpointRounding.AwayFromZero), long.MaxValue / 2)
+            : 0;
+        (microseconds / 1000).TryFormat(destination, out var length, default, CultureInfo.InvariantCulture);
+        var fraction = (int)(microseconds % 1000);
+        if (fraction != 0)
+        {
+            destination[length++] = '.';
+            for (var divisor = 100; fraction != 0; divisor /= 10)
+            {
+                destination[length++] = (char)('0' + fraction / divisor);
+                fraction %= divisor;
+            }
+        }
+
+        return length;
+    }
+
     private void Format(Utf8JsonWriter json, in AccessLogEntry entry)
     {
         var path = LoggablePath(entry.Path);
@@ -316,13 +340,7 @@ public sealed class AccessLog : IAsyncDisposable
 
         // The time is formatted once, for the message and (as a raw JSON number) for the state.
         Span<char> elapsed = stackalloc char[24];
-        if (!Math.Round(entry.ElapsedMs, 3).TryFormat(elapsed, out var elapsedLength, "0.###", CultureInfo.InvariantCulture))
-        {
-            elapsed[0] = '0';
-            elapsedLength = 1;
-        }
-
-        elapsed = elapsed[..elapsedLength];
+        elapsed = elapsed[..FormatMilliseconds(entry.ElapsedMs, elapsed)];
         var message = ArrayPool<char>.Shared.Rent(path.Length + entry.Method.Length + 64);
         MemoryExtensions.TryWrite(message, CultureInfo.InvariantCulture, $"{entry.Method} {path} answered {entry.Status} in {elapsed} ms", out var length);
         json.WriteString(MessageName, message.AsSpan(0, length));

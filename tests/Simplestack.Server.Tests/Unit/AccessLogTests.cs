@@ -38,6 +38,26 @@ public sealed class AccessLogTests
         Assert.Equal("req-1", state.GetProperty("RequestId").GetString());
     }
 
+    [Theory]
+    [InlineData(0.2346, "0.235")]
+    [InlineData(0.2345, "0.235")] // halves away from zero, as the "0.###" format rounds
+    [InlineData(12.5, "12.5")]
+    [InlineData(3.0, "3")]
+    [InlineData(0.0004, "0")]
+    [InlineData(0.0005, "0.001")]
+    [InlineData(1234567.0899, "1234567.09")]
+    [InlineData(-1.0, "0")]
+    [InlineData(double.NaN, "0")]
+    public void Elapsed_milliseconds_are_written_like_the_0_hash_hash_hash_format(double milliseconds, string expected)
+    {
+        Span<char> text = stackalloc char[24];
+        Assert.Equal(expected, new string(text[..AccessLog.FormatMilliseconds(milliseconds, text)]));
+        if (double.IsFinite(milliseconds) && milliseconds >= 0)
+        {
+            Assert.Equal(milliseconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture), expected);
+        }
+    }
+
     [Fact]
     public async Task Control_characters_are_escaped_and_long_paths_cut()
     {
