@@ -86,7 +86,15 @@ public static class SimplestackApp
 
         app.MapAgentEndpoints();
 
-        app.MapOpenApi();
+        if (ContractDocument.GeneratedLive(app.Configuration))
+        {
+            app.MapOpenApi();
+        }
+        else
+        {
+            app.MapGet(ContractDocument.Path, ContractDocument.Serve).ExcludeFromDescription();
+        }
+
         app.MapScalarApiReference(options => options.WithTitle("Simplestack"));
         return app;
     }

@@ -41,12 +41,16 @@ public static class SimplestackServices
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddExceptionHandler<ErrorHandler>();
 
-        services.AddOpenApi(options =>
+        if (ContractDocument.GeneratedLive(configuration))
         {
-            options.AddDocumentTransformer<DocumentInfoTransformer>();
-            options.AddOperationTransformer<RequestBodyTransformer>();
-            options.AddOperationTransformer<TargetParametersTransformer>();
-        });
+            services.AddOpenApi(options =>
+            {
+                options.AddDocumentTransformer<DocumentInfoTransformer>();
+                options.AddOperationTransformer<RequestBodyTransformer>();
+                options.AddOperationTransformer<TargetParametersTransformer>();
+            });
+        }
+
         return services;
     }
 

@@ -44,8 +44,10 @@ public static class ObservabilityServices
         var metrics = app.MapGet("/metrics", MetricsAsync).ExcludeFromDescription();
         if (protect)
         {
-            readyz.AddEndpointFilter<RequireApiKeyFilter>();
-            metrics.AddEndpointFilter<RequireApiKeyFilter>();
+            // The registered filter, not AddEndpointFilter<T>: that one activates a new instance per
+            // request through a factory compiled from an expression tree at start-up.
+            readyz.AddEndpointFilter(RequireApiKeyFilter.Invoke);
+            metrics.AddEndpointFilter(RequireApiKeyFilter.Invoke);
         }
 
         return app;

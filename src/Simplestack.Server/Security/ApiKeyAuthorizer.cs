@@ -108,6 +108,10 @@ public sealed class ApiKeyAuthorizer(ApiKeys keys, ILogger<ApiKeyAuthorizer> log
 /// <summary>Applies the caller check to routes outside the target group (<c>/metrics</c>, <c>/readyz</c>).</summary>
 public sealed class RequireApiKeyFilter(ApiKeyAuthorizer authorizer) : IEndpointFilter
 {
+    /// <summary>The registered filter, as an endpoint filter delegate.</summary>
+    public static ValueTask<object?> Invoke(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+        => context.HttpContext.RequestServices.GetRequiredService<RequireApiKeyFilter>().InvokeAsync(context, next);
+
     public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         authorizer.Authorize(context.HttpContext);
