@@ -5,7 +5,7 @@
 #   BENCH_SECONDS=10 bench/run.sh   # longer runs (default 5 s per measurement)
 #   BENCH_SKIP="remote scaleout direct" bench/run.sh   # leave parts out
 #   BENCH_GUEST_COUNTS="1000" bench/run.sh              # guest counts after the one-guest runs (default "1000 10000")
-#   BENCH_ROUNDS=8 bench/run.sh                         # extra gateway/floor pairs at 64 connections (default 4)
+#   BENCH_ROUNDS=8 bench/run.sh                         # extra gateway/floor pairs at 64 connections (default 6)
 #
 # What it does (see bench/RESULTS.md for the why):
 #   1. installs wrk, nginx and socat from Debian if missing; publishes the gateway (Release) and the
@@ -155,7 +155,7 @@ for c in "${CONCURRENCY[@]}"; do
 done
 # The 80%-of-floor target at 64 connections: one 5 s pair swings by +-5% on this shared machine,
 # so a few more alternating pairs; the target uses the median of the pairs' ratios (table.sh).
-for r in $(seq 1 "${BENCH_ROUNDS:-4}"); do
+for r in $(seq 1 "${BENCH_ROUNDS:-6}"); do
   measure "gateway-pair guests=1" "$GW" "$LIST" 64
   measure "floor-pair guests=1" "$FLOOR" "$FLIST" 64
 done
@@ -174,7 +174,7 @@ for target in ${BENCH_GUEST_COUNTS-1000 10000}; do
   echo "new-connections guests=$target $(( $(opened gateway) - opened_before ))" >>"$OUT/raw.txt"
 done
 echo "body-bytes$(for f in "$OUT"/body-*.json; do n=${f##*/body-}; printf ' guests=%s %s' "${n%.json}" "$(wc -c <"$f")"; done)" >>"$OUT/raw.txt"
-echo "gateway-rss-after-10000 $(( $(rss_kib "$GW") / 1024 ))" >>"$OUT/raw.txt"
+echo "gateway-rss-at-end guests=$(guest_count "$LIST") $(( $(rss_kib "$GW") / 1024 ))" >>"$OUT/raw.txt"
 kill "$GW"; wait "$GW" 2>/dev/null || true
 
 # ------------------------------------------------------------------ 5. the limit: the libvirt calls in process
