@@ -116,6 +116,12 @@ public sealed class AccessLog : IAsyncDisposable
     private readonly ArrayBufferWriter<byte> _line = new(1024);
     private readonly byte[] _batch;
     private readonly char[] _timestamp = new char[24];
+
+    // Methods, route patterns, hypervisor and caller names come from small fixed sets, as the same
+    // string instances request after request: their JSON encodings are kept (writer thread only),
+    // keyed by reference, so a line escapes only what is new in it (the path, the id).
+    private readonly Dictionary<string, JsonEncodedText> _encoded = new(ReferenceEqualityComparer.Instance);
+    private const int MaxEncoded = 1024;
     private long _timestampSecond = -1;
     private int _batchLength;
     private long _accepted;
@@ -305,6 +311,22 @@ public sealed class AccessLog : IAsyncDisposable
         return _timestamp;
     }
 
+    private JsonEncodedText Encoded(string value)
+    {
+        if (!_encoded.TryGetValue(value, out var encoded))
+        {
+            if (_encoded.Count >= MaxEncoded)
+            {
+                _encoded.Clear(); // a caller's own method tokens arrive as new strings: stay bounded
+            }
+
+            encoded = JsonEncodedText.Encode(value);
+            _encoded.Add(value, encoded);
+        }
+
+        return encoded;
+    }
+
     /// <summary>
     /// Milliseconds to at most three decimals without trailing zeros ("0.###"), from whole
     /// microseconds: a custom numeric format string is slow to run for every line. Returns the length.
@@ -347,15 +369,15 @@ public sealed class AccessLog : IAsyncDisposable
         ArrayPool<char>.Shared.Return(message);
 
         json.WriteStartObject(StateName);
-        json.WriteString("Method"u8, entry.Method);
+        json.WriteString("Method"u8, Encoded(entry.Method));
         json.WriteString("Path"u8, path);
         json.WriteNumber("Status"u8, entry.Status);
         json.WritePropertyName("ElapsedMs"u8);
         Span<byte> elapsedUtf8 = stackalloc byte[24];
         json.WriteRawValue(elapsedUtf8[..Encoding.UTF8.GetBytes(elapsed, elapsedUtf8)], skipInputValidation: true);
-        json.WriteString("Route"u8, entry.Route);
-        json.WriteString("Hypervisor"u8, entry.Hypervisor);
-        json.WriteString("Caller"u8, entry.Caller);
+        json.WriteString("Route"u8, Encoded(entry.Route));
+        json.WriteString("Hypervisor"u8, Encoded(entry.Hypervisor));
+        json.WriteString("Caller"u8, Encoded(entry.Caller));
         json.WriteString("RequestId"u8, entry.RequestId);
         json.WriteEndObject();
         json.WriteEndObject();

@@ -59,6 +59,30 @@ public sealed class AccessLogTests
     }
 
     [Fact]
+    public async Task Kept_encodings_of_repeated_values_stay_exact_and_bounded()
+    {
+        var sink = new Sink();
+        await using var log = new AccessLog(Options.Create(new AccessLogOptions()), sink);
+        const string caller = "ops \"key\"\u0001";
+        for (var i = 0; i < 1500; i++)
+        {
+            // New method strings every line (as a caller's own tokens would be), one caller instance.
+            log.Record(new AccessLogEntry(At, $"M{i}", "/p", 200, 1, "/{hypervisor}/{host}/x", "test", caller, "id"));
+        }
+
+        await log.FlushAsync(TimeSpan.FromSeconds(5));
+
+        var lines = sink.Lines;
+        Assert.Equal(1500, lines.Count);
+        for (var i = 0; i < 1500; i++)
+        {
+            var state = JsonDocument.Parse(lines[i]).RootElement.GetProperty("State");
+            Assert.Equal($"M{i}", state.GetProperty("Method").GetString());
+            Assert.Equal(caller, state.GetProperty("Caller").GetString());
+        }
+    }
+
+    [Fact]
     public async Task Control_characters_are_escaped_and_long_paths_cut()
     {
         var sink = new Sink();
