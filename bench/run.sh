@@ -245,8 +245,11 @@ EOF
   warm "http://$HOST:$SO_A$KPATH"; warm "http://$HOST:$NGINX_PORT$KPATH"
   measure "scaleout-one-direct guests=$n" "$A" "http://$HOST:$SO_A$KPATH" 64
   measure "scaleout-nginx-one guests=$n" "$A" "http://$HOST:$((NGINX_PORT + 1))$KPATH" 64
+  answered() { grep -c 'answered 200' "$OUT/$1.log" || true; }
+  a0=$(answered gateway-a) b0=$(answered gateway-b)
   measure "scaleout-nginx-two guests=$n" "$A" "http://$HOST:$NGINX_PORT$KPATH" 64
-  echo "scaleout-split gateway_a_requests=$(grep -c 'answered 200' "$OUT/gateway-a.log" || true) gateway_b_requests=$(grep -c 'answered 200' "$OUT/gateway-b.log" || true)" | tee -a "$OUT/raw.txt" >&2
+  sleep 0.5 # the access logs are written in batches
+  echo "scaleout-split during-nginx-two gateway_a_requests=$(( $(answered gateway-a) - a0 )) gateway_b_requests=$(( $(answered gateway-b) - b0 ))" | tee -a "$OUT/raw.txt" >&2
   kill "$(cat "$OUT/nginx.pid")"; rm -f "$OUT/nginx.pid"
 fi
 
