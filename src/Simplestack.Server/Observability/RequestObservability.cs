@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Simplestack.Server.Errors;
 using Simplestack.Server.Hosting;
@@ -60,7 +61,8 @@ public sealed class RequestObservabilityMiddleware(
         var endpoint = context.GetEndpoint() ?? context.Features.Get<IExceptionHandlerFeature>()?.Endpoint;
         var route = (endpoint as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
         var hypervisor = context.Features.Get<HypervisorSession>()?.Target.Target.Hypervisor ?? "none";
-        var caller = context.Items.TryGetValue(ApiKeyAuthorizer.CallerItem, out var name) && name is string s ? s : "-";
+        // Through the feature: reading HttpContext.Items would create the items store for every request.
+        var caller = context.Features.Get<IItemsFeature>()?.Items.TryGetValue(ApiKeyAuthorizer.CallerItem, out var name) == true && name is string s ? s : "-";
         var status = context.Response.StatusCode;
         var method = context.Request.Method;
         metrics.RecordRequest(method, route, hypervisor, status, elapsed.TotalSeconds);
