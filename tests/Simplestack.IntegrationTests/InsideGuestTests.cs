@@ -124,6 +124,19 @@ public sealed class InsideGuestTests : GatewayOnQemu
     }
 
     [Fact]
+    public async Task A_waited_stop_asked_while_the_guest_boots_is_asked_again_until_the_guest_stops()
+    {
+        // The power button is pressed while the guest is still booting, before anything in it
+        // listens: that press is lost. A waited stop presses again (every 10 s) until it stops.
+        var name = NewName("early");
+        var guest = await CreateGuestAsync(BootableGuest(name));
+
+        await SendAsync<ActionResult>(HttpMethod.Put, Guests($"/{guest.Id}/power?wait=180"), new { state = "stop" }, HttpStatusCode.OK);
+
+        Assert.Equal(GuestState.STOPPED, (await GetGuestAsync(guest.Id)).State);
+    }
+
+    [Fact]
     public async Task Reboots_come_back_memory_changes_live_and_cpus_beyond_the_maximum_wait_for_the_next_boot()
     {
         var name = NewName("upd");

@@ -9,6 +9,13 @@ public sealed partial class LibvirtHypervisorConnection
 {
     private static readonly TimeSpan PowerPollInterval = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// While a stop is waited for, the ACPI request is sent again this often: a guest can miss the
+    /// power button (pressed while it boots or while its ACPI daemon starts), and one press would
+    /// then leave it running until the wait ends. OpenStack's libvirt driver re-sends it the same way.
+    /// </summary>
+    internal static readonly TimeSpan ShutdownRepeatInterval = TimeSpan.FromSeconds(10);
+
     public async Task SetPowerAsync(string guestId, PowerAction action, TimeSpan? wait, CancellationToken cancellationToken)
     {
         var uuid = await _calls.RunAsync(() =>
@@ -56,7 +63,7 @@ public sealed partial class LibvirtHypervisorConnection
 
         if (wait is { } limit)
         {
-            await WaitForStateAsync(uuid, TargetState(action), limit, cancellationToken);
+            await WaitForStateAsync(uuid, TargetState(action), limit, repeatShutdown: action == PowerAction.Stop, cancellationToken);
         }
     }
 
@@ -67,15 +74,30 @@ public sealed partial class LibvirtHypervisorConnection
         _ => GuestState.STOPPED,
     };
 
-    private async Task WaitForStateAsync(string uuid, GuestState wanted, TimeSpan limit, CancellationToken cancellationToken)
+    private async Task WaitForStateAsync(string uuid, GuestState wanted, TimeSpan limit, bool repeatShutdown, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + limit;
+        var nextShutdown = DateTime.UtcNow + ShutdownRepeatInterval;
         while (true)
         {
             var current = await _calls.RunAsync(() =>
             {
                 using var domain = FindDomain(uuid);
-                return StateMap.Map(domain.GetState().State).State;
+                var state = StateMap.Map(domain.GetState().State).State;
+                if (repeatShutdown && state == GuestState.STARTED && DateTime.UtcNow >= nextShutdown)
+                {
+                    nextShutdown = DateTime.UtcNow + ShutdownRepeatInterval;
+                    try
+                    {
+                        domain.Shutdown();
+                    }
+                    catch (LibvirtException)
+                    {
+                        // It stopped between the two calls: the next look sees it.
+                    }
+                }
+
+                return state;
             }, cancellationToken);
             if (current == wanted)
             {
