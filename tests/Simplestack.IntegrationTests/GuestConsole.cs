@@ -11,6 +11,7 @@ namespace Simplestack.IntegrationTests;
 public sealed class GuestConsole : IDisposable
 {
     private const uint ConsoleForce = 1;
+    private static readonly TimeSpan StallNudge = TimeSpan.FromSeconds(10);
 
     private readonly LibvirtConnection _connection;
     private readonly LibvirtStream _stream;
@@ -97,7 +98,24 @@ public sealed class GuestConsole : IDisposable
         var end = $"<<E{id}>>";
         // The markers are printed by echo with their halves split, so the typed command's echo never matches.
         Send($"echo '<<B{id}''>>'; {command}; echo '<<E{id}''>>'\n");
-        await WaitForAsync(end, timeout ?? TimeSpan.FromSeconds(30), start);
+        // Seen once in CI on an LXC console: the output stopped arriving mid-answer, the rest sitting
+        // unread until the console had something new to say. A stalled wait types an empty line
+        // (a shell only prints another prompt) and goes on waiting, up to the same overall limit.
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var left = deadline - DateTime.UtcNow;
+            try
+            {
+                await WaitForAsync(end, left < StallNudge ? left : StallNudge, start);
+                break;
+            }
+            catch (TimeoutException) when (DateTime.UtcNow < deadline)
+            {
+                Send("\n");
+            }
+        }
+
         var transcript = Transcript[start..];
         var from = transcript.IndexOf(begin, StringComparison.Ordinal) + begin.Length;
         var to = transcript.IndexOf(end, from, StringComparison.Ordinal);
