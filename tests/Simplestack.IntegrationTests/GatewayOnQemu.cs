@@ -130,6 +130,8 @@ public abstract class GatewayOnQemu : IAsyncLifetime
             _volumes.AddRange(volumes);
         }
 
+        CleanupContainers();
+
         foreach (var name in _networks)
         {
             using var network = Native.TryLookupNetworkByName(name);
@@ -156,6 +158,39 @@ public abstract class GatewayOnQemu : IAsyncLifetime
                 {
                     volume.Delete();
                 }
+            }
+        }
+    }
+
+    /// <summary>LXC containers made under this test's names (lxc:///, a hypervisor of its own): a failed test leaves them otherwise.</summary>
+    private void CleanupContainers()
+    {
+        LibvirtConnection lxc;
+        try
+        {
+            lxc = LibvirtConnection.Open(Substrate.LxcUri);
+        }
+        catch (LibvirtException)
+        {
+            return; // no LXC driver here: the test made no container
+        }
+
+        using (lxc)
+        {
+            foreach (var name in _guests)
+            {
+                using var domain = lxc.TryLookupDomainByName(name);
+                if (domain is null)
+                {
+                    continue;
+                }
+
+                if (domain.IsActive)
+                {
+                    domain.Destroy();
+                }
+
+                domain.Undefine();
             }
         }
     }
