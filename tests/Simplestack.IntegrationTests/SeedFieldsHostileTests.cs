@@ -9,8 +9,8 @@ namespace Simplestack.IntegrationTests;
 /// upload a NoCloud seed: there every valid <c>user_data</c>/<c>ssh_keys</c> answers 501
 /// FeatureNotAvailable, the contract's answer for "this hypervisor cannot do it" (API.md §2). Here
 /// the same hostile values for those two fields go to real QEMU, which can: no 5xx, every valid
-/// value creates a guest with a seed (deleted again), and libvirtd holds the same guests and
-/// volumes afterwards.
+/// value creates a guest with a seed (deleted again), and none of this test's guests or volumes
+/// is left afterwards.
 /// </summary>
 public sealed class SeedFieldsHostileTests : GatewayOnQemu
 {
@@ -70,13 +70,19 @@ public sealed class SeedFieldsHostileTests : GatewayOnQemu
         Assert.Equal(volumesBefore, VolumePaths());
     }
 
-    private List<string> DomainNames() => [.. Native.ListAllDomains().Select(d => { using (d) { return d.Name; } }).Order(StringComparer.Ordinal)];
+    // Only what this test could have made (its guests are all named ss-seed-...): the other test
+    // projects run at the same time on the same libvirtd and make and remove guests of their own.
+    private const string OwnPrefix = "ss-seed-";
+
+    private List<string> DomainNames() => [.. Native.ListAllDomains().Select(d => { using (d) { return d.Name; } })
+        .Where(n => n.StartsWith(OwnPrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
 
     private List<string> VolumePaths()
     {
         using var pool = Native.TryLookupStoragePoolByName(Substrate.Pool)!;
         pool.Refresh();
-        return [.. pool.ListAllVolumes().Select(v => { using (v) { return v.Path; } }).Order(StringComparer.Ordinal)];
+        return [.. pool.ListAllVolumes().Select(v => { using (v) { return v.Path; } })
+            .Where(p => Path.GetFileName(p).StartsWith(OwnPrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
     }
 
     private static string Cut(string text) => text.Length <= 120 ? text : text[..120] + "...";
