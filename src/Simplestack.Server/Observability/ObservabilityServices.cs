@@ -1,6 +1,6 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Simplestack.Server.Security;
 
 namespace Simplestack.Server.Observability;

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Simplestack.Core;
 using Microsoft.Extensions.Options;
+using Simplestack.Core;
 using Simplestack.Server.Connections;
 using Simplestack.Server.Hosting;
 using Simplestack.Server.Logging;
