@@ -64,6 +64,12 @@ if { [ "$status" -ne 0 ] || [ "$py_status" -ne 0 ]; } && [ "$failed" -eq 0 ]; th
   failed=1
 fi
 
+# A run's output is long and often read only from its end: repeat each failed test's name and
+# first lines of its message just above the summary.
+if grep -qE '^\s*failed ' "$log"; then
+  echo "Failed tests:"
+  grep -A 8 -E '^\s*failed ' "$log" | cut -c1-300
+fi
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 if [ "$status" -ne 0 ]; then
   exit "$status"

@@ -23,6 +23,7 @@ public sealed class ConnectionPool : IAsyncDisposable
     private readonly ILogger<ConnectionPool> _logger;
     private readonly TimeProvider _time;
     private bool _disposed;
+    private long _connectsStarted;
 
     public ConnectionPool(IOptions<SimplestackOptions> options, ILogger<ConnectionPool> logger, TimeProvider time)
     {
@@ -46,6 +47,9 @@ public sealed class ConnectionPool : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>Connections the pool has begun to open since it started, failed ones included.</summary>
+    public long ConnectsStarted => Interlocked.Read(ref _connectsStarted);
 
     /// <summary>Leases held by requests now (connections in use; one connection may serve several).</summary>
     public int Leased
@@ -280,6 +284,7 @@ public sealed class ConnectionPool : IAsyncDisposable
 
     private Task<IHypervisorConnection> Connect(Entry entry, IHypervisorDriver driver, HypervisorTarget target, HypervisorCredentials? credentials)
     {
+        Interlocked.Increment(ref _connectsStarted);
         var shutdown = _shutdown.Token;
         var timeout = _options.ConnectTimeout;
         var task = Task.Run(async () =>

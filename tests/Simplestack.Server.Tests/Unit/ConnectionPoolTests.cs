@@ -143,6 +143,7 @@ public sealed class ConnectionPoolTests : IAsyncDisposable
         var connection = await UseOnceAsync(driver, Remote);
         Assert.True(connection.IsAlive);
         Assert.Equal(2, driver.Connects);
+        Assert.Equal(2, _pool.ConnectsStarted);
     }
 
     [Fact]
