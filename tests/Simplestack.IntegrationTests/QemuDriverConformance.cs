@@ -32,8 +32,12 @@ public sealed class QemuDriverConformance : DriverConformance
         return new LibvirtDriverOptions { DefaultDomainType = "qemu", DefaultStoragePool = Substrate.Pool };
     }
 
+    // The substrate's image pool and the volumes of guests named by Unique ("ss-..."), no others:
+    // the SDK's deploy test makes its own guest and volume on this libvirtd while these tests run.
     protected override IHypervisorProbe CreateProbe(IHypervisorConnection connection)
-        => new LibvirtProbe(((LibvirtHypervisorConnection)connection).Native);
+        => new LibvirtProbe(
+            ((LibvirtHypervisorConnection)connection).Native,
+            path => path.StartsWith(Substrate.ImagePoolPath + "/", StringComparison.Ordinal) || Path.GetFileName(path).StartsWith("ss-", StringComparison.Ordinal));
 
     protected override GuestCreateRequest NewGuest(string name, bool start = false, double diskGiB = 1)
         => new(name, Memory: 128, Cpus: 1, Disks: [new DiskSpec(diskGiB)], Start: start, DomainType: "qemu");

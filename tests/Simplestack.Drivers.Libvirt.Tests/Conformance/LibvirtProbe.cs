@@ -2,8 +2,12 @@ using Simplestack.Libvirt;
 
 namespace Simplestack.Drivers.Libvirt.Tests.Conformance;
 
-/// <summary>A probe that asks libvirt through the binding, on the connection the driver uses.</summary>
-public sealed class LibvirtProbe(LibvirtConnection connection) : IHypervisorProbe
+/// <summary>
+/// A probe that asks libvirt through the binding, on the connection the driver uses.
+/// <paramref name="volumeFilter"/> narrows <see cref="VolumePaths"/> to the volumes these tests can
+/// make, where other test runs make volumes on the same libvirtd at the same time.
+/// </summary>
+public sealed class LibvirtProbe(LibvirtConnection connection, Func<string, bool>? volumeFilter = null) : IHypervisorProbe
 {
     public bool GuestExists(string name)
     {
@@ -76,7 +80,10 @@ public sealed class LibvirtProbe(LibvirtConnection connection) : IHypervisorProb
                 {
                     using (volume)
                     {
-                        paths.Add(volume.Path);
+                        if (volumeFilter?.Invoke(volume.Path) != false)
+                        {
+                            paths.Add(volume.Path);
+                        }
                     }
                 }
             }
