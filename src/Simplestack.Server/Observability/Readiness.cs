@@ -86,8 +86,7 @@ public sealed class Readiness(DriverRegistry drivers, ConnectionPool pool, IOpti
     private async Task<(string? Driver, TargetReadiness Readiness)> ProbeAsync(string spec, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var slash = spec.IndexOf('/', StringComparison.Ordinal);
-        if (slash <= 0 || !drivers.TryGet(spec[..slash], out var name, out var driver) || !HostParser.TryParse(spec[(slash + 1)..], out var host, out _))
+        if (!drivers.TryParseConfiguredTarget(spec, out var driver, out var target))
         {
             return (null, new TargetReadiness(spec, "misconfigured", 0, "Not a hypervisor/host this gateway serves (Simplestack:Readiness:Targets)."));
         }
@@ -96,16 +95,16 @@ public sealed class Readiness(DriverRegistry drivers, ConnectionPool pool, IOpti
         timeout.CancelAfter(TimeSpan.FromSeconds(options.Value.TimeoutSeconds));
         try
         {
-            await using var lease = await pool.AcquireAsync(driver, new HypervisorTarget(name, host!.Host, host.Port), null, timeout.Token);
+            await using var lease = await pool.AcquireAsync(driver, target, null, timeout.Token);
             await lease.Connection.ListHostsAsync(timeout.Token).WaitAsync(timeout.Token);
-            return (name, new TargetReadiness(spec, "ok", Stopwatch.GetElapsedTime(started).TotalMilliseconds, null));
+            return (target.Hypervisor, new TargetReadiness(spec, "ok", Stopwatch.GetElapsedTime(started).TotalMilliseconds, null));
         }
         catch (Exception e) when (e is SimplestackException or OperationCanceledException or TimeoutException)
         {
             var kind = e is SimplestackException s ? s.Kind.ToString() : nameof(ErrorKind.HypervisorTimeout);
             Log.ReadinessProbeFailed(logger, spec, kind);
             var message = e is SimplestackException ? e.Message : $"No answer within {options.Value.TimeoutSeconds:0.#} s.";
-            return (name, new TargetReadiness(spec, kind, Stopwatch.GetElapsedTime(started).TotalMilliseconds, message));
+            return (target.Hypervisor, new TargetReadiness(spec, kind, Stopwatch.GetElapsedTime(started).TotalMilliseconds, message));
         }
     }
 }

@@ -55,4 +55,22 @@ public sealed class DriverRegistry
         canonicalName = null;
         return false;
     }
+
+    /// <summary>
+    /// A target the operator configured as <c>hypervisor/host[:port]</c> (the staging agent's,
+    /// readiness probes'), or false when the hypervisor is not served or the host does not parse.
+    /// </summary>
+    public bool TryParseConfiguredTarget(string spec, [NotNullWhen(true)] out IHypervisorDriver? driver, [NotNullWhen(true)] out HypervisorTarget? target)
+    {
+        var slash = spec.IndexOf('/', StringComparison.Ordinal);
+        if (slash > 0 && TryGet(spec[..slash], out var name, out driver) && HostParser.TryParse(spec[(slash + 1)..], out var host, out _))
+        {
+            target = new HypervisorTarget(name, host!.Host, host.Port);
+            return true;
+        }
+
+        driver = null;
+        target = null;
+        return false;
+    }
 }

@@ -113,6 +113,9 @@ public sealed class TargetResolver(DriverRegistry drivers, AllowList allowList, 
 
     private readonly ConcurrentDictionary<(string Hypervisor, string Host), ResolvedTarget> _allowed = new();
 
+    // Configuration is fixed at start: a valid agent target is resolved once (its pool key with it).
+    private ResolvedTarget? _agent;
+
     /// <summary>The target without credentials (the caller's header adds them).</summary>
     /// <param name="requestId">Named in the log line of a refusal.</param>
     public ResolvedTarget Resolve(string urlHypervisor, string urlHost, string? requestId = null)
@@ -137,15 +140,19 @@ public sealed class TargetResolver(DriverRegistry drivers, AllowList allowList, 
     /// </summary>
     public ResolvedTarget ResolveAgent()
     {
+        if (_agent is { } agent)
+        {
+            return agent;
+        }
+
         var configured = options.Value.Agent.Target;
-        var slash = configured.IndexOf('/', StringComparison.Ordinal);
-        if (slash <= 0 || !drivers.TryGet(configured[..slash], out var name, out var driver)
-            || !HostParser.TryParse(configured[(slash + 1)..], out var host, out _))
+        if (!drivers.TryParseConfiguredTarget(configured, out var driver, out var target))
         {
             throw new SimplestackException(ErrorKind.FeatureNotAvailable, $"The staging agent's target '{configured}' (Simplestack:Agent:Target) is not a valid hypervisor/host.");
         }
 
-        return new ResolvedTarget(configured[..slash], configured[(slash + 1)..], driver, new HypervisorTarget(name, host!.Host, host.Port), null);
+        var slash = configured.IndexOf('/', StringComparison.Ordinal);
+        return _agent = new ResolvedTarget(configured[..slash], configured[(slash + 1)..], driver, target, null);
     }
 
     private ResolvedTarget ResolveUncached(string urlHypervisor, string urlHost, string? requestId)
