@@ -19,6 +19,8 @@ if [ "$(id -u)" -eq 0 ]; then
   eng/substrate/up.sh
   export SIMPLESTACK_GUEST_DIR
   SIMPLESTACK_GUEST_DIR=$(eng/guest/build.sh)
+  # Volumes several test projects use at once are made here, before any of them starts.
+  eng/guest/install-volumes.sh "$SIMPLESTACK_GUEST_DIR"
   in_namespace=(ip netns exec "${SIMPLESTACK_NS:-simplestack}")
   export SIMPLESTACK_SUBSTRATE=1
 else

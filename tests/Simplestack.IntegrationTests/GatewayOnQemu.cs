@@ -31,6 +31,7 @@ public abstract class GatewayOnQemu : IAsyncLifetime
     private readonly List<GuestConsole> _consoles = [];
     private WebApplicationFactory<Program>? _factory;
     private WebApplication? _installServer;
+    private DirectoryInfo? _installTree;
 
     protected HttpClient Http { get; private set; } = null!;
 
@@ -59,7 +60,7 @@ public abstract class GatewayOnQemu : IAsyncLifetime
 
     private async Task StartInstallServerAsync()
     {
-        var tree = Directory.CreateTempSubdirectory("simplestack-install-");
+        var tree = _installTree = Directory.CreateTempSubdirectory("simplestack-install-");
         File.Copy(Path.Combine(Substrate.GuestDirectory, "vmlinuz"), Path.Combine(tree.FullName, "linux"));
         File.Copy(Path.Combine(Substrate.GuestDirectory, "initrd.img"), Path.Combine(tree.FullName, "initrd.gz"));
         var builder = WebApplication.CreateSlimBuilder();
@@ -99,6 +100,9 @@ public abstract class GatewayOnQemu : IAsyncLifetime
         {
             await _installServer.DisposeAsync();
         }
+
+        // A copy of the guest's kernel and initrd (~20 MB) per test: never left in /tmp.
+        _installTree?.Delete(recursive: true);
     }
 
     private void Cleanup()

@@ -60,16 +60,8 @@ public static class Substrate
         {
             Libvirt.Libvirt.EnsureInitialized();
             using var connection = LibvirtConnection.Open(QemuUri);
-            using var pool = connection.TryLookupStoragePoolByName(Pool);
-            if (pool is null || !pool.IsActive)
-            {
-                return $"libvirtd has no active storage pool '{Pool}'";
-            }
-
-            EnsureGuestIso(pool);
-            using var images = EnsureImagePool(connection);
-            EnsureGuestIso(images);
-            return null;
+            // eng/guest/install-volumes.sh puts the ISO there before any test project starts.
+            return MissingGuestIso(connection, Pool) ?? MissingGuestIso(connection, ImagePool);
         }
         catch (LibvirtException error)
         {
@@ -77,38 +69,16 @@ public static class Substrate
         }
     }
 
-    /// <summary>A directory pool for images (the drivers' default image pool name), made once.</summary>
-    private static LibvirtStoragePool EnsureImagePool(LibvirtConnection connection)
+    private static string? MissingGuestIso(LibvirtConnection connection, string poolName)
     {
-        var pool = connection.TryLookupStoragePoolByName(ImagePool);
-        if (pool is null)
+        using var pool = connection.TryLookupStoragePoolByName(poolName);
+        if (pool is null || !pool.IsActive)
         {
-            Directory.CreateDirectory(ImagePoolPath);
-            pool = connection.DefineStoragePool(StoragePoolXml.BuildDirectory(ImagePool, ImagePoolPath));
-            pool.Autostart = true;
+            return $"libvirtd has no active storage pool '{poolName}'";
         }
 
-        if (!pool.IsActive)
-        {
-            pool.Start();
-        }
-
-        return pool;
-    }
-
-    /// <summary>Puts the guest's bootable ISO into the pool once, as a volume guests can name in "cdrom".</summary>
-    private static void EnsureGuestIso(LibvirtStoragePool pool)
-    {
-        var iso = Path.Combine(GuestDirectory, "guest.iso");
-        using var existing = pool.TryLookupVolumeByName(GuestIsoVolume);
-        if (existing is not null && (long)existing.GetInfo().Capacity == new FileInfo(iso).Length)
-        {
-            return;
-        }
-
-        existing?.Delete();
-        using var file = File.OpenRead(iso);
-        UploadVolume(pool, GuestIsoVolume, file).Dispose();
+        using var volume = pool.TryLookupVolumeByName(GuestIsoVolume);
+        return volume is null ? $"pool '{poolName}' has no volume {GuestIsoVolume} (eng/guest/install-volumes.sh uploads it)" : null;
     }
 
     /// <summary>A new raw volume in <paramref name="pool"/> holding <paramref name="content"/>, uploaded through a libvirt stream.</summary>

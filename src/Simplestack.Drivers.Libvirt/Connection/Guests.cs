@@ -195,7 +195,7 @@ public sealed partial class LibvirtHypervisorConnection
         return found == disks.Count;
     }
 
-    /// <summary>A disk's size: its storage volume's capacity, else what the running hypervisor reports, else 0.</summary>
+    /// <summary>A disk's size: its storage volume's capacity, else what the hypervisor reports for the disk, else 0.</summary>
     private long DiskCapacityBytes(LibvirtDomain domain, ParsedDisk disk)
     {
         if (disk.SourcePath is { } path && Native.TryLookupStorageVolumeByPath(path) is { } volume)
@@ -216,19 +216,16 @@ public sealed partial class LibvirtHypervisorConnection
             }
         }
 
-        if (domain.IsActive)
+        // Asked whether the guest runs or not: QEMU and the test driver read a stopped guest's
+        // file too, so its size does not change with its state.
+        try
         {
-            try
-            {
-                return (long)domain.GetBlockInfo(disk.Target).Capacity;
-            }
-            catch (LibvirtException)
-            {
-                // Not every driver reports block info (the test driver does not): size unknown.
-            }
+            return (long)domain.GetBlockInfo(disk.Target).Capacity;
         }
-
-        return 0;
+        catch (LibvirtException)
+        {
+            return 0; // This driver or disk has no block info: size unknown.
+        }
     }
 
     /// <summary>
