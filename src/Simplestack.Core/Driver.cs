@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace Simplestack.Core;
 
 /// <summary>
@@ -10,8 +12,18 @@ public interface IHypervisorDriver
     /// <summary>The URL word (<c>test</c>, <c>kvm</c>, <c>lxc</c>, ...).</summary>
     string Name { get; }
 
-    /// <summary>The capability interfaces its connections implement (for docs and 501 answers).</summary>
-    IReadOnlyList<Type> Capabilities { get; }
+    /// <summary>The type of the connections it opens; its capabilities are the ones that type implements.</summary>
+    [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.Interfaces)]
+    Type ConnectionType { get; }
+
+    /// <summary>What its connections can do beyond the pool, hosts and guest reads every connection serves.</summary>
+    IReadOnlyList<Capability> Capabilities => Capability.Of(ConnectionType);
+
+    /// <summary>What this driver means by the API's common words (guest id, states, ...), for the support matrix.</summary>
+    IReadOnlyList<DriverNote> Notes => [];
+
+    /// <summary>Why this driver cannot serve at all (not built, not possible here); null when it can.</summary>
+    string? UnavailableReason => null;
 
     /// <summary>Whether a request to this target must carry a hypervisor token.</summary>
     bool RequiresCredentials(HypervisorTarget target);
@@ -25,6 +37,9 @@ public interface IHypervisorDriver
     /// <summary>Opens a connection. Throws <see cref="HypervisorUnavailableException"/> when the target cannot be reached.</summary>
     Task<IHypervisorConnection> ConnectAsync(HypervisorTarget target, HypervisorCredentials? credentials, CancellationToken cancellationToken);
 }
+
+/// <summary>One line of a driver's notes: an API word and what it means on this hypervisor (API.md §8).</summary>
+public sealed record DriverNote(string Word, string Meaning);
 
 /// <summary>An open connection to one hypervisor target. Thread-safe: many requests share one.</summary>
 public interface IHypervisorConnection : IAsyncDisposable
@@ -47,6 +62,7 @@ public interface IHypervisorConnection : IAsyncDisposable
     Task<Guest> GetGuestAsync(string guestId, CancellationToken cancellationToken);
 }
 
+[Capability(40, "guests", "POST .../guests (create), PUT and DELETE .../guests/{id}")]
 public interface IGuestManagement
 {
     Task<Guest> CreateGuestAsync(GuestCreateRequest request, CancellationToken cancellationToken);
@@ -56,6 +72,7 @@ public interface IGuestManagement
     Task DeleteGuestAsync(string guestId, GuestDeleteOptions options, CancellationToken cancellationToken);
 }
 
+[Capability(50, "power", "PUT .../guests/{id}/power, PUT .../guests/{id}/reboot")]
 public interface IGuestPower
 {
     /// <summary>Changes the power state; with <paramref name="wait"/>, waits until the state is reached (504 past it).</summary>
@@ -64,6 +81,7 @@ public interface IGuestPower
     Task RebootAsync(string guestId, bool force, CancellationToken cancellationToken);
 }
 
+[Capability(10, "storages", "GET .../storages, GET .../storages/{id}")]
 public interface IStorageManagement
 {
     Task<IReadOnlyList<StorageInfo>> ListStoragesAsync(CancellationToken cancellationToken);
@@ -72,6 +90,7 @@ public interface IStorageManagement
     Task<StorageInfo> GetStorageAsync(string storageId, CancellationToken cancellationToken);
 }
 
+[Capability(80, "disks", ".../guests/{id}/disks")]
 public interface IDiskManagement
 {
     Task<IReadOnlyList<Disk>> ListDisksAsync(string guestId, CancellationToken cancellationToken);
@@ -85,6 +104,7 @@ public interface IDiskManagement
     Task DeleteDiskAsync(string guestId, string diskId, CancellationToken cancellationToken);
 }
 
+[Capability(90, "media", ".../guests/{id}/media_device")]
 public interface IMediaManagement
 {
     Task<MediaDevice> GetMediaAsync(string guestId, CancellationToken cancellationToken);
@@ -93,6 +113,7 @@ public interface IMediaManagement
     Task<MediaDevice> SetMediaAsync(string guestId, string? name, CancellationToken cancellationToken);
 }
 
+[Capability(100, "network_interfaces", ".../guests/{id}/network_interfaces")]
 public interface INetworkInterfaceManagement
 {
     Task<IReadOnlyList<NetworkInterface>> ListNetworkInterfacesAsync(string guestId, CancellationToken cancellationToken);
@@ -106,6 +127,7 @@ public interface INetworkInterfaceManagement
     Task DeleteNetworkInterfaceAsync(string guestId, string interfaceId, CancellationToken cancellationToken);
 }
 
+[Capability(110, "tags", ".../guests/{id}/tags")]
 public interface ITagManagement
 {
     Task<IReadOnlyList<string>> ListTagsAsync(string guestId, CancellationToken cancellationToken);
@@ -116,6 +138,7 @@ public interface ITagManagement
     Task RemoveTagAsync(string guestId, string tag, CancellationToken cancellationToken);
 }
 
+[Capability(120, "snapshots", ".../guests/{id}/snapshots")]
 public interface ISnapshotManagement
 {
     Task<IReadOnlyList<Snapshot>> ListSnapshotsAsync(string guestId, CancellationToken cancellationToken);
@@ -129,6 +152,7 @@ public interface ISnapshotManagement
     Task DeleteSnapshotAsync(string guestId, string snapshotId, CancellationToken cancellationToken);
 }
 
+[Capability(130, "networks", ".../networks")]
 public interface INetworkManagement
 {
     Task<IReadOnlyList<Network>> ListNetworksAsync(CancellationToken cancellationToken);
@@ -141,12 +165,14 @@ public interface INetworkManagement
     Task DeleteNetworkAsync(string networkId, CancellationToken cancellationToken);
 }
 
+[Capability(60, "clone", "POST .../guests/{id}/clone")]
 public interface IGuestCloning
 {
     Task<Guest> CloneGuestAsync(string guestId, string name, CancellationToken cancellationToken);
 }
 
 /// <summary>Export and import in the archive format of API.md §5, streamed both ways.</summary>
+[Capability(70, "export_import", "GET .../guests/{id}/export, POST .../guests (a raw stream), POST .../storages/{id}/guests")]
 public interface IGuestTransfer
 {
     /// <summary>Prepares the export of a guest (409 when it runs); the caller then streams it out.</summary>
@@ -159,12 +185,14 @@ public interface IGuestTransfer
 public sealed record GuestExport(string FileName, long? Length, Func<Stream, CancellationToken, Task> WriteToAsync);
 
 /// <summary>Base volumes guests can be created from (API.md §6).</summary>
+[Capability(30, "images", "GET .../images")]
 public interface IImageCatalog
 {
     Task<IReadOnlyList<Image>> ListImagesAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>The volumes of a storage pool (API.md §6).</summary>
+[Capability(20, "volumes", ".../storages/{id}/volumes")]
 public interface IVolumeManagement
 {
     Task<IReadOnlyList<Volume>> ListVolumesAsync(string storageId, CancellationToken cancellationToken);

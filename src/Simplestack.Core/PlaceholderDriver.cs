@@ -8,7 +8,10 @@ public sealed class PlaceholderDriver(string name, ErrorKind kind, string messag
 {
     public string Name { get; } = name;
 
-    public IReadOnlyList<Type> Capabilities { get; } = [];
+    /// <summary>No connection is ever opened, so no capability either.</summary>
+    public Type ConnectionType => typeof(IHypervisorConnection);
+
+    public string? UnavailableReason => message;
 
     public bool RequiresCredentials(HypervisorTarget target) => false;
 

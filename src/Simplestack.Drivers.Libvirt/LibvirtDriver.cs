@@ -9,14 +9,6 @@ namespace Simplestack.Drivers.Libvirt;
 /// </summary>
 public sealed class LibvirtDriver : IHypervisorDriver
 {
-    private static readonly Type[] AllCapabilities =
-    [
-        typeof(IGuestManagement), typeof(IGuestPower), typeof(IStorageManagement), typeof(IDiskManagement),
-        typeof(IMediaManagement), typeof(INetworkInterfaceManagement), typeof(ITagManagement),
-        typeof(ISnapshotManagement), typeof(INetworkManagement), typeof(IGuestCloning), typeof(IGuestTransfer),
-        typeof(IVolumeManagement), typeof(IImageCatalog),
-    ];
-
     private readonly LibvirtDriverOptions _options;
 
     private LibvirtDriver(string name, LibvirtFlavor flavor, LibvirtDriverOptions options)
@@ -30,7 +22,10 @@ public sealed class LibvirtDriver : IHypervisorDriver
 
     public LibvirtFlavor Flavor { get; }
 
-    public IReadOnlyList<Type> Capabilities => AllCapabilities;
+    /// <summary>Its connections' type: what they implement is what this driver can do (<see cref="Capability.Of"/>).</summary>
+    public Type ConnectionType => typeof(LibvirtHypervisorConnection);
+
+    public IReadOnlyList<DriverNote> Notes => LibvirtDriverNotes.For(Flavor);
 
     public static LibvirtDriver Test(LibvirtDriverOptions options) => new("test", LibvirtFlavor.Test, options);
 

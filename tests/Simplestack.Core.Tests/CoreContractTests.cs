@@ -47,7 +47,8 @@ public sealed class CoreContractTests
         var error = await Assert.ThrowsAsync<SimplestackException>(() => driver.ConnectAsync(new HypervisorTarget("hyperv", "h"), null, CancellationToken.None));
         Assert.Equal(ErrorKind.FeatureNotAvailable, error.Kind);
         Assert.Equal("Hyper-V is not available.", error.Message);
-        Assert.Empty(driver.Capabilities);
+        Assert.Empty(((IHypervisorDriver)driver).Capabilities);
+        Assert.Equal("Hyper-V is not available.", ((IHypervisorDriver)driver).UnavailableReason);
         Assert.False(((IHypervisorDriver)driver).IsSharedTarget(new HypervisorTarget("hyperv", "h")));
     }
 

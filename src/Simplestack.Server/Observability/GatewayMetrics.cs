@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Prometheus;
-using Simplestack.Drivers.Libvirt;
+using Simplestack.Core;
 using Simplestack.Server.Connections;
 
 namespace Simplestack.Server.Observability;

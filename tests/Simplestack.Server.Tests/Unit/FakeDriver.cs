@@ -9,7 +9,7 @@ internal sealed class FakeDriver(bool shared = false) : IHypervisorDriver
 
     public string Name => "fake";
 
-    public IReadOnlyList<Type> Capabilities => [];
+    public Type ConnectionType => typeof(FakeConnection);
 
     public int Connects => Volatile.Read(ref _connects);
 

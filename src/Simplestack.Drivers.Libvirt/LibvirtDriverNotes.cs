@@ -1,0 +1,45 @@
+using Simplestack.Core;
+
+namespace Simplestack.Drivers.Libvirt;
+
+/// <summary>
+/// What the libvirt drivers mean by the API's common words (API.md §8's table, for libvirt),
+/// shown by <c>GET /drivers</c> and in <c>docs/drivers.md</c>.
+/// </summary>
+internal static class LibvirtDriverNotes
+{
+    private static readonly DriverNote[] Common =
+    [
+        new("guest id", "the libvirt domain's UUID (the name is accepted too)"),
+        new("state", "running, blocked, shutdown -> STARTED; paused, pmsuspended -> PAUSED; shutoff, crashed, nostate -> STOPPED (`state_detail` keeps libvirt's word)"),
+        new("stop / force_stop / reboot", "`virDomainShutdown` (ACPI) / `virDomainDestroy` / `virDomainReboot`, forced `virDomainReset`"),
+        new("storage", "libvirt storage pools (id: the pool's UUID; the name is accepted)"),
+        new("disk id", "the device target (`vda`, `sdb`)"),
+        new("network id", "the libvirt network's name (the UUID is accepted)"),
+        new("tags", "`<tags>` in the domain's `<metadata>` (namespace `https://simplestack.dev/xmlns/tags/1`)"),
+        new("snapshots id", "the libvirt snapshot's name"),
+        new("export / import", "a tar archive: `manifest.json`, the native `domain.xml` and `disks/<device>.qcow2`, streamed"),
+    ];
+
+    public static IReadOnlyList<DriverNote> For(LibvirtFlavor flavor) => flavor switch
+    {
+        LibvirtFlavor.Test =>
+        [
+            .. Common,
+            new("target", "`test/default`: libvirt's `test:///default` inside the gateway process; its state lives as long as the process"),
+            new("limits", "no device changes on a running guest, no volume upload (so no `user_data`/`ssh_keys` seed) and no disk streaming (so no export): 501 `FeatureNotAvailable`"),
+        ],
+        LibvirtFlavor.Lxc =>
+        [
+            .. Common,
+            new("target", "`lxc:///system` on localhost, `lxc+{transport}://` elsewhere"),
+            new("create", "a container: `rootfs` (a folder inside the configured ones) and `init` instead of disks"),
+        ],
+        _ =>
+        [
+            .. Common,
+            new("target", "`qemu:///system` on localhost, `qemu+{transport}://user@host/system` elsewhere; alias `qemu`"),
+            new("create", "disks are qcow2 volumes (an overlay on `image`), `user_data`/`ssh_keys` a NoCloud seed ISO, `install` a kernel and initrd fetched from an allowed URL"),
+        ],
+    };
+}
