@@ -57,7 +57,9 @@ public static class SimplestackApp
             .WithTags("Health")
             .WithName("Health")
             .WithSummary("The process is alive (no hypervisor is contacted)");
-        app.MapSimplestackObservability(app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.ProtectOperationalEndpoints);
+        var protectOperational = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.ProtectOperationalEndpoints;
+        app.MapSimplestackObservability(protectOperational);
+        app.MapDriversEndpoints(protectOperational);
 
         var targets = app.MapGroup("/{hypervisor}/{host}")
             .WithMetadata(TargetRoute.FromUrl)

@@ -37,6 +37,10 @@ public sealed class DriverRegistry
         return this;
     }
 
+    /// <summary>The aliases registered for a canonical name, in registration order.</summary>
+    public IReadOnlyList<string> AliasesOf(string name)
+        => [.. _aliases.Where(a => string.Equals(a.Value, name, StringComparison.OrdinalIgnoreCase)).Select(a => a.Key)];
+
     /// <summary>The canonical name for a URL word or alias (unknown words come back lower-cased).</summary>
     public string Canonical(string word)
         => _aliases.TryGetValue(word, out var name) ? name
