@@ -8,7 +8,7 @@ public sealed class GuestManifestTests
 {
     private static readonly string Digest = new('a', 64);
 
-    /// <summary>The manifest as docs/archive-format.md shows it; what this code writes, byte for byte.</summary>
+    /// <summary>What this code writes, byte for byte: the example of docs/archive-format.md.</summary>
     private const string Written = """
         {
           "format": "simplestack-guest",

@@ -133,7 +133,7 @@ public sealed partial class LibvirtHypervisorConnection : IGuestTransfer
         try
         {
             var (description, xml, imported, manifest) = await ReadArchiveAsync(source, storageId, undo, cancellationToken);
-            LibvirtGuestManifest.Verify(manifest, imported, description);
+            VerifyManifest(manifest, imported, description);
             var guest = await _calls.RunAsync(() => DefineImported(description, xml, imported, undo), cancellationToken);
             undo.Commit();
             return guest;
@@ -154,13 +154,13 @@ public sealed partial class LibvirtHypervisorConnection : IGuestTransfer
         }
     }
 
-    private async Task<(DomainDescription Description, string Xml, Dictionary<string, (string Path, string Sha256, long Bytes)> Disks, ImportedManifest Manifest)> ReadArchiveAsync(
+    private async Task<(DomainDescription Description, string Xml, Dictionary<string, (string Path, string Sha256, long Bytes)> Disks, ArchiveManifest Manifest)> ReadArchiveAsync(
         Stream source, string? storageId, UndoLog undo, CancellationToken cancellationToken)
     {
         await using var tar = new TarReader(source, leaveOpen: true);
         string? xml = null;
         DomainDescription? description = null;
-        ImportedManifest? manifest = null;
+        ArchiveManifest? manifest = null;
         var disks = new Dictionary<string, (string Path, string Sha256, long Bytes)>(StringComparer.Ordinal);
         while (await tar.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
         {
@@ -293,6 +293,9 @@ public sealed partial class LibvirtHypervisorConnection : IGuestTransfer
             return (volume.Path, Convert.ToHexStringLower(sha256.GetHashAndReset()), length);
         }
     }
+
+    private static void VerifyManifest(ArchiveManifest manifest, Dictionary<string, (string Path, string Sha256, long Bytes)> imported, DomainDescription description)
+        => LibvirtGuestManifest.Verify(manifest, imported, description);
 
     private Guest DefineImported(DomainDescription description, string xml, Dictionary<string, (string Path, string Sha256, long Bytes)> imported, UndoLog undo)
     {

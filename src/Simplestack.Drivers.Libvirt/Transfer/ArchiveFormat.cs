@@ -37,16 +37,16 @@ public static class ArchiveFormat
     /// Reads <c>manifest.json</c> of either format version into what an import checks. A fault is
     /// an <see cref="InvalidArgumentException"/> (400).
     /// </summary>
-    public static ImportedManifest ReadManifest(ReadOnlySpan<byte> json)
+    public static ArchiveManifest ReadManifest(ReadOnlySpan<byte> json)
     {
         if (GuestManifestJson.ReadFormatVersion(json) == LegacyManifest.Version)
         {
             var legacy = LegacyManifest.Parse(json);
-            return new ImportedManifest(LegacyManifest.Version, [.. legacy.Disks.Select(d => new ArchivedDisk(d.Target, d.Entry, d.FileBytes, d.Sha256))], Neutral: null);
+            return new ArchiveManifest(LegacyManifest.Version, [.. legacy.Disks.Select(d => new ArchivedDisk(d.Target, d.Entry, d.FileBytes, d.Sha256))], Neutral: null);
         }
 
         var manifest = GuestManifestJson.Parse(json);
-        return new ImportedManifest(manifest.FormatVersion, [.. manifest.Disks.Select(d => new ArchivedDisk(d.Device, d.File, d.FileBytes, d.Sha256))], manifest);
+        return new ArchiveManifest(manifest.FormatVersion, [.. manifest.Disks.Select(d => new ArchivedDisk(d.Device, d.File, d.FileBytes, d.Sha256))], manifest);
     }
 
     /// <summary>A placeholder SHA-256 of the real width, for sizing the manifest before the digests are known.</summary>
@@ -55,7 +55,7 @@ public static class ArchiveFormat
 
 /// <summary>What an import checks an archive's files against, from a manifest of either version.</summary>
 /// <param name="Neutral">The whole manifest for version 2; null for version 1, which had only the disks.</param>
-public sealed record ImportedManifest(int FormatVersion, IReadOnlyList<ArchivedDisk> Disks, GuestManifest? Neutral);
+public sealed record ArchiveManifest(int FormatVersion, IReadOnlyList<ArchivedDisk> Disks, GuestManifest? Neutral);
 
 /// <summary>One disk an archive's manifest promises: its device, file name in the archive, and the file's length and SHA-256.</summary>
 public sealed record ArchivedDisk(string Device, string File, long FileBytes, string Sha256);

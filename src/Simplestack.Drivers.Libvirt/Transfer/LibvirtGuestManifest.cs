@@ -63,7 +63,7 @@ internal static class LibvirtGuestManifest
     /// Checks the disks an import uploaded (device → SHA-256 and length) against the manifest and
     /// domain.xml; any disagreement is a 400 (the caller then deletes what it made).
     /// </summary>
-    public static void Verify(ImportedManifest manifest, IReadOnlyDictionary<string, (string Path, string Sha256, long Bytes)> imported, DomainDescription description)
+    public static void Verify(ArchiveManifest manifest, IReadOnlyDictionary<string, (string Path, string Sha256, long Bytes)> imported, DomainDescription description)
     {
         foreach (var disk in manifest.Disks)
         {

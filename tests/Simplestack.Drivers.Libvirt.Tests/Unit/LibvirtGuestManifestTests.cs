@@ -129,7 +129,7 @@ public sealed class LibvirtGuestManifestTests
     }
 
     /// <summary>A manifest as the importer sees it after reading it from the archive.</summary>
-    private static ImportedManifest Imported(GuestManifest manifest) => ArchiveFormat.ReadManifest(ArchiveFormat.Serialize(manifest));
+    private static ArchiveManifest Imported(GuestManifest manifest) => ArchiveFormat.ReadManifest(ArchiveFormat.Serialize(manifest));
 
     private static string Version1(string digest) => $$"""
         {"format_version": 1, "name": "web1", "uuid": "{{Samples.QemuUuid}}", "format": "simplestack-guest", "disks": [
