@@ -182,7 +182,7 @@ public sealed class ProvisioningTests : GatewayOnQemu
             {
                 using var manifest = JsonDocument.Parse(entry.DataStream!);
                 return manifest.RootElement.GetProperty("disks").EnumerateArray()
-                    .ToDictionary(d => d.GetProperty("target").GetString()!, d => d.GetProperty("sha256").GetString()!);
+                    .ToDictionary(d => d.GetProperty("device").GetString()!, d => d.GetProperty("sha256").GetString()!);
             }
         }
 

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.Text;
 using System.Xml.Linq;
 using Simplestack.Core;
+using Simplestack.Core.Transfer;
 using Simplestack.Drivers.Libvirt.Metadata;
 using Simplestack.Drivers.Libvirt.Transfer;
 using Simplestack.Drivers.Libvirt.Xml;
@@ -27,7 +28,7 @@ public sealed partial class LibvirtHypervisorConnection : IGuestTransfer
         }
 
         var xml = Encoding.UTF8.GetBytes(domain.GetXmlDesc(DomainXmlFlags.Inactive | DomainXmlFlags.Secure));
-        var disks = new List<(ArchiveDisk Disk, string Path)>();
+        var disks = new List<(GuestManifestDisk Disk, string Path)>();
         foreach (var disk in DomainDescription.Parse(Encoding.UTF8.GetString(xml)).Disks.Where(d => d.Device == "disk"))
         {
             using var volume = (disk.SourcePath is null ? null : Native.TryLookupStorageVolumeByPath(disk.SourcePath))
@@ -35,7 +36,8 @@ public sealed partial class LibvirtHypervisorConnection : IGuestTransfer
             var volumeXml = volume.GetXmlDesc();
             var format = VolumeDescription.Parse(volumeXml).Format ?? "raw";
             var info = volume.GetInfo();
-            disks.Add((new ArchiveDisk(disk.Target, ArchiveFormat.DiskEntry(disk.Target, format), format, (long)info.Capacity, FileBytes(volumeXml, info), ArchiveFormat.PlaceholderDigest), volume.Path));
+            var described = new GuestManifestDisk(disk.Target, LibvirtGuestManifest.BusOf(disk), format, (long)info.Capacity, ArchiveFormat.DiskEntry(disk.Target, format), FileBytes(volumeXml, info), ArchiveFormat.PlaceholderDigest);
+            disks.Add((described, volume.Path));
         }
 
         if (disks.Count > 0)
@@ -45,7 +47,7 @@ public sealed partial class LibvirtHypervisorConnection : IGuestTransfer
             ProbeDownload(disks[0].Path);
         }
 
-        var manifest = new ArchiveManifest(ArchiveFormat.FormatVersion, domain.Name, domain.Uuid, [.. disks.Select(d => d.Disk)]);
+        var manifest = LibvirtGuestManifest.Describe(Encoding.UTF8.GetString(xml), [.. disks.Select(d => d.Disk)]);
         var manifestLength = ArchiveFormat.Serialize(manifest).Length;
         var length = ArchiveFormat.ArchiveLength([xml.Length, .. disks.Select(d => d.Disk.FileBytes), manifestLength]);
         return new GuestExport($"{domain.Name}.tar", length, (destination, ct) => WriteArchiveAsync(destination, xml, manifest, disks, manifestLength, ct));
@@ -63,12 +65,12 @@ public sealed partial class LibvirtHypervisorConnection : IGuestTransfer
     private static long FileBytes(string volumeXml, StorageVolumeInfo info)
         => long.TryParse(XDocument.Parse(volumeXml).Root?.Element("physical")?.Value, out var physical) ? physical : (long)info.Allocation;
 
-    private async Task WriteArchiveAsync(Stream destination, byte[] domainXml, ArchiveManifest manifest, List<(ArchiveDisk Disk, string Path)> disks, int manifestLength, CancellationToken cancellationToken)
+    private async Task WriteArchiveAsync(Stream destination, byte[] domainXml, GuestManifest manifest, List<(GuestManifestDisk Disk, string Path)> disks, int manifestLength, CancellationToken cancellationToken)
     {
         await using var tar = new TarWriter(destination, TarEntryFormat.Ustar, leaveOpen: true);
         await tar.WriteEntryAsync(Entry(ArchiveFormat.DomainEntry, new MemoryStream(domainXml)), cancellationToken);
 
-        var written = new List<ArchiveDisk>();
+        var written = new List<GuestManifestDisk>();
         foreach (var (disk, path) in disks)
         {
             var (volume, stream) = await _calls.RunAsync(() =>
@@ -84,7 +86,7 @@ public sealed partial class LibvirtHypervisorConnection : IGuestTransfer
                 await using var data = new ForwardStream(disk.FileBytes, (buffer, ct) => new ValueTask<int>(_calls.RunAsync(() => stream.Receive(buffer.Span), ct)));
                 try
                 {
-                    await tar.WriteEntryAsync(Entry(disk.Entry, data), cancellationToken);
+                    await tar.WriteEntryAsync(Entry(disk.File, data), cancellationToken);
                     await _calls.RunAsync(stream.Finish, cancellationToken);
                 }
                 catch
@@ -184,7 +186,7 @@ public sealed partial class LibvirtHypervisorConnection : IGuestTransfer
             }
             else if (entry.Name == ArchiveFormat.ManifestEntry)
             {
-                manifest = ArchiveFormat.Deserialize(await ReadSmallAsync(data, entry.Length, cancellationToken));
+                manifest = ArchiveFormat.ReadManifest(await ReadSmallAsync(data, entry.Length, cancellationToken));
             }
             else if (entry.Name.StartsWith(ArchiveFormat.DiskFolder, StringComparison.Ordinal))
             {
@@ -293,31 +295,7 @@ public sealed partial class LibvirtHypervisorConnection : IGuestTransfer
     }
 
     private static void VerifyManifest(ArchiveManifest manifest, Dictionary<string, (string Path, string Sha256, long Bytes)> imported, DomainDescription description)
-    {
-        if (manifest.FormatVersion != ArchiveFormat.FormatVersion)
-        {
-            throw new InvalidArgumentException($"Archive format version {manifest.FormatVersion} is not supported (this server reads {ArchiveFormat.FormatVersion}).");
-        }
-
-        foreach (var disk in manifest.Disks)
-        {
-            if (!imported.TryGetValue(disk.Target, out var got))
-            {
-                throw new InvalidArgumentException($"The manifest lists disk {disk.Target}, which the archive does not hold.");
-            }
-
-            if (got.Bytes != disk.FileBytes || !string.Equals(got.Sha256, disk.Sha256, StringComparison.OrdinalIgnoreCase))
-            {
-                throw new InvalidArgumentException($"Disk {disk.Target} does not match its checksum in the manifest; the archive is damaged.");
-            }
-        }
-
-        var expected = description.Disks.Where(d => d.Device == "disk").Select(d => d.Target).Order(StringComparer.Ordinal);
-        if (!expected.SequenceEqual(imported.Keys.Order(StringComparer.Ordinal)) || imported.Count != manifest.Disks.Count)
-        {
-            throw new InvalidArgumentException("The archive's disks do not match the disks of its domain.xml and manifest.");
-        }
-    }
+        => LibvirtGuestManifest.Verify(manifest, imported, description);
 
     private Guest DefineImported(DomainDescription description, string xml, Dictionary<string, (string Path, string Sha256, long Bytes)> imported, UndoLog undo)
     {

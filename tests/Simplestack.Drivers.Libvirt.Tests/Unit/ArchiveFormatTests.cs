@@ -1,5 +1,9 @@
 using System.Formats.Tar;
 using System.Security.Cryptography;
+using System.Text;
+using Simplestack.Core;
+using Simplestack.Core.Transfer;
+using Simplestack.Drivers.Libvirt.Tests.Xml;
 using Simplestack.Drivers.Libvirt.Transfer;
 
 namespace Simplestack.Drivers.Libvirt.Tests.Unit;
@@ -62,14 +66,57 @@ public sealed class ArchiveFormatTests
     [Fact]
     public void The_manifest_length_does_not_depend_on_the_digest_values()
     {
-        var disks = new[] { new ArchiveDisk("vda", "disks/vda.qcow2", "qcow2", 1 << 30, 12345, ArchiveFormat.PlaceholderDigest) };
-        var placeholder = ArchiveFormat.Serialize(new ArchiveManifest(1, "web", Guid.NewGuid().ToString(), disks));
-        var real = ArchiveFormat.Serialize(new ArchiveManifest(1, "web", Guid.NewGuid().ToString(), [disks[0] with { Sha256 = Convert.ToHexStringLower(SHA256.HashData([1, 2, 3])) }]));
+        var disks = new[] { new GuestManifestDisk("vda", "virtio", "qcow2", 1 << 30, "disks/vda.qcow2", 12345, ArchiveFormat.PlaceholderDigest) };
+        var manifest = LibvirtGuestManifest.Describe(XmlAssert.Golden("domain-qemu.xml"), disks);
+        var placeholder = ArchiveFormat.Serialize(manifest);
+        var real = ArchiveFormat.Serialize(manifest with { Disks = [disks[0] with { Sha256 = Convert.ToHexStringLower(SHA256.HashData([1, 2, 3])) }] });
         Assert.Equal(placeholder.Length, real.Length);
-        var back = ArchiveFormat.Deserialize(real);
-        Assert.Equal("vda", Assert.Single(back.Disks).Target);
-        Assert.Equal(1, back.FormatVersion);
+        var back = ArchiveFormat.ReadManifest(real);
+        Assert.Equal("vda", Assert.Single(back.Disks).Device);
+        Assert.Equal(2, back.FormatVersion);
+        Assert.NotNull(back.Neutral);
     }
+
+    /// <summary>manifest.json exactly as servers before format version 2 wrote it.</summary>
+    internal const string Version1Manifest = """
+        {
+          "format_version": 1,
+          "name": "web1",
+          "uuid": "4dea22b3-1d52-d8f3-2516-782e98ab3fa0",
+          "disks": [
+            {
+              "target": "vda",
+              "entry": "disks/vda.qcow2",
+              "format": "qcow2",
+              "capacity_bytes": 1073741824,
+              "file_bytes": 196616,
+              "sha256": "6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b"
+            }
+          ],
+          "format": "simplestack-guest"
+        }
+        """;
+
+    [Fact]
+    public void A_version_1_manifest_is_still_read()
+    {
+        var read = ArchiveFormat.ReadManifest(Encoding.UTF8.GetBytes(Version1Manifest));
+        Assert.Equal(1, read.FormatVersion);
+        Assert.Null(read.Neutral);
+        Assert.Equal(new ArchivedDisk("vda", "disks/vda.qcow2", 196616, "6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b"), Assert.Single(read.Disks));
+    }
+
+    [Theory]
+    [InlineData("""{"format_version": 1, "name": "x", "uuid": "u"}""")]
+    [InlineData("""{"format_version": 1, "name": "x", "uuid": "u", "disks": null}""")]
+    [InlineData("""{"format_version": 1, "name": "x", "uuid": "u", "disks": [null]}""")]
+    [InlineData("""{"format_version": 1, "name": "x", "uuid": "u", "disks": [{"target": "vda"}]}""")]
+    [InlineData("""{"format_version": 1, "name": "x", "uuid": "u", "disks": [{"target": "vda", "entry": "e", "format": "raw", "capacity_bytes": 1, "file_bytes": -1, "sha256": "00"}]}""")]
+    [InlineData("""{"format_version": 1, "name": "x", "uuid": "u", "disks": [{"target": "vda", "entry": "e", "format": "raw", "capacity_bytes": 1, "file_bytes": 1e300, "sha256": "00"}]}""")]
+    [InlineData("""{"format_version": 0}""")]
+    [InlineData("""{"format_version": 99}""")]
+    public void A_broken_manifest_of_either_version_is_a_400(string json)
+        => Assert.Throws<InvalidArgumentException>(() => ArchiveFormat.ReadManifest(Encoding.UTF8.GetBytes(json)));
 
     /// <summary>Like an HTTP response body: write-only, no seeking, no length.</summary>
     private sealed class NonSeekableSink : Stream
