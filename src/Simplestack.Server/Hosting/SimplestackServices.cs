@@ -40,6 +40,7 @@ public static class SimplestackServices
         services.ConfigureHttpJsonOptions(options => JsonDefaults.Apply(options.SerializerOptions));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddExceptionHandler<ErrorHandler>();
+        LeaveHostFilteringToProgram(services);
 
         if (ContractDocument.GeneratedLive(configuration))
         {
@@ -73,6 +74,23 @@ public static class SimplestackServices
                 "Hyper-V is not available: Simplestack has no Hyper-V driver (Hyper-V is managed through WMI on Windows, which this gateway does not use)."));
         Log.DriversRegistered(services.GetRequiredService<ILoggerFactory>().CreateLogger("Simplestack.Server"), string.Join(", ", registry.Names));
         return registry;
+    }
+
+    /// <summary>
+    /// The web host adds AllowedHosts filtering through a startup filter, in front of everything
+    /// Program.cs shows. It is taken out here so that Program.cs places <c>UseHostFiltering</c>
+    /// itself, behind the request middleware that logs, counts and answers its refusals in JSON.
+    /// The host's filtering options (from <c>AllowedHosts</c>) stay as the host configured them.
+    /// </summary>
+    private static void LeaveHostFilteringToProgram(IServiceCollection services)
+    {
+        var hostFiltering = services.Where(service => service.ServiceType == typeof(IStartupFilter)
+                                                      && service.ImplementationType?.FullName == "Microsoft.AspNetCore.HostFilteringStartupFilter")
+            .ToList();
+        foreach (var service in hostFiltering)
+        {
+            services.Remove(service);
+        }
     }
 
     private static AllowList CreateAllowList(IServiceProvider services)
