@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Simplestack.Core;
 using Simplestack.Server.Hosting;
-using Simplestack.Server.Json;
+using Simplestack.Server.Requests;
 using Simplestack.Server.OpenApi;
 using Simplestack.Server.Targets;
 
@@ -29,7 +29,6 @@ public static class CatalogEndpoints
         volumes.MapPost(string.Empty, CreateVolume)
             .WithName("CreateVolume")
             .WithSummary("Create a volume: {\"name\", \"size\" (GiB), \"format\"?}")
-            .AcceptsJson<VolumeCreateRequest>()
             .ProducesError(StatusCodes.Status409Conflict);
         volumes.MapGet("/{volumeId}", GetVolume)
             .WithName("GetVolume")
@@ -54,10 +53,9 @@ public static class CatalogEndpoints
     public static async Task<Ok<Volume>> GetVolume(HypervisorSession hv, string storageId, string volumeId)
         => TypedResults.Ok(await (await hv.RequireAsync<IVolumeManagement>()).GetVolumeAsync(storageId, volumeId, hv.Aborted));
 
-    public static async Task<Created<Volume>> CreateVolume(HypervisorSession hv, string storageId)
+    public static async Task<Created<Volume>> CreateVolume(HypervisorSession hv, string storageId, JsonBody<VolumeCreateRequest> body)
     {
-        var request = RequestReaders.Validate(await JsonBody.ReadAsync<VolumeCreateRequest>(hv.HttpContext));
-        var volume = await (await hv.RequireAsync<IVolumeManagement>()).CreateVolumeAsync(storageId, request, hv.Aborted);
+        var volume = await (await hv.RequireAsync<IVolumeManagement>()).CreateVolumeAsync(storageId, body.Value, hv.Aborted);
         return TypedResults.Created(hv.PathFor("storages", storageId, "volumes", volume.Id), volume);
     }
 

@@ -11,12 +11,6 @@ public sealed class SimplestackOptions
     /// </summary>
     public IList<string> AllowedTargets { get; } = [];
 
-    /// <summary>Largest JSON request body, in bytes (413 past it).</summary>
-    public long MaxJsonBodyBytes { get; set; } = 1024 * 1024;
-
-    /// <summary>Largest import stream, in bytes; null (the default) for no limit.</summary>
-    public long? MaxImportBodyBytes { get; set; }
-
     /// <summary>Longest <c>?wait=SECONDS</c> a power request may ask for.</summary>
     public int MaxWaitSeconds { get; set; } = 600;
 

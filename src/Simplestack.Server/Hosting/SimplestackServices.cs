@@ -9,6 +9,7 @@ using Simplestack.Server.Json;
 using Simplestack.Server.Logging;
 using Simplestack.Server.Observability;
 using Simplestack.Server.OpenApi;
+using Simplestack.Server.Requests;
 using Simplestack.Server.Security;
 using Simplestack.Server.Targets;
 
@@ -30,6 +31,7 @@ public static class SimplestackServices
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(CreateDrivers);
         services.AddSingleton(CreateAllowList);
+        services.AddSimplestackRequests(configuration);
         services.AddSimplestackSecurity(configuration);
         services.AddSimplestackObservability(configuration);
         services.AddSingleton<TargetResolver>();
@@ -114,16 +116,6 @@ internal sealed class SimplestackOptionsValidator : IValidateOptions<Simplestack
         catch (FormatException e)
         {
             failures.Add(e.Message);
-        }
-
-        if (options.MaxJsonBodyBytes <= 0)
-        {
-            failures.Add("Simplestack:MaxJsonBodyBytes must be greater than 0.");
-        }
-
-        if (options.MaxImportBodyBytes is <= 0)
-        {
-            failures.Add("Simplestack:MaxImportBodyBytes must be greater than 0, or absent for no limit.");
         }
 
         foreach (var size in options.Sizes)
