@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Simplestack.Core;
-using Simplestack.Server.Hosting;
 using Simplestack.Server.OpenApi;
 using Simplestack.Server.Requests;
 using Simplestack.Server.Targets;
@@ -28,7 +27,7 @@ public static class PowerEndpoints
     }
 
     public static async Task<Ok<ActionResult>> SetPower(
-        HypervisorSession hv, string guestId, double? wait, JsonBody<PowerRequest> body, IOptions<SimplestackOptions> options)
+        HypervisorSession hv, string guestId, double? wait, JsonBody<PowerRequest> body, IOptions<PowerOptions> options)
     {
         var timeout = ParseWait(wait, options.Value.MaxWaitSeconds);
         var action = body.Value.ToAction();
@@ -44,7 +43,7 @@ public static class PowerEndpoints
         return TypedResults.Ok(ActionResult.Ok("reboot"));
     }
 
-    /// <summary><c>?wait=SECONDS</c>: from 0 to <see cref="SimplestackOptions.MaxWaitSeconds"/>, else 400.</summary>
+    /// <summary><c>?wait=SECONDS</c>: from 0 to <see cref="PowerOptions.MaxWaitSeconds"/>, else 400.</summary>
     public static TimeSpan? ParseWait(double? seconds, int maxSeconds)
     {
         if (seconds is null)
@@ -59,4 +58,20 @@ public static class PowerEndpoints
 
         return TimeSpan.FromSeconds(seconds.Value);
     }
+}
+
+/// <summary>Power requests (section <c>Simplestack</c>).</summary>
+public sealed class PowerOptions
+{
+    public const string Section = "Simplestack";
+
+    /// <summary>Longest <c>?wait=SECONDS</c> a power request may ask for.</summary>
+    public int MaxWaitSeconds { get; set; } = 600;
+}
+
+/// <summary>Refuses, at start-up, a negative longest wait.</summary>
+internal sealed class PowerOptionsValidator : IValidateOptions<PowerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PowerOptions options)
+        => options.MaxWaitSeconds < 0 ? ValidateOptionsResult.Fail("Simplestack:MaxWaitSeconds must not be negative.") : ValidateOptionsResult.Success;
 }
