@@ -78,16 +78,16 @@ public static class AgentEndpoints
         }
     }
 
-    public static async Task<Created<Guest>> CreateHost(HypervisorSession hv, string hostname, JsonBody<AgentHostRequest> agentBody)
+    public static async Task<Created<Guest>> CreateHost(HypervisorSession hv, string hostname, JsonBody<AgentHostRequest> body)
     {
-        var body = agentBody.Value;
+        var agent = body.Value;
         var request = RequestRules.Validate(new GuestCreateRequest(
             Name: hostname,
-            Memory: body.Memory,
+            Memory: agent.Memory,
             Cpus: 1,
-            Disks: [.. body.Disks.Select(size => new DiskSpec(size, Bus: "scsi"))],
-            NetworkInterfaces: [.. body.Networks.Select(network => new NicSpec(network, Model: "virtio"))],
-            Install: body.Install ? new InstallSpec(body.Location!, body.Console ? "console=ttyS0" : null) : null,
+            Disks: [.. agent.Disks.Select(size => new DiskSpec(size, Bus: "scsi"))],
+            NetworkInterfaces: [.. agent.Networks.Select(network => new NicSpec(network, Model: "virtio"))],
+            Install: agent.Install ? new InstallSpec(agent.Location!, agent.Console ? "console=ttyS0" : null) : null,
             Start: true));
         var guest = await (await hv.RequireAsync<IGuestManagement>()).CreateGuestAsync(request, hv.Aborted);
         return TypedResults.Created(hv.PathFor("guests", guest.Id), guest);
@@ -106,10 +106,10 @@ public static class AgentEndpoints
         }
     }
 
-    public static async Task<Created<Network>> CreateNetwork(HypervisorSession hv, string hostname, string networkname, JsonBody<AgentNetworkRequest> agentBody)
+    public static async Task<Created<Network>> CreateNetwork(HypervisorSession hv, string hostname, string networkname, JsonBody<AgentNetworkRequest> body)
     {
-        var body = agentBody.Value;
-        var request = RequestRules.Validate(new NetworkCreateRequest(networkname, $"VLAN {body.Vlan} for {hostname}", body.Bridge, body.Vlan));
+        var agent = body.Value;
+        var request = RequestRules.Validate(new NetworkCreateRequest(networkname, $"VLAN {agent.Vlan} for {hostname}", agent.Bridge, agent.Vlan));
         var network = await (await hv.RequireAsync<INetworkManagement>()).CreateNetworkAsync(request, hv.Aborted);
         return TypedResults.Created(hv.PathFor("networks", network.Id), network);
     }

@@ -20,7 +20,7 @@ public sealed class GuestCreateOrImport : IEndpointParameterMetadataProvider
     /// <summary>The create request; null when the body is an archive to import.</summary>
     public GuestCreateRequest? Create { get; }
 
-    public static async ValueTask<GuestCreateOrImport?> BindAsync(HttpContext context, ParameterInfo parameter)
+    public static async ValueTask<GuestCreateOrImport?> BindAsync(HttpContext context)
     {
         RequestBody.AllowLargeBody(context);
         return await RequestBody.PeekKindAsync(context) switch

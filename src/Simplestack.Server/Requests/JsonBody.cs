@@ -25,7 +25,7 @@ public sealed class JsonBody<T> : IEndpointParameterMetadataProvider
 
     public T Value { get; }
 
-    public static async ValueTask<JsonBody<T>?> BindAsync(HttpContext context, ParameterInfo parameter)
+    public static async ValueTask<JsonBody<T>?> BindAsync(HttpContext context)
         => new JsonBody<T>((await ReadAsync(context, required: true))!);
 
     public static void PopulateMetadata(ParameterInfo parameter, EndpointBuilder builder)
@@ -76,7 +76,7 @@ public sealed class OptionalJsonBody<T> : IEndpointParameterMetadataProvider
     /// <summary>The body, or null when none was sent.</summary>
     public T? Value { get; }
 
-    public static async ValueTask<OptionalJsonBody<T>?> BindAsync(HttpContext context, ParameterInfo parameter)
+    public static async ValueTask<OptionalJsonBody<T>?> BindAsync(HttpContext context)
         => await JsonBody<T>.ReadAsync(context, required: false) is { } value ? new OptionalJsonBody<T>(value) : Absent;
 
     public static void PopulateMetadata(ParameterInfo parameter, EndpointBuilder builder)

@@ -21,7 +21,7 @@ public sealed record NicUpdateBody(string? Network = null, long? Ratelimit = nul
 
     public NicUpdateRequest ToRequest() => new(Network, Ratelimit, RemoveRatelimit, Model);
 
-    public static async ValueTask<NicUpdateBody?> BindAsync(HttpContext context, ParameterInfo parameter)
+    public static async ValueTask<NicUpdateBody?> BindAsync(HttpContext context)
     {
         using var document = await RequestBody.ReadJsonDocumentAsync(context);
         return Read(document.RootElement);
