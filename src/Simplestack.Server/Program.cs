@@ -1,4 +1,7 @@
+using Simplestack.Server.Errors;
 using Simplestack.Server.Hosting;
+using Simplestack.Server.Observability;
+using Simplestack.Server.Targets;
 
 // Composition only: services in Hosting/SimplestackServices.cs, routes in Endpoints/.
 // The slim builder: Kestrel (HTTP/1.1 and HTTP/2; HTTPS when configured, added back below), JSON
@@ -11,8 +14,13 @@ builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 builder.Services.AddSimplestack(builder.Configuration);
 
 var app = builder.Build();
-app.UseSimplestackErrors();
-app.UseSimplestackTargets();
+// The whole request pipeline, outermost first. (In Development the framework puts its exception
+// page in front; ASPNETCORE_FORWARDEDHEADERS_ENABLED=true puts its forwarded-headers middleware there.)
+app.UseMiddleware<RequestObservabilityMiddleware>(); // request id, access log, metrics; JSON for answers left with only a status
+app.UseHostFiltering();                                // AllowedHosts: its refusals get the JSON and the log line above
+app.UseExceptionHandler(ErrorHandler.MiddlewareOptions()); // every exception answers JSON (Errors/)
+app.UseRouting();
+app.UseMiddleware<TargetResolutionMiddleware>();        // /{hypervisor}/{host}: checked once routed, before anything is bound
 app.MapSimplestack();
 app.Run();
 

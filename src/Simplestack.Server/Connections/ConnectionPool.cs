@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Simplestack.Core;
-using Simplestack.Server.Hosting;
 using Simplestack.Server.Logging;
 
 namespace Simplestack.Server.Connections;
@@ -25,9 +24,9 @@ public sealed class ConnectionPool : IAsyncDisposable
     private bool _disposed;
     private long _connectsStarted;
 
-    public ConnectionPool(IOptions<SimplestackOptions> options, ILogger<ConnectionPool> logger, TimeProvider time)
+    public ConnectionPool(IOptions<ConnectionPoolOptions> options, ILogger<ConnectionPool> logger, TimeProvider time)
     {
-        _options = options.Value.Connections;
+        _options = options.Value;
         _logger = logger;
         _time = time;
         if (_options.MaxConnections < 1)

@@ -1,18 +1,17 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Simplestack.Server.Hosting;
 using Simplestack.Server.Logging;
 
 namespace Simplestack.Server.Connections;
 
 /// <summary>The background timer that closes idle and dead pooled connections.</summary>
 public sealed class ConnectionPoolSweeper(
-    ConnectionPool pool, IOptions<SimplestackOptions> options, TimeProvider time, ILogger<ConnectionPoolSweeper> logger) : BackgroundService
+    ConnectionPool pool, IOptions<ConnectionPoolOptions> options, TimeProvider time, ILogger<ConnectionPoolSweeper> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var interval = options.Value.Connections.SweepInterval;
+        var interval = options.Value.SweepInterval;
         if (interval <= TimeSpan.Zero)
         {
             return;

@@ -1,17 +1,35 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Simplestack.Core;
-using Simplestack.Server.Hosting;
-using Simplestack.Server.Json;
 using Simplestack.Server.OpenApi;
+using Simplestack.Server.Requests;
 using Simplestack.Server.Targets;
 
 namespace Simplestack.Server.Endpoints;
 
 /// <summary>The staging agent's body for <c>POST /host/{hostname}/</c> (seed 002).</summary>
-public sealed record AgentHostRequest(long Memory, IReadOnlyList<double> Disks, IReadOnlyList<string> Networks, bool Install = false, string? Location = null, bool Console = false);
+public sealed record AgentHostRequest(long Memory, IReadOnlyList<double> Disks, IReadOnlyList<string> Networks, bool Install = false, string? Location = null, bool Console = false)
+    : IValidatedRequest
+{
+    public void Validate()
+    {
+        if (Install && string.IsNullOrWhiteSpace(Location))
+        {
+            throw new InvalidArgumentException("install needs location: the URL of the network install tree.");
+        }
+    }
+}
 
 /// <summary>The staging agent's body for <c>POST /host/{hostname}/network/{networkname}/</c>.</summary>
-public sealed record AgentNetworkRequest(string Bridge, int Vlan);
+public sealed record AgentNetworkRequest(string Bridge, int Vlan) : IValidatedRequest
+{
+    public void Validate()
+    {
+        if (Vlan is < 1 or > 4094)
+        {
+            throw new InvalidArgumentException("vlan must be from 1 to 4094.");
+        }
+    }
+}
 
 /// <summary>
 /// The staging agent routes of API.md §7, served against one configured local target
@@ -35,7 +53,6 @@ public static class AgentEndpoints
         hosts.MapPost(string.Empty, CreateHost)
             .WithName("AgentCreateHost")
             .WithSummary("Create (and start, or install) the domain for a host: virtio-scsi disks, a NIC per network, a serial console")
-            .AcceptsJson<AgentHostRequest>()
             .ProducesError(StatusCodes.Status409Conflict);
         hosts.MapGet("/network/{networkname}", ProbeNetwork)
             .WithName("AgentProbeNetwork")
@@ -43,7 +60,6 @@ public static class AgentEndpoints
         hosts.MapPost("/network/{networkname}", CreateNetwork)
             .WithName("AgentCreateNetwork")
             .WithSummary("Create a persistent Open vSwitch network with that VLAN tag on the bridge")
-            .AcceptsJson<AgentNetworkRequest>()
             .ProducesError(StatusCodes.Status409Conflict);
 
         return routes;
@@ -62,21 +78,16 @@ public static class AgentEndpoints
         }
     }
 
-    public static async Task<Created<Guest>> CreateHost(HypervisorSession hv, string hostname)
+    public static async Task<Created<Guest>> CreateHost(HypervisorSession hv, string hostname, JsonBody<AgentHostRequest> body)
     {
-        var body = await JsonBody.ReadAsync<AgentHostRequest>(hv.HttpContext);
-        if (body.Install && string.IsNullOrWhiteSpace(body.Location))
-        {
-            throw new InvalidArgumentException("install needs location: the URL of the network install tree.");
-        }
-
-        var request = RequestReaders.Validate(new GuestCreateRequest(
+        var agent = body.Value;
+        var request = RequestRules.Validate(new GuestCreateRequest(
             Name: hostname,
-            Memory: body.Memory,
+            Memory: agent.Memory,
             Cpus: 1,
-            Disks: [.. body.Disks.Select(size => new DiskSpec(size, Bus: "scsi"))],
-            NetworkInterfaces: [.. body.Networks.Select(network => new NicSpec(network, Model: "virtio"))],
-            Install: body.Install ? new InstallSpec(body.Location!, body.Console ? "console=ttyS0" : null) : null,
+            Disks: [.. agent.Disks.Select(size => new DiskSpec(size, Bus: "scsi"))],
+            NetworkInterfaces: [.. agent.Networks.Select(network => new NicSpec(network, Model: "virtio"))],
+            Install: agent.Install ? new InstallSpec(agent.Location!, agent.Console ? "console=ttyS0" : null) : null,
             Start: true));
         var guest = await (await hv.RequireAsync<IGuestManagement>()).CreateGuestAsync(request, hv.Aborted);
         return TypedResults.Created(hv.PathFor("guests", guest.Id), guest);
@@ -95,15 +106,10 @@ public static class AgentEndpoints
         }
     }
 
-    public static async Task<Created<Network>> CreateNetwork(HypervisorSession hv, string hostname, string networkname)
+    public static async Task<Created<Network>> CreateNetwork(HypervisorSession hv, string hostname, string networkname, JsonBody<AgentNetworkRequest> body)
     {
-        var body = await JsonBody.ReadAsync<AgentNetworkRequest>(hv.HttpContext);
-        if (body.Vlan is < 1 or > 4094)
-        {
-            throw new InvalidArgumentException("vlan must be from 1 to 4094.");
-        }
-
-        var request = RequestReaders.Validate(new NetworkCreateRequest(networkname, $"VLAN {body.Vlan} for {hostname}", body.Bridge, body.Vlan));
+        var agent = body.Value;
+        var request = RequestRules.Validate(new NetworkCreateRequest(networkname, $"VLAN {agent.Vlan} for {hostname}", agent.Bridge, agent.Vlan));
         var network = await (await hv.RequireAsync<INetworkManagement>()).CreateNetworkAsync(request, hv.Aborted);
         return TypedResults.Created(hv.PathFor("networks", network.Id), network);
     }

@@ -1,8 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Simplestack.Core;
-using Simplestack.Server.Hosting;
-using Simplestack.Server.Json;
+using Simplestack.Server.Requests;
 using Simplestack.Server.OpenApi;
 using Simplestack.Server.Targets;
 
@@ -29,7 +28,6 @@ public static class CatalogEndpoints
         volumes.MapPost(string.Empty, CreateVolume)
             .WithName("CreateVolume")
             .WithSummary("Create a volume: {\"name\", \"size\" (GiB), \"format\"?}")
-            .AcceptsJson<VolumeCreateRequest>()
             .ProducesError(StatusCodes.Status409Conflict);
         volumes.MapGet("/{volumeId}", GetVolume)
             .WithName("GetVolume")
@@ -45,7 +43,7 @@ public static class CatalogEndpoints
         => TypedResults.Ok(await (await hv.RequireAsync<IImageCatalog>()).ListImagesAsync(hv.Aborted));
 
     /// <summary>Sizes come from configuration: no hypervisor is asked.</summary>
-    public static Ok<IReadOnlyList<InstanceSize>> ListSizes(IOptions<SimplestackOptions> options)
+    public static Ok<IReadOnlyList<InstanceSize>> ListSizes(IOptions<CatalogOptions> options)
         => TypedResults.Ok(InstanceSizes.From(options.Value.Sizes));
 
     public static async Task<Ok<IReadOnlyList<Volume>>> ListVolumes(HypervisorSession hv, string storageId)
@@ -54,10 +52,9 @@ public static class CatalogEndpoints
     public static async Task<Ok<Volume>> GetVolume(HypervisorSession hv, string storageId, string volumeId)
         => TypedResults.Ok(await (await hv.RequireAsync<IVolumeManagement>()).GetVolumeAsync(storageId, volumeId, hv.Aborted));
 
-    public static async Task<Created<Volume>> CreateVolume(HypervisorSession hv, string storageId)
+    public static async Task<Created<Volume>> CreateVolume(HypervisorSession hv, string storageId, JsonBody<VolumeCreateRequest> body)
     {
-        var request = RequestReaders.Validate(await JsonBody.ReadAsync<VolumeCreateRequest>(hv.HttpContext));
-        var volume = await (await hv.RequireAsync<IVolumeManagement>()).CreateVolumeAsync(storageId, request, hv.Aborted);
+        var volume = await (await hv.RequireAsync<IVolumeManagement>()).CreateVolumeAsync(storageId, body.Value, hv.Aborted);
         return TypedResults.Created(hv.PathFor("storages", storageId, "volumes", volume.Id), volume);
     }
 
@@ -100,5 +97,42 @@ public static class InstanceSizes
         }
 
         return [.. order.Select(id => sizes[id])];
+    }
+}
+
+/// <summary>The instance types of <c>GET .../sizes</c> (section <c>Simplestack</c>).</summary>
+public sealed class CatalogOptions
+{
+    public const string Section = "Simplestack";
+
+    /// <summary>Instance types added to (or replacing, by id) StratusLab's standard list.</summary>
+    public IList<SizeOptions> Sizes { get; } = [];
+}
+
+public sealed class SizeOptions
+{
+    public string Id { get; set; } = string.Empty;
+
+    public string? Name { get; set; }
+
+    public int Cpus { get; set; }
+
+    /// <summary>MiB.</summary>
+    public long Memory { get; set; }
+
+    /// <summary>GiB, when the size implies a disk.</summary>
+    public double? Disk { get; set; }
+}
+
+/// <summary>Refuses, at start-up, a configured size that cannot work, naming it.</summary>
+internal sealed class CatalogOptionsValidator : IValidateOptions<CatalogOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CatalogOptions options)
+    {
+        var failures = options.Sizes
+            .Where(size => string.IsNullOrWhiteSpace(size.Id) || size.Cpus < 1 || size.Memory < 1 || size.Disk is <= 0)
+            .Select(size => $"Simplestack:Sizes entry '{size.Id}' needs an id, cpus >= 1, memory >= 1 (MiB) and, if given, disk > 0 (GiB).")
+            .ToList();
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

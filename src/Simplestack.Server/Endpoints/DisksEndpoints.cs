@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Simplestack.Core;
-using Simplestack.Server.Json;
+using Simplestack.Server.Requests;
 using Simplestack.Server.OpenApi;
 using Simplestack.Server.Targets;
 
@@ -17,7 +17,6 @@ public static class DisksEndpoints
         disks.MapPost(string.Empty, CreateDisk)
             .WithName("CreateDisk")
             .WithSummary("Add a disk: a new volume of 'size' GiB in 'storage_id' (or the default pool)")
-            .AcceptsJson<DiskCreateRequest>()
             .ProducesError(StatusCodes.Status409Conflict);
         disks.MapGet("/{diskId}", GetDisk)
             .WithName("GetDisk")
@@ -25,7 +24,6 @@ public static class DisksEndpoints
         disks.MapPut("/{diskId}", UpdateDisk)
             .WithName("UpdateDisk")
             .WithSummary("Rename a disk or grow it to 'size' GiB")
-            .AcceptsJson<DiskUpdateRequest>()
             .ProducesError(StatusCodes.Status409Conflict);
         disks.MapDelete("/{diskId}", DeleteDisk)
             .WithName("DeleteDisk")
@@ -37,22 +35,20 @@ public static class DisksEndpoints
     public static async Task<Ok<IReadOnlyList<Disk>>> ListDisks(HypervisorSession hv, string guestId)
         => TypedResults.Ok(await (await hv.RequireAsync<IDiskManagement>()).ListDisksAsync(guestId, hv.Aborted));
 
-    public static async Task<Created<Disk>> CreateDisk(HypervisorSession hv, string guestId)
+    public static async Task<Created<Disk>> CreateDisk(HypervisorSession hv, string guestId, JsonBody<DiskCreateRequest> body)
     {
-        var request = RequestReaders.Validate(await JsonBody.ReadAsync<DiskCreateRequest>(hv.HttpContext));
         var disks = await hv.RequireAsync<IDiskManagement>();
-        var disk = await disks.CreateDiskAsync(guestId, request, hv.Aborted);
+        var disk = await disks.CreateDiskAsync(guestId, body.Value, hv.Aborted);
         return TypedResults.Created(hv.PathFor("guests", guestId, "disks", disk.Id), disk);
     }
 
     public static async Task<Ok<Disk>> GetDisk(HypervisorSession hv, string guestId, string diskId)
         => TypedResults.Ok(await (await hv.RequireAsync<IDiskManagement>()).GetDiskAsync(guestId, diskId, hv.Aborted));
 
-    public static async Task<Ok<Disk>> UpdateDisk(HypervisorSession hv, string guestId, string diskId)
+    public static async Task<Ok<Disk>> UpdateDisk(HypervisorSession hv, string guestId, string diskId, JsonBody<DiskUpdateRequest> body)
     {
-        var request = RequestReaders.Validate(await JsonBody.ReadAsync<DiskUpdateRequest>(hv.HttpContext));
         var disks = await hv.RequireAsync<IDiskManagement>();
-        return TypedResults.Ok(await disks.UpdateDiskAsync(guestId, diskId, request, hv.Aborted));
+        return TypedResults.Ok(await disks.UpdateDiskAsync(guestId, diskId, body.Value, hv.Aborted));
     }
 
     public static async Task<NoContent> DeleteDisk(HypervisorSession hv, string guestId, string diskId)

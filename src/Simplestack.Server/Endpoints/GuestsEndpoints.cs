@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Simplestack.Core;
 using Simplestack.Server.Json;
 using Simplestack.Server.OpenApi;
+using Simplestack.Server.Requests;
 using Simplestack.Server.Targets;
 
 namespace Simplestack.Server.Endpoints;
@@ -22,8 +23,6 @@ public static class GuestsEndpoints
             .WithDescription(
                 "A body whose first non-blank byte is '{' creates a guest from a JSON request (API.md §4); any other body is "
                 + "an export archive to import (§5). The Content-Type is not looked at. 201 with the guest and its Location.")
-            .AcceptsJson<GuestCreateRequest>(description: "JSON to create a guest (only name and memory are required), or an archive to import one.")
-            .AcceptsArchive()
             .ProducesError(StatusCodes.Status409Conflict);
         guests.MapGet("/{guestId}", GetGuest)
             .WithName("GetGuest")
@@ -32,7 +31,6 @@ public static class GuestsEndpoints
             .WithName("UpdateGuest")
             .WithSummary("Change a guest's name, cpus, memory (MiB) or hdd (GiB, the wanted total: the last disk grows)")
             .WithDescription("The answer's 'applied' says, for each changed field, whether it applied 'live' or at 'next_boot'.")
-            .AcceptsJson<GuestUpdateRequest>()
             .ProducesError(StatusCodes.Status409Conflict);
         guests.MapDelete("/{guestId}", DeleteGuest)
             .WithName("DeleteGuest")
@@ -41,7 +39,6 @@ public static class GuestsEndpoints
         guests.MapPost("/{guestId}/clone", CloneGuest)
             .WithName("CloneGuest")
             .WithSummary("Clone a stopped guest (new id, new MACs, copied disks)")
-            .AcceptsJson<CloneRequest>()
             .ProducesError(StatusCodes.Status409Conflict);
         guests.MapGet("/{guestId}/export", ExportGuest)
             .WithName("ExportGuest")
@@ -58,33 +55,25 @@ public static class GuestsEndpoints
     public static async ValueTask<IResult> ListGuests(HypervisorSession hv, ListBodies bodies)
         => new Utf8JsonResult(bodies.For(await (await hv.ConnectAsync()).ListGuestsAsync(hv.Aborted)));
 
-    public static async Task<Created<Guest>> CreateOrImportGuest(HypervisorSession hv)
+    public static async Task<Created<Guest>> CreateOrImportGuest(HypervisorSession hv, GuestCreateOrImport body)
     {
-        var context = hv.HttpContext;
-        JsonBody.AllowLargeBody(context);
-        switch (await JsonBody.PeekKindAsync(context))
+        if (body.Create is not { } request)
         {
-            case BodyKind.Json:
-                var request = RequestReaders.Validate(await JsonBody.ReadAsync<GuestCreateRequest>(context));
-                var management = await hv.RequireAsync<IGuestManagement>();
-                var guest = await management.CreateGuestAsync(request, hv.Aborted);
-                return TypedResults.Created(hv.PathFor("guests", guest.Id), guest);
-            case BodyKind.Stream:
-                return await ImportAsync(hv, storageId: null, bodyLimitSet: true);
-            default:
-                throw new InvalidArgumentException(
-                    "A body is required: a JSON object to create a guest, or an export archive to import one.");
+            return await ImportAsync(hv, storageId: null, bodyLimitSet: true);
         }
+
+        var management = await hv.RequireAsync<IGuestManagement>();
+        var guest = await management.CreateGuestAsync(request, hv.Aborted);
+        return TypedResults.Created(hv.PathFor("guests", guest.Id), guest);
     }
 
     public static async Task<Ok<Guest>> GetGuest(HypervisorSession hv, string guestId)
         => TypedResults.Ok(await (await hv.ConnectAsync()).GetGuestAsync(guestId, hv.Aborted));
 
-    public static async Task<Ok<Guest>> UpdateGuest(HypervisorSession hv, string guestId)
+    public static async Task<Ok<Guest>> UpdateGuest(HypervisorSession hv, string guestId, JsonBody<GuestUpdateRequest> body)
     {
-        var request = RequestReaders.Validate(await JsonBody.ReadAsync<GuestUpdateRequest>(hv.HttpContext));
         var management = await hv.RequireAsync<IGuestManagement>();
-        return TypedResults.Ok(await management.UpdateGuestAsync(guestId, request, hv.Aborted));
+        return TypedResults.Ok(await management.UpdateGuestAsync(guestId, body.Value, hv.Aborted));
     }
 
     public static async Task<NoContent> DeleteGuest(
@@ -95,12 +84,10 @@ public static class GuestsEndpoints
         return TypedResults.NoContent();
     }
 
-    public static async Task<Created<Guest>> CloneGuest(HypervisorSession hv, string guestId)
+    public static async Task<Created<Guest>> CloneGuest(HypervisorSession hv, string guestId, JsonBody<CloneRequest> body)
     {
-        var request = await JsonBody.ReadAsync<CloneRequest>(hv.HttpContext);
-        var name = RequestReaders.ValidateName(request.Name, "name");
         var cloning = await hv.RequireAsync<IGuestCloning>();
-        var guest = await cloning.CloneGuestAsync(guestId, name, hv.Aborted);
+        var guest = await cloning.CloneGuestAsync(guestId, body.Value.Name, hv.Aborted);
         return TypedResults.Created(hv.PathFor("guests", guest.Id), guest);
     }
 
@@ -116,16 +103,16 @@ public static class GuestsEndpoints
         var context = hv.HttpContext;
         if (!bodyLimitSet)
         {
-            JsonBody.AllowLargeBody(context);
+            RequestBody.AllowLargeBody(context);
         }
 
         var transfer = await hv.RequireAsync<IGuestTransfer>();
-        if (!bodyLimitSet && await JsonBody.PeekKindAsync(context) == BodyKind.Empty)
+        if (!bodyLimitSet && await RequestBody.PeekKindAsync(context) == BodyKind.Empty)
         {
             throw new InvalidArgumentException("A body is required: an export archive to import.");
         }
 
-        await using var body = JsonBody.OpenStream(context);
+        await using var body = RequestBody.OpenStream(context);
         var guest = await transfer.ImportGuestAsync(body, storageId, hv.Aborted);
         return TypedResults.Created(hv.PathFor("guests", guest.Id), guest);
     }

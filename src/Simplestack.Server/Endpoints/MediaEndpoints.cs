@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Simplestack.Core;
-using Simplestack.Server.Json;
+using Simplestack.Server.Requests;
 using Simplestack.Server.OpenApi;
 using Simplestack.Server.Targets;
 
@@ -17,7 +17,6 @@ public static class MediaEndpoints
         media.MapPut(string.Empty, SetMedia)
             .WithName("SetMedia")
             .WithSummary("Mount the ISO volume of that name, or eject with {\"name\": null} or \"\"")
-            .AcceptsJson<MediaRequest>()
             .ProducesError(StatusCodes.Status409Conflict);
         return routes;
     }
@@ -25,10 +24,9 @@ public static class MediaEndpoints
     public static async Task<Ok<MediaDevice>> GetMedia(HypervisorSession hv, string guestId)
         => TypedResults.Ok(await (await hv.RequireAsync<IMediaManagement>()).GetMediaAsync(guestId, hv.Aborted));
 
-    public static async Task<Ok<MediaDevice>> SetMedia(HypervisorSession hv, string guestId)
+    public static async Task<Ok<MediaDevice>> SetMedia(HypervisorSession hv, string guestId, JsonBody<MediaRequest> body)
     {
-        var request = await JsonBody.ReadAsync<MediaRequest>(hv.HttpContext);
-        var name = string.IsNullOrWhiteSpace(request.Name) ? null : request.Name;
+        var name = string.IsNullOrWhiteSpace(body.Value.Name) ? null : body.Value.Name;
         var media = await hv.RequireAsync<IMediaManagement>();
         return TypedResults.Ok(await media.SetMediaAsync(guestId, name, hv.Aborted));
     }

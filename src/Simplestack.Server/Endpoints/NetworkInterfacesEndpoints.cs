@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Simplestack.Core;
-using Simplestack.Server.Json;
+using Simplestack.Server.Requests;
 using Simplestack.Server.OpenApi;
 using Simplestack.Server.Targets;
 
@@ -17,7 +17,6 @@ public static class NetworkInterfacesEndpoints
         nics.MapPost(string.Empty, CreateNetworkInterface)
             .WithName("CreateNetworkInterface")
             .WithSummary("Add a network interface on a network")
-            .AcceptsJson<NicCreateRequest>()
             .ProducesError(StatusCodes.Status409Conflict);
         nics.MapGet("/{interfaceId}", GetNetworkInterface)
             .WithName("GetNetworkInterface")
@@ -26,7 +25,6 @@ public static class NetworkInterfacesEndpoints
             .WithName("UpdateNetworkInterface")
             .WithSummary("Move an interface to another network or set its rate limit")
             .WithDescription("'ratelimit' is in bits per second (false removes the limit); it reads back as rate_limit {\"kbps\": \"N\"}.")
-            .AcceptsJson<NicUpdateBody>()
             .ProducesError(StatusCodes.Status409Conflict);
         nics.MapDelete("/{interfaceId}", DeleteNetworkInterface)
             .WithName("DeleteNetworkInterface")
@@ -38,27 +36,20 @@ public static class NetworkInterfacesEndpoints
     public static async Task<Ok<IReadOnlyList<NetworkInterface>>> ListNetworkInterfaces(HypervisorSession hv, string guestId)
         => TypedResults.Ok(await (await hv.RequireAsync<INetworkInterfaceManagement>()).ListNetworkInterfacesAsync(guestId, hv.Aborted));
 
-    public static async Task<Created<NetworkInterface>> CreateNetworkInterface(HypervisorSession hv, string guestId)
+    public static async Task<Created<NetworkInterface>> CreateNetworkInterface(HypervisorSession hv, string guestId, JsonBody<NicCreateRequest> body)
     {
-        var request = RequestReaders.Validate(await JsonBody.ReadAsync<NicCreateRequest>(hv.HttpContext));
         var nics = await hv.RequireAsync<INetworkInterfaceManagement>();
-        var nic = await nics.CreateNetworkInterfaceAsync(guestId, request, hv.Aborted);
+        var nic = await nics.CreateNetworkInterfaceAsync(guestId, body.Value, hv.Aborted);
         return TypedResults.Created(hv.PathFor("guests", guestId, "network_interfaces", nic.Id), nic);
     }
 
     public static async Task<Ok<NetworkInterface>> GetNetworkInterface(HypervisorSession hv, string guestId, string interfaceId)
         => TypedResults.Ok(await (await hv.RequireAsync<INetworkInterfaceManagement>()).GetNetworkInterfaceAsync(guestId, interfaceId, hv.Aborted));
 
-    public static async Task<Ok<NetworkInterface>> UpdateNetworkInterface(HypervisorSession hv, string guestId, string interfaceId)
+    public static async Task<Ok<NetworkInterface>> UpdateNetworkInterface(HypervisorSession hv, string guestId, string interfaceId, NicUpdateBody body)
     {
-        NicUpdateRequest request;
-        using (var body = await JsonBody.ReadDocumentAsync(hv.HttpContext))
-        {
-            request = RequestReaders.ReadNicUpdate(body.RootElement);
-        }
-
         var nics = await hv.RequireAsync<INetworkInterfaceManagement>();
-        return TypedResults.Ok(await nics.UpdateNetworkInterfaceAsync(guestId, interfaceId, request, hv.Aborted));
+        return TypedResults.Ok(await nics.UpdateNetworkInterfaceAsync(guestId, interfaceId, body.ToRequest(), hv.Aborted));
     }
 
     public static async Task<NoContent> DeleteNetworkInterface(HypervisorSession hv, string guestId, string interfaceId)

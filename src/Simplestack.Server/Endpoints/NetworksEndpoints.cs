@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Simplestack.Core;
-using Simplestack.Server.Json;
+using Simplestack.Server.Requests;
 using Simplestack.Server.OpenApi;
 using Simplestack.Server.Targets;
 
@@ -17,7 +17,6 @@ public static class NetworksEndpoints
         networks.MapPost(string.Empty, CreateNetwork)
             .WithName("CreateNetwork")
             .WithSummary("Create a network, optionally with a VLAN tag on top of 'from_network'")
-            .AcceptsJson<NetworkCreateRequest>()
             .ProducesError(StatusCodes.Status409Conflict);
         networks.MapGet("/{networkId}", GetNetwork)
             .WithName("GetNetwork")
@@ -32,11 +31,10 @@ public static class NetworksEndpoints
     public static async Task<Ok<IReadOnlyList<Network>>> ListNetworks(HypervisorSession hv)
         => TypedResults.Ok(await (await hv.RequireAsync<INetworkManagement>()).ListNetworksAsync(hv.Aborted));
 
-    public static async Task<Created<Network>> CreateNetwork(HypervisorSession hv)
+    public static async Task<Created<Network>> CreateNetwork(HypervisorSession hv, JsonBody<NetworkCreateRequest> body)
     {
-        var request = RequestReaders.Validate(await JsonBody.ReadAsync<NetworkCreateRequest>(hv.HttpContext));
         var networks = await hv.RequireAsync<INetworkManagement>();
-        var network = await networks.CreateNetworkAsync(request, hv.Aborted);
+        var network = await networks.CreateNetworkAsync(body.Value, hv.Aborted);
         return TypedResults.Created(hv.PathFor("networks", network.Id), network);
     }
 

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Simplestack.Core;
-using Simplestack.Server.Json;
+using Simplestack.Server.Requests;
 using Simplestack.Server.OpenApi;
 using Simplestack.Server.Targets;
 
@@ -17,7 +17,6 @@ public static class SnapshotsEndpoints
         snapshots.MapPost(string.Empty, CreateSnapshot)
             .WithName("CreateSnapshot")
             .WithSummary("Take a snapshot; a name is generated when the body names none (the body is optional)")
-            .AcceptsJson<SnapshotCreateRequest>(required: false)
             .ProducesError(StatusCodes.Status409Conflict);
         snapshots.MapGet("/{snapshotId}", GetSnapshot)
             .WithName("GetSnapshot")
@@ -35,12 +34,10 @@ public static class SnapshotsEndpoints
     public static async Task<Ok<IReadOnlyList<Snapshot>>> ListSnapshots(HypervisorSession hv, string guestId)
         => TypedResults.Ok(await (await hv.RequireAsync<ISnapshotManagement>()).ListSnapshotsAsync(guestId, hv.Aborted));
 
-    public static async Task<Created<Snapshot>> CreateSnapshot(HypervisorSession hv, string guestId)
+    public static async Task<Created<Snapshot>> CreateSnapshot(HypervisorSession hv, string guestId, OptionalJsonBody<SnapshotCreateRequest> body)
     {
-        var request = RequestReaders.Validate(
-            await JsonBody.ReadOptionalAsync<SnapshotCreateRequest>(hv.HttpContext) ?? new SnapshotCreateRequest());
         var snapshots = await hv.RequireAsync<ISnapshotManagement>();
-        var snapshot = await snapshots.CreateSnapshotAsync(guestId, request, hv.Aborted);
+        var snapshot = await snapshots.CreateSnapshotAsync(guestId, body.Value ?? new SnapshotCreateRequest(), hv.Aborted);
         return TypedResults.Created(hv.PathFor("guests", guestId, "snapshots", snapshot.Id), snapshot);
     }
 

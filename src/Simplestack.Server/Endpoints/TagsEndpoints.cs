@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Simplestack.Core;
-using Simplestack.Server.Json;
-using Simplestack.Server.OpenApi;
+using Simplestack.Server.Requests;
 using Simplestack.Server.Targets;
 
 namespace Simplestack.Server.Endpoints;
@@ -16,8 +15,7 @@ public static class TagsEndpoints
             .WithSummary("A guest's tags, as an array of strings");
         tags.MapPost(string.Empty, AddTag)
             .WithName("AddTag")
-            .WithSummary("Add a tag; answers the new list, with the tag's Location")
-            .AcceptsJson<TagCreateRequest>();
+            .WithSummary("Add a tag; answers the new list, with the tag's Location");
         tags.MapDelete("/{name}", RemoveTag)
             .WithName("RemoveTag")
             .WithSummary("Remove a tag");
@@ -27,10 +25,9 @@ public static class TagsEndpoints
     public static async Task<Ok<IReadOnlyList<string>>> ListTags(HypervisorSession hv, string guestId)
         => TypedResults.Ok(await (await hv.RequireAsync<ITagManagement>()).ListTagsAsync(guestId, hv.Aborted));
 
-    public static async Task<Created<IReadOnlyList<string>>> AddTag(HypervisorSession hv, string guestId)
+    public static async Task<Created<IReadOnlyList<string>>> AddTag(HypervisorSession hv, string guestId, JsonBody<TagCreateRequest> body)
     {
-        var request = await JsonBody.ReadAsync<TagCreateRequest>(hv.HttpContext);
-        var tag = RequestReaders.ValidateTag(request.Name);
+        var tag = body.Value.Name;
         var tags = await hv.RequireAsync<ITagManagement>();
         var list = await tags.AddTagAsync(guestId, tag, hv.Aborted);
         return TypedResults.Created(hv.PathFor("guests", guestId, "tags", tag), list);

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -11,6 +12,19 @@ namespace Simplestack.Server.Errors;
 /// </summary>
 public sealed class ErrorHandler(ILogger<ErrorHandler> logger) : IExceptionHandler
 {
+    /// <summary>For <c>UseExceptionHandler</c>: the framework's middleware, answering through this handler.</summary>
+    public static ExceptionHandlerOptions MiddlewareOptions() => new()
+    {
+        // This handler logs what deserves it (unforeseen failures with their exception); the
+        // middleware's own error log would repeat every expected 4xx with a stack trace.
+        SuppressDiagnosticsCallback = context => context.ExceptionHandledBy == ExceptionHandledType.ExceptionHandlerService,
+
+        // Reached only if this handler declined, which it never does.
+        ExceptionHandler = context => ErrorWriter.WriteAsync(
+            context,
+            new ErrorResponse(ErrorResponse.InternalError, ErrorClassifier.UnexpectedMessage, StatusCodes.Status500InternalServerError)),
+    };
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         if (exception is OperationCanceledException or IOException && httpContext.RequestAborted.IsCancellationRequested)

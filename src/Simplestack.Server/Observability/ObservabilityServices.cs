@@ -5,6 +5,9 @@ using Simplestack.Server.Security;
 
 namespace Simplestack.Server.Observability;
 
+/// <summary>The answer of <c>GET /healthz</c>.</summary>
+public sealed record HealthStatus(string Status);
+
 public static class ObservabilityServices
 {
     /// <summary>Request ids and logs, metrics, readiness.</summary>
@@ -22,21 +25,23 @@ public static class ObservabilityServices
         services.AddSingleton<AccessLog>();
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<Readiness>();
-        // First of all startup filters, so the request middleware is outermost: the host's own
-        // filters (AllowedHosts) run inside it, and their refusals are logged, counted and get ids.
-        services.Insert(0, ServiceDescriptor.Transient<IStartupFilter, ObservabilityStartupFilter>());
         // AllowedHosts refusals without the framework's HTML page; the request middleware writes the JSON body.
         services.Configure<HostFilteringOptions>(options => options.IncludeFailureMessage = false);
         return services;
     }
 
     /// <summary>
-    /// <c>/readyz</c> (each driver's status; 503 when a probed target fails) and <c>/metrics</c>
-    /// (Prometheus text format, left out of the OpenAPI document). Both need the API key when keys
-    /// are configured (unless <c>Simplestack:Security:ProtectOperationalEndpoints</c> is false).
+    /// <c>/healthz</c> (the process is alive), <c>/readyz</c> (each driver's status; 503 when a
+    /// probed target fails) and <c>/metrics</c> (Prometheus text format, left out of the OpenAPI
+    /// document). The last two need the API key when keys are configured (unless
+    /// <c>Simplestack:Security:ProtectOperationalEndpoints</c> is false).
     /// </summary>
     public static IEndpointRouteBuilder MapSimplestackObservability(this IEndpointRouteBuilder app, bool protect)
     {
+        app.MapGet("/healthz", Health)
+            .WithTags("Health")
+            .WithName("Health")
+            .WithSummary("The process is alive (no hypervisor is contacted)");
         var readyz = app.MapGet("/readyz", ReadyAsync)
             .WithTags("Health")
             .WithName("Ready")
@@ -52,6 +57,8 @@ public static class ObservabilityServices
 
         return app;
     }
+
+    public static Ok<HealthStatus> Health() => TypedResults.Ok(new HealthStatus("ok"));
 
     public static async Task<JsonHttpResult<ReadinessReport>> ReadyAsync(Readiness readiness, HttpContext context)
     {

@@ -1,11 +1,9 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Simplestack.Server.Errors;
-using Simplestack.Server.Hosting;
 using Simplestack.Server.Logging;
 using Simplestack.Server.Security;
 using Simplestack.Server.Targets;
@@ -13,7 +11,7 @@ using Simplestack.Server.Targets;
 namespace Simplestack.Server.Observability;
 
 /// <summary>
-/// The outermost middleware (installed by <see cref="ObservabilityStartupFilter"/>): gives every
+/// The outermost middleware (first in Program.cs): gives every
 /// request an id (a sane incoming <c>X-Request-Id</c>, else a new one; echoed in the answer and
 /// set as <see cref="HttpContext.TraceIdentifier"/>, which the lines logged for the request name),
 /// queues one <see cref="AccessLog"/> line per request and counts it in
@@ -24,29 +22,26 @@ namespace Simplestack.Server.Observability;
 public sealed class RequestObservabilityMiddleware(
     RequestDelegate next, GatewayMetrics metrics, AccessLog accessLog, ExposureGuard guard, ILogger<RequestObservabilityMiddleware> logger)
 {
-    public const string RequestIdHeader = "X-Request-Id";
-
     public async Task InvokeAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
-        var id = RequestId(context.Request.Headers[RequestIdHeader]);
+        var id = RequestIds.FromIncoming(context.Request.Headers[RequestIds.Header]);
         context.TraceIdentifier = id;
         // The exception handler clears headers before answering; ErrorWriter sets this one again.
-        context.Response.Headers[RequestIdHeader] = id;
+        context.Response.Headers[RequestIds.Header] = id;
 
         if (!guard.Verified)
         {
-            await ErrorWriter.WriteAsync(context, new ErrorResponse(
-                nameof(Core.ErrorKind.HypervisorUnavailable), "The gateway is starting (or refusing to start); try again shortly.", StatusCodes.Status503ServiceUnavailable));
+            await ErrorWriter.WriteAsync(context, Core.ErrorKind.HypervisorUnavailable, "The gateway is starting (or refusing to start); try again shortly.");
             return;
         }
 
         try
         {
             await next(context);
-            if (SimplestackApp.NeedsStatusCodePage(context.Response))
+            if (StatusCodePages.IsNeeded(context.Response))
             {
-                await SimplestackApp.WriteStatusCodePageAsync(context);
+                await StatusCodePages.WriteAsync(context);
             }
         }
         catch (Exception e)
@@ -68,34 +63,4 @@ public sealed class RequestObservabilityMiddleware(
         metrics.RecordRequest(method, route, hypervisor, status, elapsed.TotalSeconds);
         accessLog.Record(new AccessLogEntry(DateTime.UtcNow, method.Length <= 16 ? method : "OTHER", context.Request.Path.Value, status, elapsed.TotalMilliseconds, route, hypervisor, caller, id));
     }
-
-    /// <summary>An incoming id of 1-64 characters from <c>[A-Za-z0-9._:-]</c> is kept; anything else gets a new id.</summary>
-    public static string RequestId(string? incoming)
-        => incoming is { Length: > 0 and <= 64 } && incoming.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or ':' or '-')
-            ? incoming
-            : NewRequestId();
-
-    // A new id is 32 lowercase hex digits (the shape of a W3C trace id): 64 random bits drawn once
-    // per process, then a counter. Unique within the process and, with overwhelming likelihood,
-    // across processes, without a call into the kernel's random source per request as Guid.NewGuid makes.
-    private static readonly ulong ProcessPrefix = BitConverter.ToUInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
-    private static long _requestCounter = (long)(BitConverter.ToUInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)) >> 1);
-
-    public static string NewRequestId()
-    {
-        Span<byte> id = stackalloc byte[16];
-        BinaryPrimitives.WriteUInt64BigEndian(id, ProcessPrefix);
-        BinaryPrimitives.WriteUInt64BigEndian(id[8..], (ulong)Interlocked.Increment(ref _requestCounter));
-        return Convert.ToHexStringLower(id);
-    }
-}
-
-/// <summary>Puts <see cref="RequestObservabilityMiddleware"/> in front of the whole pipeline (before routing and the exception handler).</summary>
-public sealed class ObservabilityStartupFilter : IStartupFilter
-{
-    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-    {
-        app.UseMiddleware<RequestObservabilityMiddleware>();
-        next(app);
-    };
 }

@@ -8,7 +8,7 @@ namespace Simplestack.Server.OpenApi;
 /// <summary>
 /// A request body as the OpenAPI document describes it. Unlike <c>Accepts&lt;T&gt;()</c> this is not
 /// <see cref="IAcceptsMetadata"/>, so routing never refuses a request for its Content-Type (bodies
-/// are read by hand whatever they are labelled: curl <c>-d</c> says form-urlencoded).
+/// are read whatever they are labelled: curl <c>-d</c> says form-urlencoded).
 /// </summary>
 public sealed record RequestBodyMetadata(Type? Type, string ContentType, bool Required, string? Description = null);
 
@@ -17,14 +17,23 @@ public static class OpenApiMetadataExtensions
     public const string Json = "application/json";
     public const string Tar = "application/x-tar";
 
-    /// <summary>Documents a JSON body of type <typeparamref name="T"/>.</summary>
-    public static RouteHandlerBuilder AcceptsJson<T>(this RouteHandlerBuilder builder, bool required = true, string? description = null)
-        => builder.WithMetadata(new RequestBodyMetadata(typeof(T), Json, required, description))
-            .ProducesError(StatusCodes.Status413PayloadTooLarge);
+    /// <summary>Documents a JSON body of <paramref name="type"/>, and the 413 of a body past the size limit.</summary>
+    public static void AddJsonBody(EndpointBuilder builder, Type type, bool required, string? description = null)
+    {
+        builder.Metadata.Add(new RequestBodyMetadata(type, Json, required, description));
+        builder.Metadata.Add(ErrorMetadata(StatusCodes.Status413PayloadTooLarge));
+    }
 
     /// <summary>Documents a raw archive body (API.md §5).</summary>
+    public static void AddArchiveBody(EndpointBuilder builder, string? description = null)
+        => builder.Metadata.Add(new RequestBodyMetadata(null, Tar, true, description));
+
+    /// <summary>Documents a raw archive body (API.md §5) on a route whose handler streams it.</summary>
     public static RouteHandlerBuilder AcceptsArchive(this RouteHandlerBuilder builder, string? description = null)
-        => builder.WithMetadata(new RequestBodyMetadata(null, Tar, true, description));
+    {
+        builder.Add(endpoint => AddArchiveBody(endpoint, description));
+        return builder;
+    }
 
     /// <summary>Documents error answers (<see cref="ErrorResponse"/>) with these statuses.</summary>
     public static TBuilder ProducesError<TBuilder>(this TBuilder builder, params int[] statuses)
@@ -32,9 +41,11 @@ public static class OpenApiMetadataExtensions
     {
         foreach (var status in statuses)
         {
-            builder.WithMetadata(new ProducesResponseTypeMetadata(status, typeof(ErrorResponse), [Json]));
+            builder.WithMetadata(ErrorMetadata(status));
         }
 
         return builder;
     }
+
+    private static ProducesResponseTypeMetadata ErrorMetadata(int status) => new(status, typeof(ErrorResponse), [Json]);
 }

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Simplestack.Core;
 using Simplestack.Server.Connections;
-using Simplestack.Server.Hosting;
 using Simplestack.Server.Logging;
 
 namespace Simplestack.Server.Targets;
@@ -107,7 +106,7 @@ public sealed class TargetRoute
 /// API.md §2. The answer depends only on the two words and on configuration fixed at start, so an
 /// allowed target is resolved once and kept (bounded); refusals are never kept, each is logged.
 /// </summary>
-public sealed class TargetResolver(DriverRegistry drivers, AllowList allowList, IOptions<SimplestackOptions> options, ILogger<TargetResolver> logger)
+public sealed class TargetResolver(DriverRegistry drivers, AllowList allowList, IOptions<AgentOptions> agentOptions, ILogger<TargetResolver> logger)
 {
     private const int MaxCachedTargets = 1024;
 
@@ -145,7 +144,7 @@ public sealed class TargetResolver(DriverRegistry drivers, AllowList allowList, 
             return agent;
         }
 
-        var configured = options.Value.Agent.Target;
+        var configured = agentOptions.Value.Target;
         if (!drivers.TryParseConfiguredTarget(configured, out var driver, out var target))
         {
             throw new SimplestackException(ErrorKind.FeatureNotAvailable, $"The staging agent's target '{configured}' (Simplestack:Agent:Target) is not a valid hypervisor/host.");

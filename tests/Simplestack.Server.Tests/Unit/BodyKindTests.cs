@@ -1,5 +1,5 @@
 using System.Text;
-using Simplestack.Server.Json;
+using Simplestack.Server.Requests;
 
 namespace Simplestack.Server.Tests.Unit;
 

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Simplestack.Core;
 using Simplestack.Server.Connections;
-using Simplestack.Server.Hosting;
 
 namespace Simplestack.Server.Tests.Unit;
 
@@ -19,14 +18,11 @@ public sealed class ConnectionPoolTests : IAsyncDisposable
 
     private ConnectionPool CreatePool(int max = 64, TimeSpan? connectTimeout = null)
     {
-        var options = new SimplestackOptions
+        var options = new ConnectionPoolOptions
         {
-            Connections = new ConnectionPoolOptions
-            {
-                IdleTimeout = TimeSpan.FromMinutes(5),
-                MaxConnections = max,
-                ConnectTimeout = connectTimeout ?? TimeSpan.FromSeconds(30),
-            },
+            IdleTimeout = TimeSpan.FromMinutes(5),
+            MaxConnections = max,
+            ConnectTimeout = connectTimeout ?? TimeSpan.FromSeconds(30),
         };
         return new ConnectionPool(Options.Create(options), NullLogger<ConnectionPool>.Instance, _time);
     }

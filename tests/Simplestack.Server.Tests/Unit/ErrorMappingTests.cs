@@ -31,6 +31,20 @@ public class ErrorMappingTests
     public void Status_of_each_kind(ErrorKind kind, int status)
         => Assert.Equal(status, ErrorMapping.StatusOf(kind));
 
+    [Theory]
+    [InlineData(400, "InvalidArguments")]
+    [InlineData(401, "Unauthorized")]
+    [InlineData(403, "TargetNotAllowed")]
+    [InlineData(404, "EntityNotFound")]
+    [InlineData(405, "MethodNotAllowed")]
+    [InlineData(413, "PayloadTooLarge")]
+    [InlineData(415, "InvalidArguments")]
+    [InlineData(431, "InvalidArguments")]
+    [InlineData(500, "InternalError")]
+    [InlineData(502, "InternalError")]
+    public void A_bare_status_reads_its_word_from_the_same_table(int status, string word)
+        => Assert.Equal(word, ErrorMapping.WordOf(status));
+
     [Fact]
     public void Domain_exceptions_keep_their_kind_word_and_message()
     {

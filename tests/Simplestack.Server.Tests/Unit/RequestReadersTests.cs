@@ -1,7 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using Simplestack.Core;
+using Simplestack.Server.Endpoints;
 using Simplestack.Server.Json;
+using Simplestack.Server.Requests;
 
 namespace Simplestack.Server.Tests.Unit;
 
@@ -11,7 +13,7 @@ public class RequestReadersTests
 
     private static T Read<T>(string json)
         where T : class
-        => JsonBody.Deserialize<T>(Options, Encoding.UTF8.GetBytes(json));
+        => JsonBody<T>.Deserialize(Options, Encoding.UTF8.GetBytes(json));
 
     [Fact]
     public void A_full_create_body_reads_into_the_core_record()
@@ -26,7 +28,7 @@ public class RequestReadersTests
              "user_data": "#cloud-config\n", "ssh_keys": ["ssh-ed25519 AAA"],
              "start": true, "domain_type": "qemu"}
             """);
-        RequestReaders.Validate(request);
+        RequestRules.Validate(request);
         Assert.Equal("web1", request.Name);
         Assert.Equal(1024, request.Memory);
         Assert.Equal(2, request.Cpus);
@@ -79,7 +81,7 @@ public class RequestReadersTests
     [InlineData("""{"name": "a", "memory": 512, "disks": [{"size": -2}]}""")]
     [InlineData("""{"name": "a", "memory": 512, "network_interfaces": [{"network": ""}]}""")]
     public void Range_errors_are_400(string json)
-        => Assert.Throws<InvalidArgumentException>(() => RequestReaders.Validate(Read<GuestCreateRequest>(json)));
+        => Assert.Throws<InvalidArgumentException>(() => RequestRules.Validate(Read<GuestCreateRequest>(json)));
 
     [Theory]
     [InlineData("start", PowerAction.Start)]
@@ -90,8 +92,8 @@ public class RequestReadersTests
     [InlineData("STOP", PowerAction.Stop)]
     public void Power_states(string state, PowerAction action)
     {
-        Assert.Equal(action, RequestReaders.ParsePowerState(state));
-        Assert.Equal(state.ToLowerInvariant(), RequestReaders.PowerWord(action));
+        Assert.Equal(action, PowerRequest.Parse(state));
+        Assert.Equal(state.ToLowerInvariant(), PowerRequest.Word(action));
     }
 
     [Theory]
@@ -100,26 +102,26 @@ public class RequestReadersTests
     [InlineData(null)]
     [InlineData("forcestop")]
     public void Other_power_states_are_400(string? state)
-        => Assert.Throws<InvalidArgumentException>(() => RequestReaders.ParsePowerState(state));
+        => Assert.Throws<InvalidArgumentException>(() => PowerRequest.Parse(state));
 
     [Theory]
     [InlineData(-1.0)]
     [InlineData(601.0)]
     [InlineData(double.NaN)]
     public void Wait_out_of_range_is_400(double seconds)
-        => Assert.Throws<InvalidArgumentException>(() => RequestReaders.ParseWait(seconds, 600));
+        => Assert.Throws<InvalidArgumentException>(() => PowerEndpoints.ParseWait(seconds, 600));
 
     [Fact]
     public void Wait_in_range()
     {
-        Assert.Null(RequestReaders.ParseWait(null, 600));
-        Assert.Equal(TimeSpan.FromSeconds(2.5), RequestReaders.ParseWait(2.5, 600));
+        Assert.Null(PowerEndpoints.ParseWait(null, 600));
+        Assert.Equal(TimeSpan.FromSeconds(2.5), PowerEndpoints.ParseWait(2.5, 600));
     }
 
     private static NicUpdateRequest Nic(string json)
     {
         using var document = JsonDocument.Parse(json);
-        return RequestReaders.ReadNicUpdate(document.RootElement);
+        return NicUpdateBody.Read(document.RootElement).ToRequest();
     }
 
     [Fact]
@@ -151,13 +153,13 @@ public class RequestReadersTests
     [InlineData("")]
     [InlineData("tab\there")]
     public void Bad_tags_are_400(string tag)
-        => Assert.Throws<InvalidArgumentException>(() => RequestReaders.ValidateTag(tag));
+        => Assert.Throws<InvalidArgumentException>(() => new TagCreateRequest(tag).Validate());
 
     [Fact]
     public void Network_vlan_range()
     {
-        Assert.Throws<InvalidArgumentException>(() => RequestReaders.Validate(new NetworkCreateRequest("n", Vlan: 4095)));
-        RequestReaders.Validate(new NetworkCreateRequest("n", Vlan: 2));
+        Assert.Throws<InvalidArgumentException>(() => RequestRules.Validate(new NetworkCreateRequest("n", Vlan: 4095)));
+        RequestRules.Validate(new NetworkCreateRequest("n", Vlan: 2));
     }
 
     [Fact]

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Simplestack.Server.Connections;
-using Simplestack.Server.Hosting;
 using Simplestack.Core;
 using Simplestack.Server.Targets;
 
@@ -14,7 +13,7 @@ public sealed class TargetResolverTests
         var drivers = new DriverRegistry().Add("fake", new FakeDriver(), "alias");
         var allowList = AllowList.Parse(["fake/localhost", "fake/10.0.0.0/8"], drivers.Canonical);
         var log = new CountingLogger();
-        return (new TargetResolver(drivers, allowList, Options.Create(new SimplestackOptions()), log), log);
+        return (new TargetResolver(drivers, allowList, Options.Create(new AgentOptions()), log), log);
     }
 
     [Fact]

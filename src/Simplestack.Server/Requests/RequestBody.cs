@@ -1,52 +1,30 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Http.Json;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Simplestack.Core;
 using Simplestack.Server.Errors;
-using Simplestack.Server.Hosting;
+using Simplestack.Server.Json;
 
-namespace Simplestack.Server.Json;
+namespace Simplestack.Server.Requests;
 
 /// <summary>
-/// Reads JSON request bodies without requiring a Content-Type (curl <c>-d</c> sends
-/// form-urlencoded, the original Ruby client mislabels its streams), over any number of lines,
-/// within the configured size limit.
+/// Reads request bodies whatever their Content-Type says (curl <c>-d</c> sends form-urlencoded, the
+/// original Ruby client mislabels its streams), JSON over any number of lines within the configured
+/// size limit, and streams for imports. <see cref="JsonBody{T}"/> binds handlers' JSON bodies through it.
 /// </summary>
-public static class JsonBody
+public static class RequestBody
 {
-    /// <summary>Reads a required body into <typeparamref name="T"/> (400 when empty or invalid, 413 when too large).</summary>
-    public static async Task<T> ReadAsync<T>(HttpContext context)
-        where T : class
+    public const string JsonRequired = "A JSON body is required.";
+
+    /// <summary>Reads a required body as a JSON document (400 when empty or not JSON, 413 when too large).</summary>
+    public static async Task<JsonDocument> ReadJsonDocumentAsync(HttpContext context)
     {
-        var bytes = await ReadBytesAsync(context);
+        var bytes = await ReadJsonBytesAsync(context);
         if (IsBlank(bytes.Span))
         {
-            throw new InvalidArgumentException("A JSON body is required.");
-        }
-
-        return Deserialize<T>(context, bytes);
-    }
-
-    /// <summary>Reads an optional body: null when the body is empty.</summary>
-    public static async Task<T?> ReadOptionalAsync<T>(HttpContext context)
-        where T : class
-    {
-        var bytes = await ReadBytesAsync(context);
-        return IsBlank(bytes.Span) ? null : Deserialize<T>(context, bytes);
-    }
-
-    /// <summary>Reads a required body as a JSON document (400 when empty or not JSON).</summary>
-    public static async Task<JsonDocument> ReadDocumentAsync(HttpContext context)
-    {
-        var bytes = await ReadBytesAsync(context);
-        if (IsBlank(bytes.Span))
-        {
-            throw new InvalidArgumentException("A JSON body is required.");
+            throw new InvalidArgumentException(JsonRequired);
         }
 
         try
@@ -60,27 +38,10 @@ public static class JsonBody
         }
     }
 
-    /// <summary>Deserialises one JSON value, mapping every JSON failure to 400 with its path.</summary>
-    public static T Deserialize<T>(JsonSerializerOptions options, ReadOnlySpan<byte> bytes)
-        where T : class
+    /// <summary>Reads the whole body (through <see cref="HttpRequest.BodyReader"/>) up to the JSON size limit (413 past it).</summary>
+    public static async Task<ReadOnlyMemory<byte>> ReadJsonBytesAsync(HttpContext context)
     {
-        T? value;
-        try
-        {
-            value = JsonSerializer.Deserialize<T>(WithoutBom(bytes), options);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidArgumentException(ErrorClassifier.DescribeJsonError(e));
-        }
-
-        return value ?? throw new InvalidArgumentException("The request body must be a JSON object, not null.");
-    }
-
-    /// <summary>Reads the whole body (through <see cref="HttpRequest.BodyReader"/>) up to the JSON size limit.</summary>
-    public static async Task<ReadOnlyMemory<byte>> ReadBytesAsync(HttpContext context)
-    {
-        var limit = context.RequestServices.GetRequiredService<IOptions<SimplestackOptions>>().Value.MaxJsonBodyBytes;
+        var limit = Options(context).MaxJsonBodyBytes;
         if (context.Request.ContentLength > limit)
         {
             throw TooLarge(limit);
@@ -114,7 +75,7 @@ public static class JsonBody
     /// </summary>
     public static async Task<BodyKind> PeekKindAsync(HttpContext context)
     {
-        var limit = context.RequestServices.GetRequiredService<IOptions<SimplestackOptions>>().Value.MaxJsonBodyBytes;
+        var limit = Options(context).MaxJsonBodyBytes;
         var reader = context.Request.BodyReader;
         while (true)
         {
@@ -141,21 +102,19 @@ public static class JsonBody
         var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (feature is { IsReadOnly: false })
         {
-            feature.MaxRequestBodySize = context.RequestServices.GetRequiredService<IOptions<SimplestackOptions>>().Value.MaxImportBodyBytes;
+            feature.MaxRequestBodySize = Options(context).MaxImportBodyBytes;
         }
     }
 
     /// <summary>The body as a stream that reads from the same pipe as <see cref="PeekKindAsync"/>.</summary>
     public static Stream OpenStream(HttpContext context) => context.Request.BodyReader.AsStream(leaveOpen: true);
 
-    private static T Deserialize<T>(HttpContext context, ReadOnlyMemory<byte> bytes)
-        where T : class
-        => Deserialize<T>(context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions, bytes.Span);
-
-    private static ReadOnlySpan<byte> WithoutBom(ReadOnlySpan<byte> bytes)
+    /// <summary>The bytes after a leading UTF-8 byte order mark.</summary>
+    public static ReadOnlySpan<byte> WithoutBom(ReadOnlySpan<byte> bytes)
         => bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? bytes[3..] : bytes;
 
-    private static bool IsBlank(ReadOnlySpan<byte> bytes)
+    /// <summary>Whether a body is empty or only blanks (after a byte order mark).</summary>
+    public static bool IsBlank(ReadOnlySpan<byte> bytes)
     {
         foreach (var b in WithoutBom(bytes))
         {
@@ -167,6 +126,9 @@ public static class JsonBody
 
         return true;
     }
+
+    private static RequestBodyOptions Options(HttpContext context)
+        => context.RequestServices.GetRequiredService<IOptions<RequestBodyOptions>>().Value;
 
     private static SimplestackException TooLarge(long limit)
         => new(ErrorKind.PayloadTooLarge, $"The request body is larger than the limit of {limit} bytes.");

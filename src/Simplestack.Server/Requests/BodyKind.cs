@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Simplestack.Server.Json;
+namespace Simplestack.Server.Requests;
 
 /// <summary>What a <c>POST .../guests</c> body is, judged by its first non-blank byte.</summary>
 public enum BodyKind

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Options;
+using Simplestack.Server.Json;
+
+namespace Simplestack.Server.Endpoints;
+
+public static class EndpointServices
+{
+    /// <summary>What the route handlers take from services: their options and the guest list bodies.</summary>
+    public static IServiceCollection AddSimplestackEndpoints(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PowerOptions>()
+            .Bind(configuration.GetSection(PowerOptions.Section))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PowerOptions>, PowerOptionsValidator>();
+        services.AddOptions<CatalogOptions>()
+            .Bind(configuration.GetSection(CatalogOptions.Section))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CatalogOptions>, CatalogOptionsValidator>();
+        services.AddSingleton<ListBodies>();
+        return services;
+    }
+}
