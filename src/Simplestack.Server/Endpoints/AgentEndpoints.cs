@@ -8,7 +8,7 @@ namespace Simplestack.Server.Endpoints;
 
 /// <summary>The staging agent's body for <c>POST /host/{hostname}/</c> (seed 002).</summary>
 public sealed record AgentHostRequest(long Memory, IReadOnlyList<double> Disks, IReadOnlyList<string> Networks, bool Install = false, string? Location = null, bool Console = false)
-    : IValidatedRequest
+    : IValidatable
 {
     public void Validate()
     {
@@ -20,7 +20,7 @@ public sealed record AgentHostRequest(long Memory, IReadOnlyList<double> Disks, 
 }
 
 /// <summary>The staging agent's body for <c>POST /host/{hostname}/network/{networkname}/</c>.</summary>
-public sealed record AgentNetworkRequest(string Bridge, int Vlan) : IValidatedRequest
+public sealed record AgentNetworkRequest(string Bridge, int Vlan) : IValidatable
 {
     public void Validate()
     {
@@ -81,7 +81,7 @@ public static class AgentEndpoints
     public static async Task<Created<Guest>> CreateHost(HypervisorSession hv, string hostname, JsonBody<AgentHostRequest> body)
     {
         var agent = body.Value;
-        var request = RequestRules.Validate(new GuestCreateRequest(
+        var request = RequestRules.Validated(new GuestCreateRequest(
             Name: hostname,
             Memory: agent.Memory,
             Cpus: 1,
@@ -109,7 +109,7 @@ public static class AgentEndpoints
     public static async Task<Created<Network>> CreateNetwork(HypervisorSession hv, string hostname, string networkname, JsonBody<AgentNetworkRequest> body)
     {
         var agent = body.Value;
-        var request = RequestRules.Validate(new NetworkCreateRequest(networkname, $"VLAN {agent.Vlan} for {hostname}", agent.Bridge, agent.Vlan));
+        var request = RequestRules.Validated(new NetworkCreateRequest(networkname, $"VLAN {agent.Vlan} for {hostname}", agent.Bridge, agent.Vlan));
         var network = await (await hv.RequireAsync<INetworkManagement>()).CreateNetworkAsync(request, hv.Aborted);
         return TypedResults.Created(hv.PathFor("networks", network.Id), network);
     }

@@ -43,8 +43,8 @@ public sealed record NicUpdateBody(string? Network = null, long? Ratelimit = nul
 
         var network = OptionalString(body, "network");
         var model = OptionalString(body, "model");
-        RequestRules.NotBlankWhenGiven(network, "network");
-        RequestRules.NotBlankWhenGiven(model, "model");
+        FieldRules.NotBlankWhenGiven(network, "network");
+        FieldRules.NotBlankWhenGiven(model, "model");
 
         long? rate = null;
         var remove = false;

@@ -5,10 +5,10 @@ namespace Simplestack.Server.Requests;
 // Bodies that have no record in Core, each with its own rules. The others (GuestCreateRequest,
 // GuestUpdateRequest, DiskCreateRequest, DiskUpdateRequest, NicCreateRequest, SnapshotCreateRequest,
 // NetworkCreateRequest, VolumeCreateRequest) are read directly into Core's records, whose shape is
-// the wire's, and checked by RequestRules.
+// the wire's, and check themselves too.
 
 /// <summary><c>PUT .../power</c>: <c>start</c>, <c>stop</c>, <c>force_stop</c>, <c>pause</c> or <c>resume</c>.</summary>
-public sealed record PowerRequest(string State) : IValidatedRequest
+public sealed record PowerRequest(string State) : IValidatable
 {
     private static readonly Dictionary<string, PowerAction> Actions = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -47,17 +47,17 @@ public sealed record PowerRequest(string State) : IValidatedRequest
 public sealed record RebootRequest(bool Force = false);
 
 /// <summary><c>POST .../clone</c>.</summary>
-public sealed record CloneRequest(string Name) : IValidatedRequest
+public sealed record CloneRequest(string Name) : IValidatable
 {
-    public void Validate() => RequestRules.Required(Name, "name");
+    public void Validate() => FieldRules.Required(Name, "name");
 }
 
 /// <summary><c>POST .../tags</c>.</summary>
-public sealed record TagCreateRequest(string Name) : IValidatedRequest
+public sealed record TagCreateRequest(string Name) : IValidatable
 {
     public void Validate()
     {
-        RequestRules.Required(Name, "name");
+        FieldRules.Required(Name, "name");
         if (Name.Contains('/', StringComparison.Ordinal) || Name.Any(char.IsControl))
         {
             throw new InvalidArgumentException("A tag cannot contain '/' or control characters.");

@@ -28,7 +28,7 @@ public class RequestReadersTests
              "user_data": "#cloud-config\n", "ssh_keys": ["ssh-ed25519 AAA"],
              "start": true, "domain_type": "qemu"}
             """);
-        RequestRules.Validate(request);
+        request.Validate();
         Assert.Equal("web1", request.Name);
         Assert.Equal(1024, request.Memory);
         Assert.Equal(2, request.Cpus);
@@ -81,7 +81,7 @@ public class RequestReadersTests
     [InlineData("""{"name": "a", "memory": 512, "disks": [{"size": -2}]}""")]
     [InlineData("""{"name": "a", "memory": 512, "network_interfaces": [{"network": ""}]}""")]
     public void Range_errors_are_400(string json)
-        => Assert.Throws<InvalidArgumentException>(() => RequestRules.Validate(Read<GuestCreateRequest>(json)));
+        => Assert.Throws<InvalidArgumentException>(() => Read<GuestCreateRequest>(json).Validate());
 
     [Theory]
     [InlineData("start", PowerAction.Start)]
@@ -158,8 +158,8 @@ public class RequestReadersTests
     [Fact]
     public void Network_vlan_range()
     {
-        Assert.Throws<InvalidArgumentException>(() => RequestRules.Validate(new NetworkCreateRequest("n", Vlan: 4095)));
-        RequestRules.Validate(new NetworkCreateRequest("n", Vlan: 2));
+        Assert.Throws<InvalidArgumentException>(() => new NetworkCreateRequest("n", Vlan: 4095).Validate());
+        new NetworkCreateRequest("n", Vlan: 2).Validate();
     }
 
     [Fact]
