@@ -30,7 +30,13 @@ public sealed class LibvirtDriver : IHypervisorDriver
 
     public LibvirtFlavor Flavor { get; }
 
-    public IReadOnlyList<Type> Capabilities => AllCapabilities;
+    /// <summary>
+    /// The type of this flavor's connections: the capability interfaces it implements are what
+    /// the driver can do (LXC's containers lack disks, media, snapshots, images, clones and exports).
+    /// </summary>
+    public Type ConnectionType => Flavor == LibvirtFlavor.Lxc ? typeof(LibvirtContainerConnection) : typeof(LibvirtMachineConnection);
+
+    public IReadOnlyList<Type> Capabilities => [.. AllCapabilities.Where(c => c.IsAssignableFrom(ConnectionType))];
 
     public static LibvirtDriver Test(LibvirtDriverOptions options) => new("test", LibvirtFlavor.Test, options);
 
@@ -63,7 +69,9 @@ public sealed class LibvirtDriver : IHypervisorDriver
                         EnableKeepAlive(connection);
                     }
 
-                    return new LibvirtHypervisorConnection(Flavor, target, connection, calls, _options);
+                    return Flavor == LibvirtFlavor.Lxc
+                        ? new LibvirtContainerConnection(target, connection, calls, _options)
+                        : new LibvirtMachineConnection(Flavor, target, connection, calls, _options);
                 }
                 catch
                 {
@@ -112,10 +120,10 @@ public sealed class LibvirtDriver : IHypervisorDriver
 
     private static void SeedDemoImageOnce(LibvirtConnection connection)
     {
-        var pool = connection.TryLookupStoragePoolByName(LibvirtHypervisorConnection.DefaultImagePool);
+        var pool = connection.TryLookupStoragePoolByName(LibvirtMachineConnection.DefaultImagePool);
         if (pool is null)
         {
-            pool = connection.DefineStoragePool(Xml.StoragePoolXml.BuildDirectory(LibvirtHypervisorConnection.DefaultImagePool, "/images"));
+            pool = connection.DefineStoragePool(Xml.StoragePoolXml.BuildDirectory(LibvirtMachineConnection.DefaultImagePool, "/images"));
             pool.Start();
         }
 

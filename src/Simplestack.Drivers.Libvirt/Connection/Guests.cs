@@ -7,9 +7,9 @@ namespace Simplestack.Drivers.Libvirt;
 
 // Reading guests: the list in one bulk call (virConnectListAllDomains + virConnectGetAllDomainStats),
 // single guests from their XML description.
-public sealed partial class LibvirtHypervisorConnection
+public abstract partial class LibvirtHypervisorConnection
 {
-    private const double BytesPerGiB = 1024d * 1024 * 1024;
+    private protected const double BytesPerGiB = 1024d * 1024 * 1024;
 
     /// <summary>
     /// Every guest. Answered from the connection's inventory (<see cref="LiveInventory"/>): one bulk
@@ -63,7 +63,7 @@ public sealed partial class LibvirtHypervisorConnection
     /// After one of the gateway's own writes to a guest, before it returns: re-read the guest into
     /// the inventory (or drop it if it is gone), so the very next list shows the change.
     /// </summary>
-    private void GuestTouched(string uuid) => _inventory.Refresh(uuid);
+    private protected void GuestTouched(string uuid) => _inventory.Refresh(uuid);
 
     /// <summary>What the inventory reads from this connection.</summary>
     private sealed class GuestSource(LibvirtHypervisorConnection connection) : IGuestSource
@@ -101,7 +101,7 @@ public sealed partial class LibvirtHypervisorConnection
     /// inventory: creates, updates, clones, imports and single reads all end here, so what the
     /// gateway answered is what the next list shows.
     /// </remarks>
-    private Guest DescribeGuest(LibvirtDomain domain, IReadOnlyDictionary<string, object>? stats, bool cachedAddressesOnly)
+    private protected Guest DescribeGuest(LibvirtDomain domain, IReadOnlyDictionary<string, object>? stats, bool cachedAddressesOnly)
     {
         var ticket = _inventory.Store.NewTicket();
         var guest = DescribeGuestNow(domain, stats, cachedAddressesOnly);
@@ -196,7 +196,7 @@ public sealed partial class LibvirtHypervisorConnection
     }
 
     /// <summary>A disk's size: its storage volume's capacity, else what the running hypervisor reports, else 0.</summary>
-    private long DiskCapacityBytes(LibvirtDomain domain, ParsedDisk disk)
+    private protected long DiskCapacityBytes(LibvirtDomain domain, ParsedDisk disk)
     {
         if (disk.SourcePath is { } path && Native.TryLookupStorageVolumeByPath(path) is { } volume)
         {
