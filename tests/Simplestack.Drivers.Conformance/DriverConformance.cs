@@ -55,6 +55,9 @@ public abstract partial class DriverConformance : IAsyncLifetime
     /// <summary>Whether the hypervisor can reset a guest (a forced reboot; else 501 FeatureNotAvailable).</summary>
     protected virtual bool SupportsForcedReboot => true;
 
+    /// <summary>Whether a started <see cref="BootableGuest"/> stops when asked (<c>stop</c>, not <c>force_stop</c>); else the wait answers 504.</summary>
+    protected virtual bool StopsWhenAsked => true;
+
     /// <summary>A create body for a guest with an operating system that answers a shutdown request (real hypervisors boot one).</summary>
     protected virtual GuestCreateRequest BootableGuest(string name) => NewGuest(name);
 

@@ -27,6 +27,11 @@ public sealed class LxcDriverConformance : LibvirtDriverConformance
 
     protected override bool SupportsForcedReboot => false;
 
+    // libvirt's LXC shutdown in its default mode sends the container's init no SIGTERM here (its
+    // "--mode signal" does, and the test init stops on it): a stop is asked for but never arrives.
+    // Known limit of the driver's stop on LXC, asserted as it is until the driver chooses a mode.
+    protected override bool StopsWhenAsked => false;
+
     protected override string ExistingNetwork => Substrate.NatNetwork;
 
     protected override string ExistingPool => Substrate.Pool;

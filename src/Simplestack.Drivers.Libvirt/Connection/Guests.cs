@@ -21,7 +21,7 @@ public abstract partial class LibvirtHypervisorConnection
     private IReadOnlyList<Guest> ReadAllGuests()
     {
         var domains = Native.ListAllDomains();
-        var stats = Native.GetAllDomainStats(DomainStatsTypes.State | DomainStatsTypes.Balloon | DomainStatsTypes.Vcpu | DomainStatsTypes.Block);
+        var stats = ReadAllDomainStats();
         try
         {
             var byUuid = stats.ToDictionary(record => record.Domain.Uuid, record => record.Parameters);
@@ -56,6 +56,19 @@ public abstract partial class LibvirtHypervisorConnection
             {
                 domain.Dispose();
             }
+        }
+    }
+
+    /// <summary>Bulk stats of every guest; none where the driver has no bulk stats (LXC), and each guest is then described on its own.</summary>
+    private IReadOnlyList<DomainStatsRecord> ReadAllDomainStats()
+    {
+        try
+        {
+            return Native.GetAllDomainStats(DomainStatsTypes.State | DomainStatsTypes.Balloon | DomainStatsTypes.Vcpu | DomainStatsTypes.Block);
+        }
+        catch (LibvirtException error) when (error.Code == LibvirtErrorCode.NoSupport)
+        {
+            return [];
         }
     }
 
@@ -119,6 +132,7 @@ public abstract partial class LibvirtHypervisorConnection
         DomainState state;
         long memoryKiB;
         int cpus;
+        var description = DomainDescription.Parse(domain.GetXmlDesc());
         if (stats is not null && TryStat(stats, "state.state", out var stateValue)
             && TryStat(stats, "balloon.current", out var balloon) && TryStat(stats, "vcpu.current", out var vcpus))
         {
@@ -130,11 +144,10 @@ public abstract partial class LibvirtHypervisorConnection
         {
             var info = domain.GetInfo();
             state = info.State;
-            memoryKiB = (long)info.MemoryKiB;
+            memoryKiB = MemoryKiB(info, description);
             cpus = info.VirtualCpus;
         }
 
-        var description = DomainDescription.Parse(domain.GetXmlDesc());
         var hddBytes = stats is not null && TryBlockCapacity(stats, description, out var fromStats)
             ? fromStats
             : description.Disks.Where(d => d.Device == "disk").Sum(d => DiskCapacityBytes(domain, d));
@@ -158,6 +171,9 @@ public abstract partial class LibvirtHypervisorConnection
             StateDetail: status.Detail,
             Host: HostName);
     }
+
+    /// <summary>The memory a guest has, from libvirt's domain info: a machine's current balloon size.</summary>
+    private protected virtual long MemoryKiB(DomainInfo info, DomainDescription description) => (long)info.MemoryKiB;
 
     private static bool TryStat(IReadOnlyDictionary<string, object> stats, string key, out long value)
     {

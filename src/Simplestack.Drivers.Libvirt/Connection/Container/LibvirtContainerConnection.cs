@@ -20,6 +20,12 @@ public sealed class LibvirtContainerConnection : LibvirtHypervisorConnection
     private protected override (DomainDefinition Definition, KernelBoot? Installer) Define(GuestCreateRequest request, Uri? installLocation, UndoLog undo)
         => (LxcDefinition(request), null);
 
+    /// <summary>
+    /// A container's memory is its definition's: libvirt's domain info reports what a running
+    /// container uses, not what it was given.
+    /// </summary>
+    private protected override long MemoryKiB(DomainInfo info, DomainDescription description) => description.CurrentMemoryKiB;
+
     private DomainDefinition LxcDefinition(GuestCreateRequest request)
     {
         if (request.Disks is { Count: > 0 } || request.Image is not null || request.Cdrom is not null || request.Install is not null
