@@ -22,8 +22,12 @@ public sealed class LibvirtDriver : IHypervisorDriver
 
     public LibvirtFlavor Flavor { get; }
 
-    /// <summary>Its connections' type: what they implement is what this driver can do (<see cref="Capability.Of"/>).</summary>
-    public Type ConnectionType => typeof(LibvirtHypervisorConnection);
+    /// <summary>
+    /// The type of this flavor's connections: the capability interfaces it implements are what
+    /// the driver can do (<see cref="Capability.Of"/>; LXC's containers lack disks, media,
+    /// snapshots, images, clones and exports).
+    /// </summary>
+    public Type ConnectionType => Flavor == LibvirtFlavor.Lxc ? typeof(LibvirtContainerConnection) : typeof(LibvirtMachineConnection);
 
     public IReadOnlyList<DriverNote> Notes => LibvirtDriverNotes.For(Flavor);
 
@@ -58,7 +62,9 @@ public sealed class LibvirtDriver : IHypervisorDriver
                         EnableKeepAlive(connection);
                     }
 
-                    return new LibvirtHypervisorConnection(Flavor, target, connection, calls, _options);
+                    return Flavor == LibvirtFlavor.Lxc
+                        ? new LibvirtContainerConnection(target, connection, calls, _options)
+                        : new LibvirtMachineConnection(Flavor, target, connection, calls, _options);
                 }
                 catch
                 {
@@ -107,10 +113,10 @@ public sealed class LibvirtDriver : IHypervisorDriver
 
     private static void SeedDemoImageOnce(LibvirtConnection connection)
     {
-        var pool = connection.TryLookupStoragePoolByName(LibvirtHypervisorConnection.DefaultImagePool);
+        var pool = connection.TryLookupStoragePoolByName(LibvirtMachineConnection.DefaultImagePool);
         if (pool is null)
         {
-            pool = connection.DefineStoragePool(Xml.StoragePoolXml.BuildDirectory(LibvirtHypervisorConnection.DefaultImagePool, "/images"));
+            pool = connection.DefineStoragePool(Xml.StoragePoolXml.BuildDirectory(LibvirtMachineConnection.DefaultImagePool, "/images"));
             pool.Start();
         }
 

@@ -12,20 +12,26 @@ internal static class LibvirtDriverNotes
     [
         new("guest id", "the libvirt domain's UUID (the name is accepted too)"),
         new("state", "running, blocked, shutdown -> STARTED; paused, pmsuspended -> PAUSED; shutoff, crashed, nostate -> STOPPED (`state_detail` keeps libvirt's word)"),
-        new("stop / force_stop / reboot", "`virDomainShutdown` (ACPI) / `virDomainDestroy` / `virDomainReboot`, forced `virDomainReset`"),
         new("storage", "libvirt storage pools (id: the pool's UUID; the name is accepted)"),
-        new("disk id", "the device target (`vda`, `sdb`)"),
         new("network id", "the libvirt network's name (the UUID is accepted)"),
         new("tags", "`<tags>` in the domain's `<metadata>` (namespace `https://simplestack.dev/xmlns/tags/1`)"),
+    ];
+
+    // Guests with disks (QEMU and the test hypervisor), not containers.
+    private static readonly DriverNote[] Machines =
+    [
+        .. Common,
+        new("stop / force_stop / reboot", "`virDomainShutdown` (ACPI) / `virDomainDestroy` / `virDomainReboot`, forced `virDomainReset`"),
+        new("disk id", "the device target (`vda`, `sdb`)"),
         new("snapshots id", "the libvirt snapshot's name"),
-        new("export / import", "a tar archive: `manifest.json`, the native `domain.xml` and `disks/<device>.qcow2`, streamed"),
+        new("export / import", "a tar archive: `manifest.json` (driver-neutral, docs/archive-format.md), the native `domain.xml` and `disks/<device>.qcow2`, streamed"),
     ];
 
     public static IReadOnlyList<DriverNote> For(LibvirtFlavor flavor) => flavor switch
     {
         LibvirtFlavor.Test =>
         [
-            .. Common,
+            .. Machines,
             new("target", "`test/default`: libvirt's `test:///default` inside the gateway process; its state lives as long as the process"),
             new("limits", "no device changes on a running guest, no volume upload (so no `user_data`/`ssh_keys` seed) and no disk streaming (so no export): 501 `FeatureNotAvailable`"),
         ],
@@ -33,11 +39,13 @@ internal static class LibvirtDriverNotes
         [
             .. Common,
             new("target", "`lxc:///system` on localhost, `lxc+{transport}://` elsewhere"),
-            new("create", "a container: `rootfs` (a folder inside the configured ones) and `init` instead of disks"),
+            new("create", "a container: `rootfs` (a folder inside the configured ones) and `init` instead of disks; no disks, media, snapshots, clones, images or export"),
+            new("stop / force_stop / reboot", "`virDomainShutdown` (libvirt's default for LXC does not signal every init: a `stop` with `?wait` may answer 504) / `virDomainDestroy` / `virDomainReboot`"),
+            new("limits", "no change of vCPUs, no rename and no forced reboot (libvirt's LXC driver lacks them): 501 `FeatureNotAvailable`"),
         ],
         _ =>
         [
-            .. Common,
+            .. Machines,
             new("target", "`qemu:///system` on localhost, `qemu+{transport}://user@host/system` elsewhere; alias `qemu`"),
             new("create", "disks are qcow2 volumes (an overlay on `image`), `user_data`/`ssh_keys` a NoCloud seed ISO, `install` a kernel and initrd fetched from an allowed URL"),
         ],

@@ -34,6 +34,18 @@ public static class LxcRootfs
             }
         }
 
+        // An init that stops on SIGTERM (libvirt's shutdown of a container): a plain shell as
+        // PID 1 ignores it, so a graceful stop would never finish.
+        var init = System.IO.Path.Combine(bin, "ss-init");
+        if (!File.Exists(init) && !OperatingSystem.IsWindows())
+        {
+            File.WriteAllText(init, "#!/bin/sh\ntrap 'exit 0' TERM\nwhile :; do sleep 1; done\n");
+            File.SetUnixFileMode(init, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        }
+
         return root;
     }
+
+    /// <summary>The init of <see cref="Path"/> that stops when asked to (SIGTERM).</summary>
+    public const string StoppableInit = "/bin/ss-init";
 }

@@ -1,16 +1,20 @@
 using Simplestack.Core;
 using Simplestack.Drivers.Libvirt;
-using Simplestack.Drivers.Libvirt.Tests.Conformance;
+using Simplestack.Drivers.Libvirt.Conformance;
 
 namespace Simplestack.IntegrationTests;
 
 /// <summary>
-/// The driver conformance suite on a real libvirtd with QEMU (TCG). Guests it makes are named
-/// with a prefix and removed after each test, whatever happened.
+/// The driver conformance suite on a real libvirtd with QEMU (TCG). Guests, networks and volumes
+/// it makes are named with a prefix and removed after each test, whatever happened.
 /// </summary>
-public sealed class QemuDriverConformance : DriverConformance
+public sealed class QemuDriverConformance : LibvirtDriverConformance
 {
     private readonly List<GuestConsole> _consoles = [];
+
+    protected override LibvirtDriver LibvirtDriver { get; } = LibvirtDriver.Qemu(QemuOptions());
+
+    protected override HypervisorTarget Target => new("kvm", "localhost");
 
     protected override bool SupportsHotPlug => true;
 
@@ -21,10 +25,12 @@ public sealed class QemuDriverConformance : DriverConformance
     // The test guest's ISO doubles as an image in the substrate's image pool.
     protected override string ExistingImage => Substrate.GuestIsoVolume;
 
+    protected override string VlanSwitch => Substrate.OvsBridge;
+
     protected override async Task<IHypervisorConnection> ConnectAsync()
     {
         Substrate.Require();
-        return await LibvirtDriver.Qemu(QemuOptions()).ConnectAsync(new HypervisorTarget("kvm", "localhost"), null, Ct);
+        return await base.ConnectAsync();
     }
 
     internal static LibvirtDriverOptions QemuOptions()
@@ -32,12 +38,9 @@ public sealed class QemuDriverConformance : DriverConformance
         return new LibvirtDriverOptions { DefaultDomainType = "qemu", DefaultStoragePool = Substrate.Pool };
     }
 
-    // The substrate's image pool and the volumes of guests named by Unique ("ss-..."), no others:
+    // The substrate's image pool and the volumes named by the suite ("ss-..."), no others:
     // the SDK's deploy test makes its own guest and volume on this libvirtd while these tests run.
-    protected override IHypervisorProbe CreateProbe(IHypervisorConnection connection)
-        => new LibvirtProbe(
-            ((LibvirtHypervisorConnection)connection).Native,
-            path => path.StartsWith(Substrate.ImagePoolPath + "/", StringComparison.Ordinal) || Path.GetFileName(path).StartsWith("ss-", StringComparison.Ordinal));
+    protected override Func<string, bool> VolumeFilter => Substrate.IsImageOrSuiteVolume;
 
     protected override GuestCreateRequest NewGuest(string name, bool start = false, double diskGiB = 1)
         => new(name, Memory: 128, Cpus: 1, Disks: [new DiskSpec(diskGiB)], Start: start, DomainType: "qemu");

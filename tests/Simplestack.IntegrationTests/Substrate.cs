@@ -22,6 +22,13 @@ public static class Substrate
 
     private static readonly Lazy<string?> Missing = new(Probe);
 
+    /// <summary>
+    /// The volumes a conformance suite counts: the image pool's and those named by the suite
+    /// ("ss-..."), not the ones other test projects make on this libvirtd at the same time.
+    /// </summary>
+    public static bool IsImageOrSuiteVolume(string path)
+        => path.StartsWith(ImagePoolPath + "/", StringComparison.Ordinal) || System.IO.Path.GetFileName(path).StartsWith("ss-", StringComparison.Ordinal);
+
     public static string GuestDirectory =>
         Environment.GetEnvironmentVariable("SIMPLESTACK_GUEST_DIR")
         ?? Path.Combine(Environment.GetEnvironmentVariable("SIMPLESTACK_CACHE") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "simplestack"), "guest");

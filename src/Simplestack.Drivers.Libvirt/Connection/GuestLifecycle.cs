@@ -8,7 +8,7 @@ namespace Simplestack.Drivers.Libvirt;
 
 // Create, update and delete (API.md §3-4). Multi-step operations record what they made and undo
 // it when a later step fails, so a failed create leaves no domain and no volume behind.
-public sealed partial class LibvirtHypervisorConnection
+public abstract partial class LibvirtHypervisorConnection
 {
     private const long MaxDiskBytes = 64L * 1024 * 1024 * 1024 * 1024;
 
@@ -36,8 +36,7 @@ public sealed partial class LibvirtHypervisorConnection
         var undo = new UndoLog();
         try
         {
-            var definition = Flavor == LibvirtFlavor.Lxc ? LxcDefinition(request) : MachineDefinition(request, undo);
-            var installer = installLocation is null ? null : FetchInstaller(request.Name, installLocation, request.Install!.Cmdline, undo);
+            var (definition, installer) = Define(request, installLocation, undo);
             using var domain = Native.DefineDomain(DomainXml.Build(definition));
             var uuid = domain.Uuid;
             undo.Add(() =>
@@ -81,125 +80,21 @@ public sealed partial class LibvirtHypervisorConnection
         }
     }, cancellationToken);
 
+    /// <summary>
+    /// The definition of a new guest, and the installer kernel it first boots from when the
+    /// request has an install location (already checked against the allowed prefixes). Volumes
+    /// made on the way are recorded in <paramref name="undo"/>.
+    /// </summary>
+    private protected abstract (DomainDefinition Definition, KernelBoot? Installer) Define(GuestCreateRequest request, Uri? installLocation, UndoLog undo);
+
     /// <summary>Records a volume this operation made: the guest will own it, and a failure deletes it.</summary>
-    private void RecordNewVolume(UndoLog undo, string path) => undo.AddVolume(path, () =>
+    private protected void RecordNewVolume(UndoLog undo, string path) => undo.AddVolume(path, () =>
     {
         using var volume = Native.TryLookupStorageVolumeByPath(path);
         volume?.Delete();
     });
 
-    /// <summary>Fetches the installer's kernel and initrd into volumes the guest owns.</summary>
-    private KernelBoot FetchInstaller(string guestName, Uri location, string? cmdline, UndoLog undo)
-    {
-        var (kernelUri, initrdUri) = InstallFetcher.Locate(location);
-        using var pool = DefaultPool();
-        void Created(string path) => RecordNewVolume(undo, path);
-        var kernel = InstallFetcher.FetchInto(pool, $"{guestName}-install-kernel", kernelUri, Created);
-        var initrd = InstallFetcher.FetchInto(pool, $"{guestName}-install-initrd", initrdUri, Created);
-        return new KernelBoot(kernel, initrd, cmdline);
-    }
-
-    /// <summary>Builds the NoCloud seed for user_data and ssh_keys and uploads it as an ISO volume the guest owns.</summary>
-    private string CreateSeedVolume(GuestCreateRequest request, UndoLog undo)
-    {
-        var (userData, metaData) = NoCloudSeed.Files(Guid.NewGuid().ToString(), request.Name, request.UserData, request.SshKeys ?? []);
-        var iso = NoCloudSeed.BuildIso(userData, metaData);
-        try
-        {
-            using var pool = DefaultPool();
-            var name = $"{request.Name}-seed.iso";
-            LibvirtNames.ValidateName("volume", name);
-            using var file = File.OpenRead(iso);
-            using var volume = pool.CreateVolume(VolumeXml.Build(new VolumeDefinition(name, file.Length, "raw")));
-            var path = volume.Path;
-            RecordNewVolume(undo, path);
-            VolumeUpload.Upload(volume, file, file.Length);
-            return path;
-        }
-        finally
-        {
-            File.Delete(iso);
-        }
-    }
-
-    private DomainDefinition MachineDefinition(GuestCreateRequest request, UndoLog undo)
-    {
-        var type = Flavor == LibvirtFlavor.Test ? "test" : (request.DomainType ?? _options.DefaultDomainType);
-        if (type is not ("kvm" or "qemu" or "test"))
-        {
-            throw new InvalidArgumentException($"domain_type must be 'kvm' or 'qemu', not '{type}'.");
-        }
-
-        if (request.Rootfs is not null || request.Init is not null)
-        {
-            throw new InvalidArgumentException("rootfs and init apply to LXC guests only.");
-        }
-
-        var disks = new List<DiskDefinition>();
-        var specs = request.Disks ?? [];
-        if (request.Image is not null && specs.Count == 0)
-        {
-            specs = [new DiskSpec(Size: 0)];
-        }
-
-        for (var i = 0; i < specs.Count; i++)
-        {
-            var spec = specs[i];
-            var bus = NormaliseBus(spec.Bus);
-            var target = DiskTargets.Next(bus, disks.Select(d => d.Target));
-            var image = i == 0 ? request.Image : null;
-            var path = CreateVolumeForDisk(request.Name, target, spec.Size, spec.StorageId, spec.Name, image, request.ImageCopy, undo, out var format);
-            disks.Add(new DiskDefinition(target, bus, new FileDiskSource(path)) { Format = format });
-        }
-
-        if (request.Cdrom is { Length: > 0 } iso)
-        {
-            var target = DiskTargets.Next("ide", disks.Select(d => d.Target).Append("hda").Append("hdb"));
-            disks.Add(new DiskDefinition(target, "ide", new FileDiskSource(ResolveIso(iso))) { Device = "cdrom", Format = "raw", ReadOnly = true });
-        }
-
-        if (request.UserData is not null || request.SshKeys is { Count: > 0 })
-        {
-            var target = DiskTargets.Next("ide", disks.Select(d => d.Target).Append("hda").Append("hdb"));
-            disks.Add(new DiskDefinition(target, "ide", new FileDiskSource(CreateSeedVolume(request, undo))) { Device = "cdrom", Format = "raw", ReadOnly = true });
-        }
-
-        return new DomainDefinition(request.Name, type, request.Memory * 1024, request.Cpus ?? 1)
-        {
-            Disks = disks,
-            Interfaces = [.. (request.NetworkInterfaces ?? []).Select(InterfaceFor)],
-            BootDevices = request.Cdrom is { Length: > 0 } && request.Image is null ? ["cdrom", "hd"] : ["hd"],
-            VirtioScsiController = disks.Any(d => d.Bus == "scsi"),
-            MemoryBalloon = Flavor != LibvirtFlavor.Test,
-        };
-    }
-
-    private DomainDefinition LxcDefinition(GuestCreateRequest request)
-    {
-        if (request.Disks is { Count: > 0 } || request.Image is not null || request.Cdrom is not null || request.Install is not null
-            || request.UserData is not null || request.SshKeys is { Count: > 0 })
-        {
-            throw new InvalidArgumentException("LXC guests take rootfs and init, not disks, image, cdrom, install, user_data or ssh_keys.");
-        }
-
-        var filesystems = new List<FilesystemDefinition>();
-        if (request.Rootfs is { } rootfs)
-        {
-            filesystems.Add(new FilesystemDefinition(PathRules.InsideAllowed(rootfs, _options.RootfsDirectories, "rootfs"), "/"));
-        }
-
-        return new DomainDefinition(request.Name, "lxc", request.Memory * 1024, request.Cpus ?? 1)
-        {
-            OsType = "exe",
-            Init = request.Init ?? "/sbin/init",
-            Filesystems = filesystems,
-            Interfaces = [.. (request.NetworkInterfaces ?? []).Select(InterfaceFor)],
-            MemoryBalloon = false,
-            Acpi = false,
-        };
-    }
-
-    private InterfaceDefinition InterfaceFor(NicSpec nic)
+    private protected InterfaceDefinition InterfaceFor(NicSpec nic)
     {
         LibvirtNames.ValidateName("network", nic.Network);
         using var network = Native.TryLookupNetworkByName(nic.Network)
@@ -211,63 +106,10 @@ public sealed partial class LibvirtHypervisorConnection
         };
     }
 
-    /// <summary>Creates the volume behind one disk and returns its path; records it for undo.</summary>
-    private string CreateVolumeForDisk(string guestName, string target, double sizeGiB, string? storageId, string? volumeName,
-        string? image, string? imageCopy, UndoLog undo, out string format)
-    {
-        var requestedBytes = ToBytes(sizeGiB, allowZero: image is not null);
-        using var pool = storageId is null ? DefaultPool() : FindPool(storageId);
-        format = PoolFormat(pool);
-        var name = volumeName ?? $"{guestName}-{target}{(format == "qcow2" ? ".qcow2" : ".img")}";
-        LibvirtNames.ValidateName("volume", name);
-        using (var taken = pool.TryLookupVolumeByName(name))
-        {
-            if (taken is not null)
-            {
-                throw new ConflictException($"Storage '{pool.Name}' already has a volume named '{name}'.");
-            }
-        }
-
-        LibvirtStorageVolume created;
-        if (image is not null)
-        {
-            using var source = FindVolumeByName(image, ImagePools)
-                ?? throw new InvalidArgumentException($"Image '{image}' does not exist.");
-            var sourceInfo = source.GetInfo();
-            var capacity = Math.Max(requestedBytes, (long)sourceInfo.Capacity);
-            // libvirt calls an ISO volume's format "iso"; to QEMU its bytes are raw.
-            var sourceFormat = VolumeDescription.Parse(source.GetXmlDesc()).Format is "qcow2" ? "qcow2" : "raw";
-            if (imageCopy is "full")
-            {
-                created = pool.CreateVolumeFrom(VolumeXml.Build(new VolumeDefinition(name, capacity, format)), source);
-            }
-            else if (imageCopy is null or "overlay")
-            {
-                format = "qcow2";
-                created = pool.CreateVolume(VolumeXml.Build(new VolumeDefinition(name, capacity, "qcow2") { BackingPath = source.Path, BackingFormat = sourceFormat }));
-            }
-            else
-            {
-                throw new InvalidArgumentException("image_copy must be 'overlay' or 'full'.");
-            }
-        }
-        else
-        {
-            created = pool.CreateVolume(VolumeXml.Build(new VolumeDefinition(name, requestedBytes, format)));
-        }
-
-        using (created)
-        {
-            var path = created.Path;
-            RecordNewVolume(undo, path);
-            return path;
-        }
-    }
-
-    private static string PoolFormat(LibvirtStoragePool pool)
+    private protected static string PoolFormat(LibvirtStoragePool pool)
         => StoragePoolDescription.Parse(pool.GetXmlDesc()).Type is "dir" or "fs" or "netfs" or "gluster" ? "qcow2" : "raw";
 
-    private static long ToBytes(double sizeGiB, bool allowZero = false)
+    private protected static long ToBytes(double sizeGiB, bool allowZero = false)
     {
         if (double.IsNaN(sizeGiB) || sizeGiB < 0 || (!allowZero && sizeGiB == 0) || sizeGiB * BytesPerGiB > MaxDiskBytes)
         {
@@ -275,27 +117,6 @@ public sealed partial class LibvirtHypervisorConnection
         }
 
         return (long)Math.Ceiling(sizeGiB * BytesPerGiB);
-    }
-
-    private static string NormaliseBus(string? bus) => bus switch
-    {
-        null or "virtio" => "virtio",
-        "scsi" or "sata" or "ide" or "usb" => bus,
-        _ => throw new InvalidArgumentException($"bus must be virtio, scsi, sata, ide or usb, not '{bus}'."),
-    };
-
-    /// <summary>An ISO by storage volume name, or by a path inside the configured ISO folders.</summary>
-    private string ResolveIso(string name)
-    {
-        if (name.StartsWith('/'))
-        {
-            return PathRules.InsideAllowed(name, _options.IsoDirectories, "ISO path");
-        }
-
-        LibvirtNames.ValidateName("ISO", name);
-        using var volume = FindVolumeByName(name, poolNames: null)
-            ?? throw new InvalidArgumentException($"ISO '{name}' is not a volume of any storage pool.");
-        return volume.Path;
     }
 
     public Task<Guest> UpdateGuestAsync(string guestId, GuestUpdateRequest request, CancellationToken cancellationToken) => _calls.RunAsync(() =>
@@ -435,6 +256,23 @@ public sealed partial class LibvirtHypervisorConnection
         return ResizeDisk(domain, disks[^1], sizes[^1] + growth);
     }
 
+    /// <summary>Grows one disk: live with block_resize on a running guest, else its volume.</summary>
+    private protected string ResizeDisk(LibvirtDomain domain, ParsedDisk disk, long bytes)
+    {
+        if (domain.IsActive)
+        {
+            domain.BlockResize(disk.Target, (ulong)bytes);
+            GuestTouched(domain.Uuid);
+            return Applied.Live;
+        }
+
+        using var volume = (disk.SourcePath is null ? null : Native.TryLookupStorageVolumeByPath(disk.SourcePath))
+            ?? throw new FeatureNotAvailableException($"Disk '{disk.Target}' is not a storage volume, so it cannot be grown here.");
+        volume.Resize((ulong)bytes);
+        GuestTouched(domain.Uuid);
+        return Applied.NextBoot;
+    }
+
     public Task DeleteGuestAsync(string guestId, GuestDeleteOptions options, CancellationToken cancellationToken) => _calls.RunAsync(() =>
     {
         using var domain = FindDomain(guestId);
@@ -492,7 +330,7 @@ public sealed partial class LibvirtHypervisorConnection
     }
 
     /// <summary>Undefine everything libvirt keeps beside the definition (NVRAM only where the driver has it).</summary>
-    private DomainUndefineFlags UndefineFlags => Flavor switch
+    private protected DomainUndefineFlags UndefineFlags => Flavor switch
     {
         LibvirtFlavor.Qemu => DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata | DomainUndefineFlags.Nvram,
         LibvirtFlavor.Test => DomainUndefineFlags.ManagedSave | DomainUndefineFlags.SnapshotsMetadata,

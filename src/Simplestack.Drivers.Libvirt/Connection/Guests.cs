@@ -7,9 +7,9 @@ namespace Simplestack.Drivers.Libvirt;
 
 // Reading guests: the list in one bulk call (virConnectListAllDomains + virConnectGetAllDomainStats),
 // single guests from their XML description.
-public sealed partial class LibvirtHypervisorConnection
+public abstract partial class LibvirtHypervisorConnection
 {
-    private const double BytesPerGiB = 1024d * 1024 * 1024;
+    private protected const double BytesPerGiB = 1024d * 1024 * 1024;
 
     /// <summary>
     /// Every guest. Answered from the connection's inventory (<see cref="LiveInventory"/>): one bulk
@@ -21,7 +21,7 @@ public sealed partial class LibvirtHypervisorConnection
     private IReadOnlyList<Guest> ReadAllGuests()
     {
         var domains = Native.ListAllDomains();
-        var stats = Native.GetAllDomainStats(DomainStatsTypes.State | DomainStatsTypes.Balloon | DomainStatsTypes.Vcpu | DomainStatsTypes.Block);
+        var stats = ReadAllDomainStats();
         try
         {
             var byUuid = stats.ToDictionary(record => record.Domain.Uuid, record => record.Parameters);
@@ -59,11 +59,24 @@ public sealed partial class LibvirtHypervisorConnection
         }
     }
 
+    /// <summary>Bulk stats of every guest; none where the driver has no bulk stats (LXC), and each guest is then described on its own.</summary>
+    private IReadOnlyList<DomainStatsRecord> ReadAllDomainStats()
+    {
+        try
+        {
+            return Native.GetAllDomainStats(DomainStatsTypes.State | DomainStatsTypes.Balloon | DomainStatsTypes.Vcpu | DomainStatsTypes.Block);
+        }
+        catch (LibvirtException error) when (error.Code == LibvirtErrorCode.NoSupport)
+        {
+            return [];
+        }
+    }
+
     /// <summary>
     /// After one of the gateway's own writes to a guest, before it returns: re-read the guest into
     /// the inventory (or drop it if it is gone), so the very next list shows the change.
     /// </summary>
-    private void GuestTouched(string uuid) => _inventory.Refresh(uuid);
+    private protected void GuestTouched(string uuid) => _inventory.Refresh(uuid);
 
     /// <summary>What the inventory reads from this connection.</summary>
     private sealed class GuestSource(LibvirtHypervisorConnection connection) : IGuestSource
@@ -101,7 +114,7 @@ public sealed partial class LibvirtHypervisorConnection
     /// inventory: creates, updates, clones, imports and single reads all end here, so what the
     /// gateway answered is what the next list shows.
     /// </remarks>
-    private Guest DescribeGuest(LibvirtDomain domain, IReadOnlyDictionary<string, object>? stats, bool cachedAddressesOnly)
+    private protected Guest DescribeGuest(LibvirtDomain domain, IReadOnlyDictionary<string, object>? stats, bool cachedAddressesOnly)
     {
         var ticket = _inventory.Store.NewTicket();
         var guest = DescribeGuestNow(domain, stats, cachedAddressesOnly);
@@ -119,6 +132,7 @@ public sealed partial class LibvirtHypervisorConnection
         DomainState state;
         long memoryKiB;
         int cpus;
+        var description = DomainDescription.Parse(domain.GetXmlDesc());
         if (stats is not null && TryStat(stats, "state.state", out var stateValue)
             && TryStat(stats, "balloon.current", out var balloon) && TryStat(stats, "vcpu.current", out var vcpus))
         {
@@ -130,11 +144,10 @@ public sealed partial class LibvirtHypervisorConnection
         {
             var info = domain.GetInfo();
             state = info.State;
-            memoryKiB = (long)info.MemoryKiB;
+            memoryKiB = MemoryKiB(info, description);
             cpus = info.VirtualCpus;
         }
 
-        var description = DomainDescription.Parse(domain.GetXmlDesc());
         var hddBytes = stats is not null && TryBlockCapacity(stats, description, out var fromStats)
             ? fromStats
             : description.Disks.Where(d => d.Device == "disk").Sum(d => DiskCapacityBytes(domain, d));
@@ -158,6 +171,9 @@ public sealed partial class LibvirtHypervisorConnection
             StateDetail: status.Detail,
             Host: HostName);
     }
+
+    /// <summary>The memory a guest has, from libvirt's domain info: a machine's current balloon size.</summary>
+    private protected virtual long MemoryKiB(DomainInfo info, DomainDescription description) => (long)info.MemoryKiB;
 
     private static bool TryStat(IReadOnlyDictionary<string, object> stats, string key, out long value)
     {
@@ -196,7 +212,7 @@ public sealed partial class LibvirtHypervisorConnection
     }
 
     /// <summary>A disk's size: its storage volume's capacity, else what the hypervisor reports for the disk, else 0.</summary>
-    private long DiskCapacityBytes(LibvirtDomain domain, ParsedDisk disk)
+    private protected long DiskCapacityBytes(LibvirtDomain domain, ParsedDisk disk)
     {
         if (disk.SourcePath is { } path && Native.TryLookupStorageVolumeByPath(path) is { } volume)
         {

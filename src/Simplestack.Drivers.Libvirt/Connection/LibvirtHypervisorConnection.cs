@@ -6,23 +6,26 @@ using Simplestack.Libvirt;
 namespace Simplestack.Drivers.Libvirt;
 
 /// <summary>
-/// One open libvirt connection serving every capability of API.md §3. libvirt connections are
-/// thread-safe, so one instance serves concurrent requests; each operation runs its blocking
-/// calls through <see cref="LibvirtCalls"/> and keeps the connection object alongside the
-/// domains it looks up (never <c>virDomainGetConnect</c>).
+/// One open libvirt connection (the session) and the capabilities every libvirt driver serves:
+/// guests, power, tags, NICs, networks, storage pools and volumes. Each flavor derives its own
+/// type that adds what its hypervisor can do: <see cref="LibvirtMachineConnection"/> (test, kvm)
+/// and <see cref="LibvirtContainerConnection"/> (lxc); the interfaces a type implements are the
+/// driver's capabilities. libvirt connections are thread-safe, so one instance serves concurrent
+/// requests; each operation runs its blocking calls through <see cref="LibvirtCalls"/> and keeps
+/// the connection object alongside the domains it looks up (never <c>virDomainGetConnect</c>).
 /// </summary>
-public sealed partial class LibvirtHypervisorConnection :
-    IHypervisorConnection, IGuestManagement, IGuestPower, IStorageManagement, IDiskManagement, IMediaManagement,
-    INetworkInterfaceManagement, ITagManagement, ISnapshotManagement, INetworkManagement
+public abstract partial class LibvirtHypervisorConnection :
+    IHypervisorConnection, IGuestManagement, IGuestPower, IStorageManagement, IVolumeManagement,
+    INetworkInterfaceManagement, ITagManagement, INetworkManagement
 {
-    private readonly LibvirtCalls _calls;
-    private readonly LibvirtDriverOptions _options;
+    private protected readonly LibvirtCalls _calls;
+    private protected readonly LibvirtDriverOptions _options;
     private readonly IpAddressBook _addresses = new();
     private readonly LiveInventory _inventory;
     private string? _hostName;
 
     /// <summary>Subscribes to the connection's domain lifecycle events (blocking: call it on a libvirt call thread).</summary>
-    internal LibvirtHypervisorConnection(LibvirtFlavor flavor, HypervisorTarget target, LibvirtConnection native, LibvirtCalls calls, LibvirtDriverOptions options)
+    private protected LibvirtHypervisorConnection(LibvirtFlavor flavor, HypervisorTarget target, LibvirtConnection native, LibvirtCalls calls, LibvirtDriverOptions options)
     {
         Flavor = flavor;
         Target = target;

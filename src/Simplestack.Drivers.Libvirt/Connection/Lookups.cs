@@ -5,14 +5,14 @@ namespace Simplestack.Drivers.Libvirt;
 
 // Lookups by the identifiers of API.md ("Identifiers"): guests by UUID or name, storage pools by
 // UUID or name, networks by name or UUID. Each throws the domain's 404 when nothing matches.
-public sealed partial class LibvirtHypervisorConnection
+public abstract partial class LibvirtHypervisorConnection
 {
-    private LibvirtDomain FindDomain(string guestId)
+    private protected LibvirtDomain FindDomain(string guestId)
         => (Guid.TryParse(guestId, out _) ? Native.TryLookupDomainByUuid(guestId) : null)
            ?? Native.TryLookupDomainByName(guestId)
            ?? throw EntityNotFoundException.Of("guest", guestId);
 
-    private LibvirtStoragePool FindPool(string storageId)
+    private protected LibvirtStoragePool FindPool(string storageId)
         => (Guid.TryParse(storageId, out _) ? Native.TryLookupStoragePoolByUuid(storageId) : null)
            ?? Native.TryLookupStoragePoolByName(storageId)
            ?? throw EntityNotFoundException.Of("storage", storageId);
@@ -26,7 +26,7 @@ public sealed partial class LibvirtHypervisorConnection
     /// The pool new volumes go to when a request names none: the configured one if it exists,
     /// else the test driver's <c>default-pool</c>, else the first active pool.
     /// </summary>
-    private LibvirtStoragePool DefaultPool()
+    private protected LibvirtStoragePool DefaultPool()
     {
         var pool = Native.TryLookupStoragePoolByName(_options.DefaultStoragePool)
                    ?? Native.TryLookupStoragePoolByName("default-pool");
@@ -53,7 +53,7 @@ public sealed partial class LibvirtHypervisorConnection
     }
 
     /// <summary>A storage volume by name in the given pools (or every pool), for images and ISOs.</summary>
-    private LibvirtStorageVolume? FindVolumeByName(string name, IEnumerable<string>? poolNames)
+    private protected LibvirtStorageVolume? FindVolumeByName(string name, IEnumerable<string>? poolNames)
     {
         var pools = poolNames?.Select(Native.TryLookupStoragePoolByName).OfType<LibvirtStoragePool>().ToList()
                     ?? [.. Native.ListAllStoragePools()];

@@ -7,7 +7,7 @@ namespace Simplestack.Drivers.Libvirt;
 // Networks. A create with from_network makes an Open vSwitch backed network on that bridge with
 // the VLAN tag (the staging agent's and the original's VLAN networks); without it, an isolated
 // network. Networks are persistent: defined, started and autostarted.
-public sealed partial class LibvirtHypervisorConnection
+public abstract partial class LibvirtHypervisorConnection
 {
     public Task<IReadOnlyList<Network>> ListNetworksAsync(CancellationToken cancellationToken) => _calls.RunAsync<IReadOnlyList<Network>>(() =>
     {

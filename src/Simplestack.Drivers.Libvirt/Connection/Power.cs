@@ -5,7 +5,7 @@ namespace Simplestack.Drivers.Libvirt;
 
 // Power and reboot. Wrong current state answers 409 before libvirt is asked, with a message that
 // says what the state is.
-public sealed partial class LibvirtHypervisorConnection
+public abstract partial class LibvirtHypervisorConnection
 {
     private static readonly TimeSpan PowerPollInterval = TimeSpan.FromMilliseconds(100);
 

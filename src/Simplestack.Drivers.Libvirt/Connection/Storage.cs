@@ -7,7 +7,7 @@ namespace Simplestack.Drivers.Libvirt;
 // Storage pools as the original's "storages": used = what the pool's volumes occupy on disk,
 // allocated = the sum of their capacities (thin provisioning shows as allocated > used),
 // size = the pool's capacity. GiB for the original's clients, exact bytes beside them.
-public sealed partial class LibvirtHypervisorConnection
+public abstract partial class LibvirtHypervisorConnection
 {
     public Task<IReadOnlyList<StorageInfo>> ListStoragesAsync(CancellationToken cancellationToken) => _calls.RunAsync<IReadOnlyList<StorageInfo>>(() =>
     {

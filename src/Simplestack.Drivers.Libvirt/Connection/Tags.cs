@@ -6,7 +6,7 @@ namespace Simplestack.Drivers.Libvirt;
 
 // Tags live in the domain's metadata under our own XML namespace (TagsMetadata), so they travel
 // with the domain (export, clone) and need no database.
-public sealed partial class LibvirtHypervisorConnection
+public abstract partial class LibvirtHypervisorConnection
 {
     public Task<IReadOnlyList<string>> ListTagsAsync(string guestId, CancellationToken cancellationToken) => _calls.RunAsync(() =>
     {

@@ -4,40 +4,9 @@ using Simplestack.Libvirt;
 
 namespace Simplestack.Drivers.Libvirt;
 
-// Storage volumes and images (API.md §6). Images are the volumes of the image pools
-// (LibvirtDriverOptions.ImagePools, default "images"); a volume's id is its name in its pool.
-public sealed partial class LibvirtHypervisorConnection : IVolumeManagement, IImageCatalog
+// Storage volumes (API.md §6): a volume's id is its name in its pool.
+public abstract partial class LibvirtHypervisorConnection : IVolumeManagement
 {
-    /// <summary>The image pool used when the configuration names none.</summary>
-    public const string DefaultImagePool = "images";
-
-    private IReadOnlyList<string> ImagePools => _options.ImagePools.Count > 0 ? [.. _options.ImagePools] : [DefaultImagePool];
-
-    public Task<IReadOnlyList<Image>> ListImagesAsync(CancellationToken cancellationToken) => _calls.RunAsync<IReadOnlyList<Image>>(() =>
-    {
-        var images = new List<Image>();
-        foreach (var poolName in ImagePools)
-        {
-            using var pool = Native.TryLookupStoragePoolByName(poolName);
-            if (pool is null || !pool.IsActive)
-            {
-                continue;
-            }
-
-            foreach (var volume in pool.ListAllVolumes())
-            {
-                using (volume)
-                {
-                    var info = volume.GetInfo();
-                    images.Add(new Image(volume.Name, volume.Name, pool.Uuid, Math.Round(info.Capacity / BytesPerGiB, 2), (long)info.Capacity,
-                        VolumeDescription.Parse(volume.GetXmlDesc()).Format, volume.Path));
-                }
-            }
-        }
-
-        return [.. images.OrderBy(i => i.Name, StringComparer.Ordinal)];
-    }, cancellationToken);
-
     public Task<IReadOnlyList<Volume>> ListVolumesAsync(string storageId, CancellationToken cancellationToken) => _calls.RunAsync<IReadOnlyList<Volume>>(() =>
     {
         using var pool = FindPool(storageId);
@@ -98,7 +67,7 @@ public sealed partial class LibvirtHypervisorConnection : IVolumeManagement, IIm
         volume.Delete();
     }, cancellationToken);
 
-    private static LibvirtStorageVolume FindVolume(LibvirtStoragePool pool, string volumeId)
+    private protected static LibvirtStorageVolume FindVolume(LibvirtStoragePool pool, string volumeId)
         => pool.TryLookupVolumeByName(volumeId) ?? throw EntityNotFoundException.Of("volume", volumeId);
 
     private static Volume DescribeVolume(LibvirtStoragePool pool, LibvirtStorageVolume volume, IReadOnlyDictionary<string, List<string>> users)
@@ -110,7 +79,7 @@ public sealed partial class LibvirtHypervisorConnection : IVolumeManagement, IIm
     }
 
     /// <summary>Which guests use each volume path as a disk or CD-ROM.</summary>
-    private Dictionary<string, List<string>> VolumeUsers()
+    private protected Dictionary<string, List<string>> VolumeUsers()
     {
         var users = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var domain in Native.ListAllDomains())

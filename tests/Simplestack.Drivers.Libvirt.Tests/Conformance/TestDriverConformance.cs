@@ -1,4 +1,5 @@
 using Simplestack.Core;
+using Simplestack.Drivers.Libvirt.Conformance;
 
 namespace Simplestack.Drivers.Libvirt.Tests.Conformance;
 
@@ -6,8 +7,12 @@ namespace Simplestack.Drivers.Libvirt.Tests.Conformance;
 /// The conformance suite on libvirt's built-in test driver, in process. Each test gets a fresh
 /// <c>test:///default</c> connection, which is a fresh hypervisor.
 /// </summary>
-public sealed class TestDriverConformance : DriverConformance
+public sealed class TestDriverConformance : LibvirtDriverConformance
 {
+    protected override LibvirtDriver LibvirtDriver { get; } = LibvirtDriver.Test(new LibvirtDriverOptions());
+
+    protected override HypervisorTarget Target => new("test", "default");
+
     protected override bool SupportsHotPlug => false;
 
     protected override string ExistingNetwork => "default";
@@ -15,12 +20,6 @@ public sealed class TestDriverConformance : DriverConformance
     protected override string ExistingPool => "default-pool";
 
     protected override string ExistingImage => LibvirtDriver.DemoImage;
-
-    protected override Task<IHypervisorConnection> ConnectAsync()
-        => LibvirtDriver.Test(new LibvirtDriverOptions()).ConnectAsync(new HypervisorTarget("test", "default"), null, Ct);
-
-    protected override IHypervisorProbe CreateProbe(IHypervisorConnection connection)
-        => new LibvirtProbe(((LibvirtHypervisorConnection)connection).Native);
 
     protected override GuestCreateRequest NewGuest(string name, bool start = false, double diskGiB = 1)
         => new(name, Memory: 128, Cpus: 1, Disks: [new DiskSpec(diskGiB)], Start: start);

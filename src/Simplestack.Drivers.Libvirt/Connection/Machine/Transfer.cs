@@ -14,7 +14,7 @@ namespace Simplestack.Drivers.Libvirt;
 // virStorageVolUpload) chunk by chunk, so neither direction holds a disk in memory and both work
 // against remote hypervisors. An import that fails part-way (bad checksum, broken archive,
 // hypervisor error) deletes every volume it made.
-public sealed partial class LibvirtHypervisorConnection : IGuestTransfer
+public sealed partial class LibvirtMachineConnection : IGuestTransfer
 {
     private const int ChunkBytes = 256 * 1024;
     private const int MaxSmallEntryBytes = 4 * 1024 * 1024;

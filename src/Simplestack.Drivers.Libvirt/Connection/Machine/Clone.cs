@@ -7,7 +7,7 @@ namespace Simplestack.Drivers.Libvirt;
 
 // Clone: every disk copied into a new volume of the same pool (virStorageVolCreateXMLFrom), a new
 // UUID and new MACs; tags travel in the copied metadata. A failure part-way deletes the copies.
-public sealed partial class LibvirtHypervisorConnection : IGuestCloning
+public sealed partial class LibvirtMachineConnection : IGuestCloning
 {
     public Task<Guest> CloneGuestAsync(string guestId, string name, CancellationToken cancellationToken) => _calls.RunAsync(() =>
     {

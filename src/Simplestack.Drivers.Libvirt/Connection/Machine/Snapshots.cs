@@ -5,7 +5,7 @@ using Simplestack.Libvirt;
 
 namespace Simplestack.Drivers.Libvirt;
 
-public sealed partial class LibvirtHypervisorConnection
+public sealed partial class LibvirtMachineConnection : ISnapshotManagement
 {
     public Task<IReadOnlyList<Snapshot>> ListSnapshotsAsync(string guestId, CancellationToken cancellationToken) => _calls.RunAsync<IReadOnlyList<Snapshot>>(() =>
     {

@@ -1,0 +1,199 @@
+using Simplestack.Core;
+
+namespace Simplestack.Drivers.Conformance;
+
+// What outlives a single guest or spans several: clones, volumes, images, snapshots, networks.
+public abstract partial class DriverConformance
+{
+    // ---- clone ----
+
+    [Fact]
+    public Task A_clone_copies_every_disk_with_a_new_uuid_and_new_macs() => WhenSupported<IGuestCloning>(async cloning =>
+    {
+        var source = await Connection.Require<IGuestManagement>().CreateGuestAsync(
+            NewGuest(Unique("src")) with { Disks = [new DiskSpec(1), new DiskSpec(2)], NetworkInterfaces = [new NicSpec(ExistingNetwork)] }, Ct);
+        await Connection.Require<ITagManagement>().AddTagAsync(source.Id, "gold", Ct);
+        var before = Probe.VolumePaths();
+
+        var clone = await cloning.CloneGuestAsync(source.Id, Unique("copy"), Ct);
+
+        Assert.NotEqual(source.Id, clone.Id);
+        Assert.Equal(source.Hdd, clone.Hdd);
+        Assert.True(Probe.GuestExists(clone.Name));
+        Assert.Equal(2, Probe.VolumePaths().Except(before).Count());
+        var sourceDisks = Probe.Disks(source.Name);
+        var cloneDisks = Probe.Disks(clone.Name);
+        Assert.Equal(sourceDisks.Select(d => d.SizeBytes), cloneDisks.Select(d => d.SizeBytes));
+        Assert.Equal(sourceDisks.Select(d => d.SizeBytes), (await Connection.Require<IDiskManagement>().ListDisksAsync(clone.Id, Ct)).Select(d => d.SizeBytes));
+        Assert.Empty(sourceDisks.Select(d => d.Path).Intersect(cloneDisks.Select(d => d.Path)));
+        var sourceMac = Assert.Single(Probe.Nics(source.Name)).Mac;
+        var cloneMac = Assert.Single(await Connection.Require<INetworkInterfaceManagement>().ListNetworkInterfacesAsync(clone.Id, Ct)).Mac;
+        Assert.NotEqual(sourceMac, cloneMac);
+        Assert.Equal(cloneMac, Assert.Single(Probe.Nics(clone.Name)).Mac);
+        Assert.Equal(["gold"], await Connection.Require<ITagManagement>().ListTagsAsync(clone.Id, Ct));
+        Assert.Equal(["gold"], Probe.Tags(clone.Name));
+
+        // Deleting the clone removes its copies and leaves the source's volumes alone.
+        await Connection.Require<IGuestManagement>().DeleteGuestAsync(clone.Id, new GuestDeleteOptions(), Ct);
+        Assert.Equal(before, Probe.VolumePaths());
+    });
+
+    [Fact]
+    public Task Cloning_a_running_guest_or_to_a_taken_name_conflicts_and_copies_nothing() => WhenSupported<IGuestCloning>(async cloning =>
+    {
+        var running = await CreateGuestAsync(start: true);
+        var stopped = await CreateGuestAsync();
+        var before = Probe.VolumePaths();
+
+        await Assert.ThrowsAsync<ConflictException>(() => cloning.CloneGuestAsync(running.Id, Unique("c"), Ct));
+        await Assert.ThrowsAsync<ConflictException>(() => cloning.CloneGuestAsync(stopped.Id, running.Name, Ct));
+        Assert.Equal(before, Probe.VolumePaths());
+    });
+
+    // ---- volumes and images (API.md §6) ----
+
+    [Fact]
+    public Task Volumes_are_created_listed_found_and_deleted() => WhenSupported<IVolumeManagement>(async volumes =>
+    {
+        var name = UniqueName("vol") + ".qcow2";
+        var created = await volumes.CreateVolumeAsync(ExistingPool, new VolumeCreateRequest(name, 2), Ct);
+        RememberVolume(created.Path);
+
+        Assert.Equal(name, created.Id);
+        Assert.Equal(2, created.Size);
+        Assert.Contains(created.Path, Probe.VolumePaths());
+        Assert.Contains(await volumes.ListVolumesAsync(ExistingPool, Ct), v => v.Id == name);
+        Assert.Equal(created.Path, (await volumes.GetVolumeAsync(ExistingPool, name, Ct)).Path);
+        await Assert.ThrowsAsync<ConflictException>(() => volumes.CreateVolumeAsync(ExistingPool, new VolumeCreateRequest(name, 1), Ct));
+
+        await volumes.DeleteVolumeAsync(ExistingPool, name, Ct);
+        Assert.DoesNotContain(created.Path, Probe.VolumePaths());
+        await Assert.ThrowsAsync<EntityNotFoundException>(() => volumes.GetVolumeAsync(ExistingPool, name, Ct));
+        await Assert.ThrowsAsync<EntityNotFoundException>(() => volumes.ListVolumesAsync("no-such-pool", Ct));
+    });
+
+    [Fact]
+    public Task An_existing_volume_attaches_to_a_guest_is_in_use_and_outlives_the_disk() => WhenSupported<IDiskManagement>(async disks =>
+    {
+        var guest = await CreateGuestAsync();
+        var volumes = Connection.Require<IVolumeManagement>();
+        var name = UniqueName("att") + ".qcow2";
+        var volume = await volumes.CreateVolumeAsync(ExistingPool, new VolumeCreateRequest(name, 1), Ct);
+        RememberVolume(volume.Path);
+
+        var disk = await disks.CreateDiskAsync(guest.Id, new DiskCreateRequest(StorageId: ExistingPool, Volume: name), Ct);
+        Assert.Equal(volume.Path, disk.Path);
+        Assert.Contains(Probe.Disks(guest.Name), d => d.Path == volume.Path);
+        Assert.Equal([guest.Name], (await volumes.GetVolumeAsync(ExistingPool, name, Ct)).UsedBy);
+        await Assert.ThrowsAsync<ConflictException>(() => volumes.DeleteVolumeAsync(ExistingPool, name, Ct));
+
+        // One writer per volume: a second attach, to this guest or another, conflicts.
+        var other = await CreateGuestAsync();
+        await Assert.ThrowsAsync<ConflictException>(() => disks.CreateDiskAsync(guest.Id, new DiskCreateRequest(StorageId: ExistingPool, Volume: name), Ct));
+        await Assert.ThrowsAsync<ConflictException>(() => disks.CreateDiskAsync(other.Id, new DiskCreateRequest(StorageId: ExistingPool, Volume: name), Ct));
+        Assert.Single(await disks.ListDisksAsync(guest.Id, Ct), d => d.Path == volume.Path);
+        Assert.DoesNotContain(Probe.Disks(other.Name), d => d.Path == volume.Path);
+
+        await disks.DeleteDiskAsync(guest.Id, disk.Id, Ct);
+        Assert.Contains(volume.Path, Probe.VolumePaths());
+        await volumes.DeleteVolumeAsync(ExistingPool, name, Ct);
+        Assert.DoesNotContain(volume.Path, Probe.VolumePaths());
+    });
+
+    [Fact]
+    public Task A_guest_created_from_an_image_boots_from_an_overlay_on_it() => WhenSupported<IImageCatalog>(async catalog =>
+    {
+        var image = Assert.Single(await catalog.ListImagesAsync(Ct), i => i.Id == ExistingImage);
+        var before = Probe.VolumePaths();
+        var guest = await Connection.Require<IGuestManagement>().CreateGuestAsync(NewGuest(Unique("img")) with { Image = image.Id, Disks = [] }, Ct);
+
+        var disk = Assert.Single(await Connection.Require<IDiskManagement>().ListDisksAsync(guest.Id, Ct));
+        Assert.Equal("qcow2", disk.Format);
+        Assert.Equal(image.SizeBytes, disk.SizeBytes);
+        Assert.Equal(image.SizeBytes, Assert.Single(Probe.Disks(guest.Name)).SizeBytes);
+        Assert.Contains(disk.Path!, Probe.VolumePaths().Except(before));
+        Assert.Contains(image.Path, Probe.VolumePaths());
+        await Assert.ThrowsAsync<InvalidArgumentException>(() => Connection.Require<IGuestManagement>().CreateGuestAsync(NewGuest(Unique("img")) with { Image = "no-such-image" }, Ct));
+
+        // An image is a base other disks depend on: it cannot be attached as a writable disk.
+        var pool = (await Connection.Require<IStorageManagement>().ListStoragesAsync(Ct)).Single(p => p.Id == image.StorageId).Name;
+        await Assert.ThrowsAsync<ConflictException>(() => Connection.Require<IDiskManagement>().CreateDiskAsync(guest.Id, new DiskCreateRequest(StorageId: pool, Volume: image.Id), Ct));
+    });
+
+    // ---- snapshots ----
+
+    [Fact]
+    public Task Snapshots_are_created_listed_reverted_and_deleted() => WhenSupported<ISnapshotManagement>(async snapshots =>
+    {
+        var guest = await CreateGuestAsync(start: true);
+
+        var first = await snapshots.CreateSnapshotAsync(guest.Id, new SnapshotCreateRequest("before"), Ct);
+        Assert.Equal("before", first.Id);
+        Assert.True((DateTimeOffset.UtcNow - first.Created).Duration() < TimeSpan.FromMinutes(5));
+        var generated = await snapshots.CreateSnapshotAsync(guest.Id, new SnapshotCreateRequest(), Ct);
+        Assert.StartsWith("snapshot-", generated.Name, StringComparison.Ordinal);
+        Assert.Equal(["before", generated.Name], Probe.SnapshotNames(guest.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(2, (await snapshots.ListSnapshotsAsync(guest.Id, Ct)).Count);
+        Assert.Equal("before", (await snapshots.GetSnapshotAsync(guest.Id, "before", Ct)).Name);
+
+        // The snapshot was taken running: reverting a stopped guest to it runs the guest again.
+        await Connection.Require<IGuestPower>().SetPowerAsync(guest.Id, PowerAction.ForceStop, null, Ct);
+        await snapshots.RevertSnapshotAsync(guest.Id, "before", Ct);
+        Assert.Equal(ProbedPower.Running, Probe.Power(guest.Name));
+
+        await snapshots.DeleteSnapshotAsync(guest.Id, "before", Ct);
+        Assert.Equal([generated.Name], Probe.SnapshotNames(guest.Name));
+        await Assert.ThrowsAsync<EntityNotFoundException>(() => snapshots.GetSnapshotAsync(guest.Id, "before", Ct));
+        await Assert.ThrowsAsync<EntityNotFoundException>(() => snapshots.RevertSnapshotAsync(guest.Id, "before", Ct));
+    });
+
+    [Fact]
+    public Task A_duplicate_snapshot_name_conflicts() => WhenSupported<ISnapshotManagement>(async snapshots =>
+    {
+        var guest = await CreateGuestAsync();
+        await snapshots.CreateSnapshotAsync(guest.Id, new SnapshotCreateRequest("same"), Ct);
+        await Assert.ThrowsAsync<ConflictException>(() => snapshots.CreateSnapshotAsync(guest.Id, new SnapshotCreateRequest("same"), Ct));
+        Assert.Equal(["same"], Probe.SnapshotNames(guest.Name));
+    });
+
+    // ---- networks ----
+
+    [Fact]
+    public Task Networks_are_listed_and_found() => WhenSupported<INetworkManagement>(async networks =>
+    {
+        var all = await networks.ListNetworksAsync(Ct);
+        Assert.Contains(all, n => n.Name == ExistingNetwork);
+        var byName = await networks.GetNetworkAsync(ExistingNetwork, Ct);
+        Assert.Equal(byName.Name, (await networks.GetNetworkAsync(byName.Uuid, Ct)).Name);
+        Assert.NotNull(Probe.Network(ExistingNetwork));
+        await Assert.ThrowsAsync<EntityNotFoundException>(() => networks.GetNetworkAsync("no-such-network", Ct));
+    });
+
+    [Fact]
+    public Task A_vlan_network_on_a_switch_is_persistent_and_deletable() => WhenSupported<INetworkManagement>(async networks =>
+    {
+        var name = UniqueNetwork("vlan");
+        var created = await networks.CreateNetworkAsync(new NetworkCreateRequest(name, "VLAN 10 storage", VlanSwitch, 10, new Dictionary<string, string> { ["owner"] = "ops" }), Ct);
+
+        Assert.Equal(10, created.Vlan);
+        Assert.Equal(VlanSwitch, created.Bridge);
+        Assert.Equal("VLAN 10 storage", created.Description);
+        Assert.Equal("ops", created.OtherConfig["owner"]);
+        Assert.Equal(new ProbedNetwork(Active: true, Persistent: true, Autostart: true, VlanSwitch, 10), Probe.Network(name));
+
+        await Assert.ThrowsAsync<ConflictException>(() => networks.CreateNetworkAsync(new NetworkCreateRequest(name, FromNetwork: VlanSwitch, Vlan: 11), Ct));
+        await networks.DeleteNetworkAsync(name, Ct);
+        Assert.Null(Probe.Network(name));
+    });
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(4095)]
+    public Task Invalid_vlan_networks_are_refused_and_nothing_is_defined(int vlan) => WhenSupported<INetworkManagement>(async networks =>
+    {
+        var name = UniqueNetwork("bad");
+        await Assert.ThrowsAsync<InvalidArgumentException>(() => networks.CreateNetworkAsync(new NetworkCreateRequest(name, FromNetwork: VlanSwitch, Vlan: vlan), Ct));
+        await Assert.ThrowsAsync<InvalidArgumentException>(() => networks.CreateNetworkAsync(new NetworkCreateRequest(name, Vlan: 10), Ct));
+        Assert.Null(Probe.Network(name));
+    });
+}

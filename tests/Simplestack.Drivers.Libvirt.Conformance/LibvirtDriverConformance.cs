@@ -1,0 +1,47 @@
+using Simplestack.Core;
+using Simplestack.Drivers.Conformance;
+
+namespace Simplestack.Drivers.Libvirt.Conformance;
+
+/// <summary>
+/// The conformance suite on a libvirt driver (test, kvm, lxc): the probe reads libvirt through
+/// the binding, and the few assertions only libvirt has words for live here.
+/// </summary>
+public abstract class LibvirtDriverConformance : DriverConformance
+{
+    /// <summary>The driver of this flavor.</summary>
+    protected abstract LibvirtDriver LibvirtDriver { get; }
+
+    /// <summary>The target this flavor's tests connect to.</summary>
+    protected abstract HypervisorTarget Target { get; }
+
+    protected sealed override IHypervisorDriver Driver => LibvirtDriver;
+
+    /// <summary>An Open vSwitch bridge: libvirt makes VLAN networks as OVS port groups on one.</summary>
+    protected override string VlanSwitch => "ovsbr0";
+
+    /// <summary>Which volume paths the probe counts (null: all); see <see cref="LibvirtProbe"/>.</summary>
+    protected virtual Func<string, bool>? VolumeFilter => null;
+
+    protected LibvirtProbe LibvirtProbe => (LibvirtProbe)Probe;
+
+    protected override Task<IHypervisorConnection> ConnectAsync() => LibvirtDriver.ConnectAsync(Target, null, Ct);
+
+    protected override IHypervisorProbe CreateProbe(IHypervisorConnection connection)
+        => new LibvirtProbe(((LibvirtHypervisorConnection)connection).Native, VolumeFilter);
+
+    [Fact]
+    public void The_connection_is_of_the_flavors_connection_type()
+        => Assert.IsType(LibvirtDriver.ConnectionType, Connection);
+
+    [Fact]
+    public Task A_vlan_network_is_an_open_vswitch_port_group_with_its_tag() => WhenSupported<INetworkManagement>(async networks =>
+    {
+        var name = UniqueNetwork("ovs");
+        await networks.CreateNetworkAsync(new NetworkCreateRequest(name, FromNetwork: VlanSwitch, Vlan: 10), Ct);
+
+        var xml = LibvirtProbe.NetworkXml(name);
+        Assert.Equal("openvswitch", xml.Element("virtualport")?.Attribute("type")?.Value);
+        Assert.Equal("10", xml.Element("vlan")?.Element("tag")?.Attribute("id")?.Value);
+    });
+}
