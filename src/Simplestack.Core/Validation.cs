@@ -64,12 +64,12 @@ public static class FieldRules
         }
     }
 
-    /// <summary>A VLAN id, 0 (untagged) to 4094.</summary>
+    /// <summary>A VLAN tag, 1 to 4094 (0 and 4095 are reserved by 802.1Q).</summary>
     public static void Vlan(int? value, string field)
     {
-        if (value is { } vlan && vlan is < 0 or > 4094)
+        if (value is { } vlan && vlan is < 1 or > 4094)
         {
-            throw new InvalidArgumentException($"{field} must be from 0 to 4094.");
+            throw new InvalidArgumentException($"{field} must be from 1 to 4094.");
         }
     }
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Simplestack.Core;
 using Simplestack.Libvirt;
 
@@ -10,12 +12,14 @@ namespace Simplestack.Drivers.Libvirt;
 public sealed class LibvirtDriver : IHypervisorDriver
 {
     private readonly LibvirtDriverOptions _options;
+    private readonly ILogger _logger;
 
-    private LibvirtDriver(string name, LibvirtFlavor flavor, LibvirtDriverOptions options)
+    private LibvirtDriver(string name, LibvirtFlavor flavor, LibvirtDriverOptions options, ILoggerFactory? loggers)
     {
         Name = name;
         Flavor = flavor;
         _options = options;
+        _logger = (loggers ?? NullLoggerFactory.Instance).CreateLogger("Simplestack.Drivers.Libvirt");
     }
 
     public string Name { get; }
@@ -31,11 +35,11 @@ public sealed class LibvirtDriver : IHypervisorDriver
 
     public IReadOnlyList<DriverNote> Notes => LibvirtDriverNotes.For(Flavor);
 
-    public static LibvirtDriver Test(LibvirtDriverOptions options) => new("test", LibvirtFlavor.Test, options);
+    public static LibvirtDriver Test(LibvirtDriverOptions options, ILoggerFactory? loggers = null) => new("test", LibvirtFlavor.Test, options, loggers);
 
-    public static LibvirtDriver Qemu(LibvirtDriverOptions options) => new("kvm", LibvirtFlavor.Qemu, options);
+    public static LibvirtDriver Qemu(LibvirtDriverOptions options, ILoggerFactory? loggers = null) => new("kvm", LibvirtFlavor.Qemu, options, loggers);
 
-    public static LibvirtDriver Lxc(LibvirtDriverOptions options) => new("lxc", LibvirtFlavor.Lxc, options);
+    public static LibvirtDriver Lxc(LibvirtDriverOptions options, ILoggerFactory? loggers = null) => new("lxc", LibvirtFlavor.Lxc, options, loggers);
 
     public bool RequiresCredentials(HypervisorTarget target) => Flavor != LibvirtFlavor.Test && !target.IsLocal;
 
@@ -63,8 +67,8 @@ public sealed class LibvirtDriver : IHypervisorDriver
                     }
 
                     return Flavor == LibvirtFlavor.Lxc
-                        ? new LibvirtContainerConnection(target, connection, calls, _options)
-                        : new LibvirtMachineConnection(Flavor, target, connection, calls, _options);
+                        ? new LibvirtContainerConnection(target, connection, calls, _options, _logger)
+                        : new LibvirtMachineConnection(Flavor, target, connection, calls, _options, _logger);
                 }
                 catch
                 {

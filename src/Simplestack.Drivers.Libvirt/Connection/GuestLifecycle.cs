@@ -14,11 +14,8 @@ public abstract partial class LibvirtHypervisorConnection
 
     public Task<Guest> CreateGuestAsync(GuestCreateRequest request, CancellationToken cancellationToken) => _calls.RunAsync(() =>
     {
+        request.Validate();
         LibvirtNames.ValidateName("guest", request.Name);
-        if (request.Memory <= 0)
-        {
-            throw new InvalidArgumentException("memory must be a positive number of MiB.");
-        }
 
         // Checked before anything is made: the location is a URL the gateway itself will fetch.
         var installLocation = request.Install is { } install
@@ -33,66 +30,55 @@ public abstract partial class LibvirtHypervisorConnection
             }
         }
 
-        var undo = new UndoLog();
-        try
+        using var undo = NewUndo();
+        var volumes = new NewVolumes(undo, Native);
+        var (definition, installer) = Define(request, installLocation, volumes);
+        using var domain = Native.DefineDomain(DomainXml.Build(definition));
+        var uuid = domain.Uuid;
+        undo.Add($"guest {request.Name}", () =>
         {
-            var (definition, installer) = Define(request, installLocation, undo);
-            using var domain = Native.DefineDomain(DomainXml.Build(definition));
-            var uuid = domain.Uuid;
-            undo.Add(() =>
+            using var defined = Native.TryLookupDomainByUuid(uuid);
+            if (defined is not null)
             {
-                using var defined = Native.TryLookupDomainByUuid(uuid);
-                if (defined is not null)
+                if (defined.IsActive)
                 {
-                    if (defined.IsActive)
-                    {
-                        defined.Destroy();
-                    }
-
-                    defined.Undefine(UndefineFlags);
+                    defined.Destroy();
                 }
-            });
-            if (undo.CreatedVolumePaths.Count > 0)
-            {
-                domain.SetMetadata(DomainMetadataType.Element, OwnedVolumes.Build(undo.CreatedVolumePaths), OwnedVolumes.Prefix, OwnedVolumes.NamespaceUri, DomainModificationImpact.Config);
-            }
 
-            if (installer is not null)
-            {
-                // The installer runs once from its kernel with on_reboot=destroy; the persistent
-                // definition boots from disk, so after the installer reboots, a start boots the
-                // installed system (as virt-install does).
-                Native.CreateTransientDomain(DomainXml.Build(definition with { Uuid = Guid.Parse(uuid), Kernel = installer, OnReboot = "destroy" })).Dispose();
+                defined.Undefine(UndefineFlags);
             }
-            else if (request.Start)
-            {
-                domain.Start();
-            }
-
-            var guest = DescribeGuest(domain, stats: null, cachedAddressesOnly: false);
-            undo.Commit();
-            return guest;
-        }
-        catch
+        });
+        if (volumes.Paths.Count > 0)
         {
-            undo.Rollback();
-            throw;
+            domain.SetMetadata(DomainMetadataType.Element, OwnedVolumes.Build(volumes.Paths), OwnedVolumes.Prefix, OwnedVolumes.NamespaceUri, DomainModificationImpact.Config);
         }
+
+        if (installer is not null)
+        {
+            // The installer runs once from its kernel with on_reboot=destroy; the persistent
+            // definition boots from disk, so after the installer reboots, a start boots the
+            // installed system (as virt-install does).
+            Native.CreateTransientDomain(DomainXml.Build(definition with { Uuid = Guid.Parse(uuid), Kernel = installer, OnReboot = "destroy" })).Dispose();
+        }
+        else if (request.Start)
+        {
+            domain.Start();
+        }
+
+        var guest = RecordGuest(domain);
+        undo.Commit();
+        return guest;
     }, cancellationToken);
 
     /// <summary>
     /// The definition of a new guest, and the installer kernel it first boots from when the
     /// request has an install location (already checked against the allowed prefixes). Volumes
-    /// made on the way are recorded in <paramref name="undo"/>.
+    /// made on the way are recorded in <paramref name="volumes"/>.
     /// </summary>
-    private protected abstract (DomainDefinition Definition, KernelBoot? Installer) Define(GuestCreateRequest request, Uri? installLocation, UndoLog undo);
+    private protected abstract (DomainDefinition Definition, KernelBoot? Installer) Define(GuestCreateRequest request, Uri? installLocation, NewVolumes volumes);
 
-    /// <summary>Records a volume this operation made: the guest will own it, and a failure deletes it.</summary>
-    private protected void RecordNewVolume(UndoLog undo, string path) => undo.AddVolume(path, () =>
-    {
-        using var volume = Native.TryLookupStorageVolumeByPath(path);
-        volume?.Delete();
-    });
+    /// <summary>A reverter for one multi-step operation: undoes what it made unless committed, logging any undo that fails.</summary>
+    private protected Reverter NewUndo() => new(_logger);
 
     private protected InterfaceDefinition InterfaceFor(NicSpec nic)
     {
@@ -121,17 +107,13 @@ public abstract partial class LibvirtHypervisorConnection
 
     public Task<Guest> UpdateGuestAsync(string guestId, GuestUpdateRequest request, CancellationToken cancellationToken) => _calls.RunAsync(() =>
     {
+        request.Validate();
         using var domain = FindDomain(guestId);
         var applied = new Dictionary<string, string>();
         var active = domain.IsActive;
 
         if (request.Cpus is { } cpus)
         {
-            if (cpus < 1)
-            {
-                throw new InvalidArgumentException("cpus must be at least 1.");
-            }
-
             applied["cpus"] = ChangeLiveOrConfig(
                 active,
                 raiseMaximum: () =>
@@ -146,11 +128,6 @@ public abstract partial class LibvirtHypervisorConnection
 
         if (request.Memory is { } memory)
         {
-            if (memory <= 0)
-            {
-                throw new InvalidArgumentException("memory must be a positive number of MiB.");
-            }
-
             var kib = (ulong)memory * 1024;
             applied["memory"] = ChangeLiveOrConfig(
                 active,
@@ -189,7 +166,7 @@ public abstract partial class LibvirtHypervisorConnection
             applied["name"] = Applied.Live;
         }
 
-        return DescribeGuest(domain, stats: null, cachedAddressesOnly: false) with { Applied = applied };
+        return RecordGuest(domain) with { Applied = applied };
     }, cancellationToken);
 
     /// <summary>

@@ -106,27 +106,24 @@ public abstract partial class LibvirtHypervisorConnection
     }, cancellationToken);
 
     /// <summary>
-    /// A guest as the API shows it. Bulk stats are used when the hypervisor gives them (QEMU);
-    /// the test driver's stats hold the state only, so the rest comes from the domain itself.
+    /// After one of the gateway's own writes that answers the guest (create, update, clone,
+    /// import): describe it and record that description in the inventory, so what the gateway
+    /// answered is what the very next list shows.
     /// </summary>
-    /// <remarks>
-    /// A single guest's description (no bulk <paramref name="stats"/>) is also recorded in the
-    /// inventory: creates, updates, clones, imports and single reads all end here, so what the
-    /// gateway answered is what the next list shows.
-    /// </remarks>
-    private protected Guest DescribeGuest(LibvirtDomain domain, IReadOnlyDictionary<string, object>? stats, bool cachedAddressesOnly)
+    private protected Guest RecordGuest(LibvirtDomain domain)
     {
         var ticket = _inventory.Store.NewTicket();
-        var guest = DescribeGuestNow(domain, stats, cachedAddressesOnly);
-        if (stats is null)
-        {
-            _inventory.Recorded(guest, ticket);
-        }
-
+        var guest = DescribeGuest(domain, stats: null, cachedAddressesOnly: false);
+        _inventory.Recorded(guest, ticket);
         return guest;
     }
 
-    private Guest DescribeGuestNow(LibvirtDomain domain, IReadOnlyDictionary<string, object>? stats, bool cachedAddressesOnly)
+    /// <summary>
+    /// A guest as the API shows it; reading changes nothing. Bulk stats are used when the
+    /// hypervisor gives them (QEMU); the test driver's stats hold the state only, so the rest
+    /// comes from the domain itself.
+    /// </summary>
+    private Guest DescribeGuest(LibvirtDomain domain, IReadOnlyDictionary<string, object>? stats, bool cachedAddressesOnly)
     {
         var uuid = domain.Uuid;
         DomainState state;

@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using Microsoft.Extensions.Logging;
 using Simplestack.Core;
 using Simplestack.Drivers.Libvirt.Inventory;
 using Simplestack.Libvirt;
@@ -20,18 +21,20 @@ public abstract partial class LibvirtHypervisorConnection :
 {
     private protected readonly LibvirtCalls _calls;
     private protected readonly LibvirtDriverOptions _options;
+    private readonly ILogger _logger;
     private readonly IpAddressBook _addresses = new();
     private readonly LiveInventory _inventory;
     private string? _hostName;
 
     /// <summary>Subscribes to the connection's domain lifecycle events (blocking: call it on a libvirt call thread).</summary>
-    private protected LibvirtHypervisorConnection(LibvirtFlavor flavor, HypervisorTarget target, LibvirtConnection native, LibvirtCalls calls, LibvirtDriverOptions options)
+    private protected LibvirtHypervisorConnection(LibvirtFlavor flavor, HypervisorTarget target, LibvirtConnection native, LibvirtCalls calls, LibvirtDriverOptions options, ILogger logger)
     {
         Flavor = flavor;
         Target = target;
         Native = native;
         _calls = calls;
         _options = options;
+        _logger = logger;
 
         // A call that fails because the daemon went away answers 503, not 502 (issue 6).
         calls.IsAlive = () => native.IsAlive;

@@ -33,11 +33,8 @@ public abstract partial class LibvirtHypervisorConnection
 
     public Task<Network> CreateNetworkAsync(NetworkCreateRequest request, CancellationToken cancellationToken) => _calls.RunAsync(() =>
     {
+        request.Validate();
         LibvirtNames.ValidateName("network", request.Name);
-        if (request.Vlan is < 1 or > 4094)
-        {
-            throw new InvalidArgumentException("vlan must be between 1 and 4094.");
-        }
 
         if (request.Vlan is not null && string.IsNullOrEmpty(request.FromNetwork))
         {
@@ -66,37 +63,29 @@ public abstract partial class LibvirtHypervisorConnection
             OtherConfig = request.OtherConfig ?? new Dictionary<string, string>(),
         };
 
-        var undo = new UndoLog();
-        try
+        using var undo = NewUndo();
+        using var network = Native.DefineNetwork(NetworkXml.Build(definition));
+        var name = network.Name;
+        undo.Add($"network {name}", () =>
         {
-            using var network = Native.DefineNetwork(NetworkXml.Build(definition));
-            var name = network.Name;
-            undo.Add(() =>
+            using var defined = Native.TryLookupNetworkByName(name);
+            if (defined is null)
             {
-                using var defined = Native.TryLookupNetworkByName(name);
-                if (defined is null)
-                {
-                    return;
-                }
+                return;
+            }
 
-                if (defined.IsActive)
-                {
-                    defined.Destroy();
-                }
+            if (defined.IsActive)
+            {
+                defined.Destroy();
+            }
 
-                defined.Undefine();
-            });
-            network.Start();
-            network.Autostart = true;
-            var created = DescribeNetwork(network);
-            undo.Commit();
-            return created;
-        }
-        catch
-        {
-            undo.Rollback();
-            throw;
-        }
+            defined.Undefine();
+        });
+        network.Start();
+        network.Autostart = true;
+        var created = DescribeNetwork(network);
+        undo.Commit();
+        return created;
     }, cancellationToken);
 
     public Task DeleteNetworkAsync(string networkId, CancellationToken cancellationToken) => _calls.RunAsync(() =>

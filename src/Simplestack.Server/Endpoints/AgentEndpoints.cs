@@ -24,10 +24,7 @@ public sealed record AgentNetworkRequest(string Bridge, int Vlan) : IValidatable
 {
     public void Validate()
     {
-        if (Vlan is < 1 or > 4094)
-        {
-            throw new InvalidArgumentException("vlan must be from 1 to 4094.");
-        }
+        FieldRules.Vlan(Vlan, "vlan");
     }
 }
 

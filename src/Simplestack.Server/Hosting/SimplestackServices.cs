@@ -61,17 +61,18 @@ public static class SimplestackServices
     private static DriverRegistry CreateDrivers(IServiceProvider services)
     {
         var libvirt = services.GetRequiredService<IOptions<LibvirtDriverOptions>>().Value;
+        var loggers = services.GetRequiredService<ILoggerFactory>();
         var registry = new DriverRegistry()
-            .Add("test", LibvirtDriver.Test(libvirt))
-            .Add("kvm", LibvirtDriver.Qemu(libvirt), "qemu")
-            .Add("lxc", LibvirtDriver.Lxc(libvirt))
+            .Add("test", LibvirtDriver.Test(libvirt, loggers))
+            .Add("kvm", LibvirtDriver.Qemu(libvirt, loggers), "qemu")
+            .Add("lxc", LibvirtDriver.Lxc(libvirt, loggers))
             .Add("xen", new PlaceholderDriver("xen", ErrorKind.FeatureNotImplemented, "The Xen driver is not built yet."))
             .Add("vmware", new PlaceholderDriver("vmware", ErrorKind.FeatureNotImplemented, "The VMware driver is not built yet."))
             .Add("hyperv", new PlaceholderDriver(
                 "hyperv",
                 ErrorKind.FeatureNotAvailable,
                 "Hyper-V is not available: Simplestack has no Hyper-V driver (Hyper-V is managed through WMI on Windows, which this gateway does not use)."));
-        Log.DriversRegistered(services.GetRequiredService<ILoggerFactory>().CreateLogger("Simplestack.Server"), string.Join(", ", registry.Names));
+        Log.DriversRegistered(loggers.CreateLogger("Simplestack.Server"), string.Join(", ", registry.Names));
         return registry;
     }
 

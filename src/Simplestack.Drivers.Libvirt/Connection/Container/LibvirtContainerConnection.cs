@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Simplestack.Core;
 using Simplestack.Drivers.Libvirt.Xml;
 using Simplestack.Libvirt;
@@ -12,12 +13,12 @@ namespace Simplestack.Drivers.Libvirt;
 public sealed class LibvirtContainerConnection : LibvirtHypervisorConnection
 {
     /// <summary>Subscribes to the connection's domain lifecycle events (blocking: call it on a libvirt call thread).</summary>
-    internal LibvirtContainerConnection(HypervisorTarget target, LibvirtConnection native, LibvirtCalls calls, LibvirtDriverOptions options)
-        : base(LibvirtFlavor.Lxc, target, native, calls, options)
+    internal LibvirtContainerConnection(HypervisorTarget target, LibvirtConnection native, LibvirtCalls calls, LibvirtDriverOptions options, ILogger logger)
+        : base(LibvirtFlavor.Lxc, target, native, calls, options, logger)
     {
     }
 
-    private protected override (DomainDefinition Definition, KernelBoot? Installer) Define(GuestCreateRequest request, Uri? installLocation, UndoLog undo)
+    private protected override (DomainDefinition Definition, KernelBoot? Installer) Define(GuestCreateRequest request, Uri? installLocation, NewVolumes volumes)
         => (LxcDefinition(request), null);
 
     /// <summary>

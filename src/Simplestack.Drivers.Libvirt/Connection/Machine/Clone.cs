@@ -28,39 +28,32 @@ public sealed partial class LibvirtMachineConnection : IGuestCloning
 
         var xml = source.GetXmlDesc(DomainXmlFlags.Inactive | DomainXmlFlags.Secure);
         var description = DomainDescription.Parse(xml);
-        var undo = new UndoLog();
-        try
+        using var undo = NewUndo();
+        var volumes = new NewVolumes(undo, Native);
+        var copies = new Dictionary<string, string>();
+        foreach (var disk in description.Disks.Where(d => d.Device == "disk"))
         {
-            var copies = new Dictionary<string, string>();
-            foreach (var disk in description.Disks.Where(d => d.Device == "disk"))
-            {
-                copies[disk.Target] = CopyVolume(disk, name, undo);
-            }
-
-            var macs = description.Interfaces.ToDictionary(i => i.Mac, _ => MacAddresses.Generate(), StringComparer.OrdinalIgnoreCase);
-            var cloneXml = DomainXml.WithIdentity(DomainXml.WithDiskSources(xml, copies), name, Guid.NewGuid(), macs);
-            using var clone = Native.DefineDomain(cloneXml);
-            var uuid = clone.Uuid;
-            undo.Add(() =>
-            {
-                using var defined = Native.TryLookupDomainByUuid(uuid);
-                defined?.Undefine(UndefineFlags);
-            });
-
-            // The copied metadata names the source's volumes; the clone owns its copies only.
-            clone.SetMetadata(DomainMetadataType.Element, OwnedVolumes.Build(copies.Values), OwnedVolumes.Prefix, OwnedVolumes.NamespaceUri, DomainModificationImpact.Config);
-            var guest = DescribeGuest(clone, stats: null, cachedAddressesOnly: false);
-            undo.Commit();
-            return guest;
+            copies[disk.Target] = CopyVolume(disk, name, volumes);
         }
-        catch
+
+        var macs = description.Interfaces.ToDictionary(i => i.Mac, _ => MacAddresses.Generate(), StringComparer.OrdinalIgnoreCase);
+        var cloneXml = DomainXml.WithIdentity(DomainXml.WithDiskSources(xml, copies), name, Guid.NewGuid(), macs);
+        using var clone = Native.DefineDomain(cloneXml);
+        var uuid = clone.Uuid;
+        undo.Add($"guest {name}", () =>
         {
-            undo.Rollback();
-            throw;
-        }
+            using var defined = Native.TryLookupDomainByUuid(uuid);
+            defined?.Undefine(UndefineFlags);
+        });
+
+        // The copied metadata names the source's volumes; the clone owns its copies only.
+        clone.SetMetadata(DomainMetadataType.Element, OwnedVolumes.Build(copies.Values), OwnedVolumes.Prefix, OwnedVolumes.NamespaceUri, DomainModificationImpact.Config);
+        var guest = RecordGuest(clone);
+        undo.Commit();
+        return guest;
     }, cancellationToken);
 
-    private string CopyVolume(ParsedDisk disk, string guestName, UndoLog undo)
+    private string CopyVolume(ParsedDisk disk, string guestName, NewVolumes volumes)
     {
         using var volume = (disk.SourcePath is null ? null : Native.TryLookupStorageVolumeByPath(disk.SourcePath))
             ?? throw new FeatureNotAvailableException($"Disk '{disk.Target}' is not a storage volume, so it cannot be copied.");
@@ -70,7 +63,7 @@ public sealed partial class LibvirtMachineConnection : IGuestCloning
         LibvirtNames.ValidateName("volume", copyName);
         using var copy = pool.CreateVolumeFrom(VolumeXml.Build(new VolumeDefinition(copyName, (long)volume.GetInfo().Capacity, format)), volume);
         var path = copy.Path;
-        RecordNewVolume(undo, path);
+        volumes.Add(path);
         return path;
     }
 }

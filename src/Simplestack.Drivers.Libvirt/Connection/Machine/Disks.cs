@@ -29,57 +29,50 @@ public sealed partial class LibvirtMachineConnection : IDiskManagement
         var description = DomainDescription.Parse(domain.GetXmlDesc(DomainXmlFlags.Inactive));
         var bus = NormaliseBus(request.Bus);
         var target = DiskTargets.Next(bus, description.Disks.Select(d => d.Target));
-        var undo = new UndoLog();
-        try
+        using var undo = NewUndo();
+        var volumes = new NewVolumes(undo, Native);
+        string path, format;
+        if (request.Volume is { } existing)
         {
-            string path, format;
-            if (request.Volume is { } existing)
+            // Attach a volume as it is (Libcloud's attach_volume): not the guest's, so it outlives the disk.
+            using var pool = FindPool(request.StorageId ?? throw new InvalidArgumentException("Attaching a volume needs its storage_id."));
+            using var volume = FindVolume(pool, existing);
+            path = volume.Path;
+            if (ImagePools.Contains(pool.Name))
             {
-                // Attach a volume as it is (Libcloud's attach_volume): not the guest's, so it outlives the disk.
-                using var pool = FindPool(request.StorageId ?? throw new InvalidArgumentException("Attaching a volume needs its storage_id."));
-                using var volume = FindVolume(pool, existing);
-                path = volume.Path;
-                if (ImagePools.Contains(pool.Name))
-                {
-                    throw new ConflictException($"Volume '{existing}' is an image other guests' disks may be based on; create a guest from it with \"image\" instead.");
-                }
-
-                if (VolumeUsers().TryGetValue(path, out var users))
-                {
-                    // Two writers on one disk image corrupt it.
-                    throw new ConflictException($"Volume '{existing}' is already a disk of {string.Join(", ", users)}.");
-                }
-
-                format = VolumeDescription.Parse(volume.GetXmlDesc()).Format ?? "raw";
-            }
-            else
-            {
-                path = CreateVolumeForDisk(domain.Name, target, request.Size, request.StorageId, request.Name, image: null, imageCopy: null, undo, out format);
+                throw new ConflictException($"Volume '{existing}' is an image other guests' disks may be based on; create a guest from it with \"image\" instead.");
             }
 
-            var disk = new DiskDefinition(target, bus, new FileDiskSource(path)) { Format = format };
-            if (bus == "scsi" && !description.Disks.Any(d => d.Bus == "scsi") && domain.IsActive)
+            if (VolumeUsers().TryGetValue(path, out var users))
             {
-                // A virtio-scsi controller appears on demand in a redefinition, not on a live attach.
-                throw new ConflictException("Attach SCSI disks to a stopped guest, or to one that has a SCSI disk already.");
+                // Two writers on one disk image corrupt it.
+                throw new ConflictException($"Volume '{existing}' is already a disk of {string.Join(", ", users)}.");
             }
 
-            ChangeDevice(domain, xml => DomainXml.WithDisk(xml, disk), impact => domain.AttachDevice(DomainXml.BuildDisk(disk), impact));
-            if (request.Volume is null)
-            {
-                RememberOwnedVolume(domain, path, add: true);
-            }
-
-            undo.Commit();
-            using var refreshed = FindDomain(domain.Uuid);
-            var (parsed, number) = FindDisk(refreshed, target);
-            return DescribeDisk(refreshed, parsed, number);
+            format = VolumeDescription.Parse(volume.GetXmlDesc()).Format ?? "raw";
         }
-        catch
+        else
         {
-            undo.Rollback();
-            throw;
+            path = CreateVolumeForDisk(domain.Name, target, request.Size, request.StorageId, request.Name, image: null, imageCopy: null, volumes, out format);
         }
+
+        var disk = new DiskDefinition(target, bus, new FileDiskSource(path)) { Format = format };
+        if (bus == "scsi" && !description.Disks.Any(d => d.Bus == "scsi") && domain.IsActive)
+        {
+            // A virtio-scsi controller appears on demand in a redefinition, not on a live attach.
+            throw new ConflictException("Attach SCSI disks to a stopped guest, or to one that has a SCSI disk already.");
+        }
+
+        ChangeDevice(domain, xml => DomainXml.WithDisk(xml, disk), impact => domain.AttachDevice(DomainXml.BuildDisk(disk), impact));
+        if (request.Volume is null)
+        {
+            RememberOwnedVolume(domain, path, add: true);
+        }
+
+        undo.Commit();
+        using var refreshed = FindDomain(domain.Uuid);
+        var (parsed, number) = FindDisk(refreshed, target);
+        return DescribeDisk(refreshed, parsed, number);
     }, cancellationToken);
 
     public Task<Disk> UpdateDiskAsync(string guestId, string diskId, DiskUpdateRequest request, CancellationToken cancellationToken) => _calls.RunAsync(() =>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Simplestack.Core;
 using Simplestack.Libvirt;
 
@@ -13,8 +14,8 @@ namespace Simplestack.Drivers.Libvirt;
 public sealed partial class LibvirtMachineConnection : LibvirtHypervisorConnection
 {
     /// <summary>Subscribes to the connection's domain lifecycle events (blocking: call it on a libvirt call thread).</summary>
-    internal LibvirtMachineConnection(LibvirtFlavor flavor, HypervisorTarget target, LibvirtConnection native, LibvirtCalls calls, LibvirtDriverOptions options)
-        : base(flavor, target, native, calls, options)
+    internal LibvirtMachineConnection(LibvirtFlavor flavor, HypervisorTarget target, LibvirtConnection native, LibvirtCalls calls, LibvirtDriverOptions options, ILogger logger)
+        : base(flavor, target, native, calls, options, logger)
     {
         if (flavor == LibvirtFlavor.Lxc)
         {

@@ -9,26 +9,25 @@ namespace Simplestack.Drivers.Libvirt;
 // ISO, a NoCloud seed) and the installer it may first boot from.
 public sealed partial class LibvirtMachineConnection
 {
-    private protected override (DomainDefinition Definition, KernelBoot? Installer) Define(GuestCreateRequest request, Uri? installLocation, UndoLog undo)
+    private protected override (DomainDefinition Definition, KernelBoot? Installer) Define(GuestCreateRequest request, Uri? installLocation, NewVolumes volumes)
     {
-        var definition = MachineDefinition(request, undo);
-        var installer = installLocation is null ? null : FetchInstaller(request.Name, installLocation, request.Install!.Cmdline, undo);
+        var definition = MachineDefinition(request, volumes);
+        var installer = installLocation is null ? null : FetchInstaller(request.Name, installLocation, request.Install!.Cmdline, volumes);
         return (definition, installer);
     }
 
     /// <summary>Fetches the installer's kernel and initrd into volumes the guest owns.</summary>
-    private KernelBoot FetchInstaller(string guestName, Uri location, string? cmdline, UndoLog undo)
+    private KernelBoot FetchInstaller(string guestName, Uri location, string? cmdline, NewVolumes volumes)
     {
         var (kernelUri, initrdUri) = InstallFetcher.Locate(location);
         using var pool = DefaultPool();
-        void Created(string path) => RecordNewVolume(undo, path);
-        var kernel = InstallFetcher.FetchInto(pool, $"{guestName}-install-kernel", kernelUri, Created);
-        var initrd = InstallFetcher.FetchInto(pool, $"{guestName}-install-initrd", initrdUri, Created);
+        var kernel = InstallFetcher.FetchInto(pool, $"{guestName}-install-kernel", kernelUri, volumes.Add);
+        var initrd = InstallFetcher.FetchInto(pool, $"{guestName}-install-initrd", initrdUri, volumes.Add);
         return new KernelBoot(kernel, initrd, cmdline);
     }
 
     /// <summary>Builds the NoCloud seed for user_data and ssh_keys and uploads it as an ISO volume the guest owns.</summary>
-    private string CreateSeedVolume(GuestCreateRequest request, UndoLog undo)
+    private string CreateSeedVolume(GuestCreateRequest request, NewVolumes volumes)
     {
         var (userData, metaData) = NoCloudSeed.Files(Guid.NewGuid().ToString(), request.Name, request.UserData, request.SshKeys ?? []);
         var iso = NoCloudSeed.BuildIso(userData, metaData);
@@ -40,7 +39,7 @@ public sealed partial class LibvirtMachineConnection
             using var file = File.OpenRead(iso);
             using var volume = pool.CreateVolume(VolumeXml.Build(new VolumeDefinition(name, file.Length, "raw")));
             var path = volume.Path;
-            RecordNewVolume(undo, path);
+            volumes.Add(path);
             VolumeUpload.Upload(volume, file, file.Length);
             return path;
         }
@@ -50,7 +49,7 @@ public sealed partial class LibvirtMachineConnection
         }
     }
 
-    private DomainDefinition MachineDefinition(GuestCreateRequest request, UndoLog undo)
+    private DomainDefinition MachineDefinition(GuestCreateRequest request, NewVolumes volumes)
     {
         var type = Flavor == LibvirtFlavor.Test ? "test" : (request.DomainType ?? _options.DefaultDomainType);
         if (type is not ("kvm" or "qemu" or "test"))
@@ -76,7 +75,7 @@ public sealed partial class LibvirtMachineConnection
             var bus = NormaliseBus(spec.Bus);
             var target = DiskTargets.Next(bus, disks.Select(d => d.Target));
             var image = i == 0 ? request.Image : null;
-            var path = CreateVolumeForDisk(request.Name, target, spec.Size, spec.StorageId, spec.Name, image, request.ImageCopy, undo, out var format);
+            var path = CreateVolumeForDisk(request.Name, target, spec.Size, spec.StorageId, spec.Name, image, request.ImageCopy, volumes, out var format);
             disks.Add(new DiskDefinition(target, bus, new FileDiskSource(path)) { Format = format });
         }
 
@@ -89,7 +88,7 @@ public sealed partial class LibvirtMachineConnection
         if (request.UserData is not null || request.SshKeys is { Count: > 0 })
         {
             var target = DiskTargets.Next("ide", disks.Select(d => d.Target).Append("hda").Append("hdb"));
-            disks.Add(new DiskDefinition(target, "ide", new FileDiskSource(CreateSeedVolume(request, undo))) { Device = "cdrom", Format = "raw", ReadOnly = true });
+            disks.Add(new DiskDefinition(target, "ide", new FileDiskSource(CreateSeedVolume(request, volumes))) { Device = "cdrom", Format = "raw", ReadOnly = true });
         }
 
         return new DomainDefinition(request.Name, type, request.Memory * 1024, request.Cpus ?? 1)
@@ -104,7 +103,7 @@ public sealed partial class LibvirtMachineConnection
 
     /// <summary>Creates the volume behind one disk and returns its path; records it for undo.</summary>
     private string CreateVolumeForDisk(string guestName, string target, double sizeGiB, string? storageId, string? volumeName,
-        string? image, string? imageCopy, UndoLog undo, out string format)
+        string? image, string? imageCopy, NewVolumes volumes, out string format)
     {
         var requestedBytes = ToBytes(sizeGiB, allowZero: image is not null);
         using var pool = storageId is null ? DefaultPool() : FindPool(storageId);
@@ -150,7 +149,7 @@ public sealed partial class LibvirtMachineConnection
         using (created)
         {
             var path = created.Path;
-            RecordNewVolume(undo, path);
+            volumes.Add(path);
             return path;
         }
     }

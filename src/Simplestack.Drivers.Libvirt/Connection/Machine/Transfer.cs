@@ -129,10 +129,12 @@ public sealed partial class LibvirtMachineConnection : IGuestTransfer
 
     public async Task<Guest> ImportGuestAsync(Stream source, string? storageId, CancellationToken cancellationToken)
     {
-        var undo = new UndoLog();
+        // Undone on the way out unless committed, after a parse failure has become a 400 below.
+        await using var undo = NewUndo();
+        var volumes = new NewVolumes(undo, Native);
         try
         {
-            var (description, xml, imported, manifest) = await ReadArchiveAsync(source, storageId, undo, cancellationToken);
+            var (description, xml, imported, manifest) = await ReadArchiveAsync(source, storageId, volumes, cancellationToken);
             VerifyManifest(manifest, imported, description);
             var guest = await _calls.RunAsync(() => DefineImported(description, xml, imported, undo), cancellationToken);
             undo.Commit();
@@ -140,22 +142,16 @@ public sealed partial class LibvirtMachineConnection : IGuestTransfer
         }
         catch (Exception error) when (error is InvalidDataException or FormatException or System.Text.Json.JsonException or EndOfStreamException)
         {
-            undo.Rollback();
             // A JSON error's own message names .NET types: say where in manifest.json instead.
             var reason = error is System.Text.Json.JsonException json
                 ? $"manifest.json is not what this server writes{(json.Path is { Length: > 0 } path ? $" (at {path})" : string.Empty)}"
                 : error.Message;
             throw new InvalidArgumentException($"The body is not a valid guest archive: {reason}");
         }
-        catch
-        {
-            undo.Rollback();
-            throw;
-        }
     }
 
     private async Task<(DomainDescription Description, string Xml, Dictionary<string, (string Path, string Sha256, long Bytes)> Disks, ArchiveManifest Manifest)> ReadArchiveAsync(
-        Stream source, string? storageId, UndoLog undo, CancellationToken cancellationToken)
+        Stream source, string? storageId, NewVolumes volumes, CancellationToken cancellationToken)
     {
         await using var tar = new TarReader(source, leaveOpen: true);
         string? xml = null;
@@ -203,7 +199,7 @@ public sealed partial class LibvirtMachineConnection : IGuestTransfer
                 }
 
                 var format = file.EndsWith(".qcow2", StringComparison.Ordinal) ? "qcow2" : "raw";
-                disks[target] = await UploadDiskAsync(description.Name, target, format, data, entry.Length, storageId, undo, cancellationToken);
+                disks[target] = await UploadDiskAsync(description.Name, target, format, data, entry.Length, storageId, volumes, cancellationToken);
             }
             else
             {
@@ -239,7 +235,7 @@ public sealed partial class LibvirtMachineConnection : IGuestTransfer
     }
 
     private async Task<(string Path, string Sha256, long Bytes)> UploadDiskAsync(
-        string guestName, string target, string format, Stream data, long length, string? storageId, UndoLog undo, CancellationToken cancellationToken)
+        string guestName, string target, string format, Stream data, long length, string? storageId, NewVolumes volumes, CancellationToken cancellationToken)
     {
         var (volume, stream) = await _calls.RunAsync(() =>
         {
@@ -248,7 +244,7 @@ public sealed partial class LibvirtMachineConnection : IGuestTransfer
             LibvirtNames.ValidateName("volume", name);
             var created = pool.CreateVolume(VolumeXml.Build(new VolumeDefinition(name, Math.Max(length, 1), format)));
             var path = created.Path;
-            RecordNewVolume(undo, path);
+            volumes.Add(path);
             var opened = Native.NewStream();
             created.Upload(opened, 0, (ulong)length);
             return (created, opened);
@@ -297,7 +293,7 @@ public sealed partial class LibvirtMachineConnection : IGuestTransfer
     private static void VerifyManifest(ArchiveManifest manifest, Dictionary<string, (string Path, string Sha256, long Bytes)> imported, DomainDescription description)
         => LibvirtGuestManifest.Verify(manifest, imported, description);
 
-    private Guest DefineImported(DomainDescription description, string xml, Dictionary<string, (string Path, string Sha256, long Bytes)> imported, UndoLog undo)
+    private Guest DefineImported(DomainDescription description, string xml, Dictionary<string, (string Path, string Sha256, long Bytes)> imported, Reverter undo)
     {
         EnsureNameFree(description.Name);
 
@@ -313,14 +309,14 @@ public sealed partial class LibvirtMachineConnection : IGuestTransfer
         var paths = imported.ToDictionary(d => d.Key, d => d.Value.Path);
         using var domain = Native.DefineDomain(DomainXml.WithIdentity(DomainXml.WithDiskSources(xml, paths), description.Name, uuid, macs));
         var definedUuid = domain.Uuid;
-        undo.Add(() =>
+        undo.Add($"guest {description.Name}", () =>
         {
             using var defined = Native.TryLookupDomainByUuid(definedUuid);
             defined?.Undefine(UndefineFlags);
         });
         domain.SetMetadata(DomainMetadataType.Element, OwnedVolumes.Build(paths.Values), OwnedVolumes.Prefix, OwnedVolumes.NamespaceUri, DomainModificationImpact.Config);
         RefreshPoolsOf(paths.Values);
-        return DescribeGuest(domain, stats: null, cachedAddressesOnly: false);
+        return RecordGuest(domain);
     }
 
     private HashSet<string> MacsInUse()
