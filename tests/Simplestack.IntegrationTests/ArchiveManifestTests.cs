@@ -84,14 +84,7 @@ public sealed class ArchiveManifestTests : GatewayOnQemu
 
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
         Assert.Equal("InvalidArguments", JsonDocument.Parse(text).RootElement.GetProperty("error").GetString());
-        using (var domain = Native.TryLookupDomainByName(name))
-        {
-            Assert.Null(domain);
-        }
-
-        using var pool = Native.TryLookupStoragePoolByName(Substrate.Pool)!;
-        pool.Refresh();
-        Assert.DoesNotContain(pool.ListAllVolumes().Select(v => { using (v) { return v.Name; } }), v => v.StartsWith(name, StringComparison.Ordinal));
+        AssertNothingLeftNamed(name);
         File.Delete(archive);
         File.Delete(lying);
     }

@@ -209,6 +209,19 @@ public abstract class GatewayOnQemu : IAsyncLifetime
 
     protected void TrackVolume(string path) => _volumes.Add(path);
 
+    /// <summary>No guest named <paramref name="name"/> and no volume whose name starts with it in the test pool (a refused import made nothing).</summary>
+    protected void AssertNothingLeftNamed(string name)
+    {
+        using (var domain = Native.TryLookupDomainByName(name))
+        {
+            Assert.Null(domain);
+        }
+
+        using var pool = Native.TryLookupStoragePoolByName(Substrate.Pool)!;
+        pool.Refresh();
+        Assert.DoesNotContain(pool.ListAllVolumes().Select(v => { using (v) { return v.Name; } }), v => v.StartsWith(name, StringComparison.Ordinal));
+    }
+
     protected static string Guests(string rest = "") => "/kvm/localhost/guests" + rest;
 
     /// <summary>A body that boots the test guest from its ISO, on the NAT network.</summary>

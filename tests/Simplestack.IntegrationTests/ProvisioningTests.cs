@@ -112,14 +112,7 @@ public sealed class ProvisioningTests : GatewayOnQemu
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("checksum", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
 
-        using (var domain = Native.TryLookupDomainByName(name))
-        {
-            Assert.Null(domain);
-        }
-
-        using var pool = Native.TryLookupStoragePoolByName(Substrate.Pool)!;
-        pool.Refresh();
-        Assert.DoesNotContain(pool.ListAllVolumes().Select(v => { using (v) { return v.Name; } }), v => v.StartsWith(name, StringComparison.Ordinal));
+        AssertNothingLeftNamed(name);
         File.Delete(archive);
     }
 
