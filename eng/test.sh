@@ -10,8 +10,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian's Libcloud, paramiko and pytest for the Python driver's tests (under /usr/bin/python3).
-eng/install-deps.sh python3-libcloud python3-paramiko python3-pytest
+# Debian's Libcloud, paramiko and pytest for the Python driver's tests (under /usr/bin/python3),
+# and Node.js with npm for the contract's lint.
+eng/install-deps.sh python3-libcloud python3-paramiko python3-pytest node
+
+# Redocly CLI, at the version its lock file pins, for the contract's lint (OpenApiLintTests).
+# Outside the namespace: it needs the package registry.
+(cd eng/openapi-lint && npm ci --no-audit --no-fund --loglevel=error) \
+  || echo "eng/test.sh: npm ci in eng/openapi-lint failed; the contract's lint test will fail (or skip outside CI)." >&2
 
 in_namespace=()
 if [ "$(id -u)" -eq 0 ]; then
