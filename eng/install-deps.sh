@@ -4,9 +4,21 @@
 #   libvirt0     libvirt's client library, with the embedded test driver (test:///default)
 #   libvirt-dev  /usr/share/libvirt/api/libvirt-api.xml, which the binding's tests check against
 #   genisoimage  builds the NoCloud seed ISO for user_data and ssh_keys
+# Arguments name more packages; the word "node" asks for Node.js and npm (eng/test.sh runs Redocly
+# CLI, the OpenAPI contract's linter, with them): Debian's nodejs and npm, each only when no node or
+# npm is on PATH (a machine may have its own Node.js, whose package bundles npm, which Debian's npm
+# would conflict with).
 set -euo pipefail
 
-packages=(libvirt0 libvirt-dev genisoimage "$@")
+packages=(libvirt0 libvirt-dev genisoimage)
+for argument in "$@"; do
+  if [ "$argument" = node ]; then
+    command -v node >/dev/null || packages+=(nodejs)
+    command -v npm >/dev/null || packages+=(npm)
+  else
+    packages+=("$argument")
+  fi
+done
 missing=()
 for package in "${packages[@]}"; do
   if [ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" != "install ok installed" ]; then

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Simplestack.Core;
+using Simplestack.Server.Errors;
 using Simplestack.Server.OpenApi;
 using Simplestack.Server.Requests;
 using Simplestack.Server.Targets;
@@ -41,7 +42,16 @@ public static class AgentEndpoints
     {
         var hosts = routes.MapGroup("/host/{hostname}")
             .WithTags("Staging agent")
-            .WithMetadata(TargetRoute.Agent);
+            .WithMetadata(TargetRoute.Agent)
+            .ProducesError(
+                StatusCodes.Status400BadRequest,
+                StatusCodes.Status401Unauthorized,
+                StatusCodes.Status404NotFound,
+                StatusCodes.Status500InternalServerError,
+                StatusCodes.Status501NotImplemented,
+                StatusCodes.Status502BadGateway,
+                StatusCodes.Status503ServiceUnavailable,
+                StatusCodes.Status504GatewayTimeout);
 
         // Routing matches these with and without the trailing slash the agent's clients send.
         hosts.MapGet(string.Empty, ProbeHost)
@@ -62,7 +72,7 @@ public static class AgentEndpoints
         return routes;
     }
 
-    public static async Task<Results<NoContent, NotFound>> ProbeHost(HypervisorSession hv, string hostname)
+    public static async Task<Results<NoContent, NotFound<ErrorResponse>>> ProbeHost(HypervisorSession hv, string hostname)
     {
         try
         {
@@ -71,7 +81,7 @@ public static class AgentEndpoints
         }
         catch (EntityNotFoundException)
         {
-            return TypedResults.NotFound();
+            return NotFound($"No domain named '{hostname}' exists.");
         }
     }
 
@@ -90,7 +100,7 @@ public static class AgentEndpoints
         return TypedResults.Created(hv.PathFor("guests", guest.Id), guest);
     }
 
-    public static async Task<Results<NoContent, NotFound>> ProbeNetwork(HypervisorSession hv, string networkname)
+    public static async Task<Results<NoContent, NotFound<ErrorResponse>>> ProbeNetwork(HypervisorSession hv, string networkname)
     {
         try
         {
@@ -99,9 +109,13 @@ public static class AgentEndpoints
         }
         catch (EntityNotFoundException)
         {
-            return TypedResults.NotFound();
+            return NotFound($"No network named '{networkname}' exists.");
         }
     }
+
+    /// <summary>A probe's 404: the error body every 404 has, saying what was looked for (the route did match).</summary>
+    private static NotFound<ErrorResponse> NotFound(string message)
+        => TypedResults.NotFound(new ErrorResponse(nameof(ErrorKind.EntityNotFound), message, StatusCodes.Status404NotFound));
 
     public static async Task<Created<Network>> CreateNetwork(HypervisorSession hv, string hostname, string networkname, JsonBody<AgentNetworkRequest> body)
     {

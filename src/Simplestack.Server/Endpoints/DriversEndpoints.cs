@@ -32,7 +32,7 @@ public static class DriversEndpoints
                 + "a capability missing here answers 501 on its routes. No hypervisor is contacted.");
         if (protect)
         {
-            list.AddEndpointFilter(RequireApiKeyFilter.Invoke);
+            RequireApiKeyFilter.ApplyTo(list);
         }
 
         return routes;

@@ -46,8 +46,12 @@ public static class SimplestackServices
             services.AddOpenApi(options =>
             {
                 options.AddDocumentTransformer<DocumentInfoTransformer>();
+                options.AddDocumentTransformer<SecuritySchemesTransformer>();
                 options.AddOperationTransformer<RequestBodyTransformer>();
                 options.AddOperationTransformer<TargetParametersTransformer>();
+                options.AddOperationTransformer<SecurityTransformer>();
+                options.AddOperationTransformer<LocationHeaderTransformer>();
+                options.AddSchemaTransformer<ClosedWordsTransformer>();
             });
         }
 

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.HostFiltering;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Simplestack.Server.OpenApi;
 using Simplestack.Server.Security;
 
 namespace Simplestack.Server.Observability;
@@ -41,29 +42,31 @@ public static class ObservabilityServices
         app.MapGet("/healthz", Health)
             .WithTags("Health")
             .WithName("Health")
-            .WithSummary("The process is alive (no hypervisor is contacted)");
+            .WithSummary("The process is alive (no hypervisor is contacted)")
+            .ProducesError(StatusCodes.Status400BadRequest); // a Host header outside AllowedHosts, as on every route
         var readyz = app.MapGet("/readyz", ReadyAsync)
             .WithTags("Health")
             .WithName("Ready")
-            .WithSummary("Each configured driver's status; 503 when a probed target does not answer");
+            .WithSummary("Each configured driver's status; 503 when a probed target does not answer")
+            .Produces<ReadinessReport>(StatusCodes.Status200OK)
+            .Produces<ReadinessReport>(StatusCodes.Status503ServiceUnavailable)
+            .ProducesError(StatusCodes.Status400BadRequest);
         var metrics = app.MapGet("/metrics", MetricsAsync).ExcludeFromDescription();
         if (protect)
         {
-            // The registered filter, not AddEndpointFilter<T>: that one activates a new instance per
-            // request through a factory compiled from an expression tree at start-up.
-            readyz.AddEndpointFilter(RequireApiKeyFilter.Invoke);
-            metrics.AddEndpointFilter(RequireApiKeyFilter.Invoke);
+            RequireApiKeyFilter.ApplyTo(readyz);
+            RequireApiKeyFilter.ApplyTo(metrics);
         }
 
         return app;
     }
 
-    public static Ok<HealthStatus> Health() => TypedResults.Ok(new HealthStatus("ok"));
+    public static Ok<HealthStatus> Health() => TypedResults.Ok(new HealthStatus(ReadinessWords.Ok));
 
     public static async Task<JsonHttpResult<ReadinessReport>> ReadyAsync(Readiness readiness, HttpContext context)
     {
         var report = await readiness.CheckAsync(context.RequestAborted);
-        return TypedResults.Json(report, statusCode: report.Status == "ready" ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        return TypedResults.Json(report, statusCode: report.Status == ReadinessWords.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
     public static async Task MetricsAsync(GatewayMetrics metrics, HttpContext context)

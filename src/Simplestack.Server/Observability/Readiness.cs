@@ -24,6 +24,27 @@ public sealed class ReadinessOptions
     public double TimeoutSeconds { get; set; } = 5;
 }
 
+/// <summary>The words of the <c>/readyz</c> answer's <c>status</c> fields (the OpenAPI document lists them).</summary>
+public static class ReadinessWords
+{
+    public const string Ready = "ready";
+    public const string NotReady = "not_ready";
+    public const string Ok = "ok";
+    public const string Registered = "registered";
+    public const string Unavailable = "unavailable";
+    public const string NotImplemented = "not_implemented";
+    public const string Misconfigured = "misconfigured";
+
+    /// <summary>A report's status.</summary>
+    public static IReadOnlyList<string> Report { get; } = [Ready, NotReady];
+
+    /// <summary>A driver's status.</summary>
+    public static IReadOnlyList<string> Driver { get; } = [Ok, Registered, Unavailable, NotImplemented, Misconfigured];
+
+    /// <summary>A probed target's status: ok, misconfigured, or the error word of its failure.</summary>
+    public static IReadOnlyList<string> Target { get; } = [Ok, Misconfigured, .. Enum.GetNames<ErrorKind>()];
+}
+
 /// <summary>One driver in the <c>/readyz</c> answer.</summary>
 public sealed record DriverReadiness(string Name, string Status, IReadOnlyList<TargetReadiness> Targets);
 
@@ -59,15 +80,15 @@ public sealed class Readiness(DriverRegistry drivers, ConnectionPool pool, IOpti
             string status;
             if (driver is PlaceholderDriver)
             {
-                status = "not_implemented";
+                status = ReadinessWords.NotImplemented;
             }
             else if (mine.Count == 0)
             {
-                status = "registered";
+                status = ReadinessWords.Registered;
             }
             else
             {
-                status = mine.All(t => t.Status == "ok") ? "ok" : "unavailable";
+                status = mine.All(t => t.Status == ReadinessWords.Ok) ? ReadinessWords.Ok : ReadinessWords.Unavailable;
             }
 
             report.Add(new DriverReadiness(name, status, mine));
@@ -76,11 +97,11 @@ public sealed class Readiness(DriverRegistry drivers, ConnectionPool pool, IOpti
         var unknown = results.Where(r => r.Result.Driver is null).Select(r => r.Result.Readiness).ToList();
         if (unknown.Count > 0)
         {
-            report.Add(new DriverReadiness("unknown", "misconfigured", unknown));
+            report.Add(new DriverReadiness("unknown", ReadinessWords.Misconfigured, unknown));
         }
 
-        var ready = results.All(r => r.Result.Readiness.Status == "ok");
-        return new ReadinessReport(ready ? "ready" : "not_ready", report, new PoolReadiness(pool.Count, pool.Leased, pool.Capacity));
+        var ready = results.All(r => r.Result.Readiness.Status == ReadinessWords.Ok);
+        return new ReadinessReport(ready ? ReadinessWords.Ready : ReadinessWords.NotReady, report, new PoolReadiness(pool.Count, pool.Leased, pool.Capacity));
     }
 
     private async Task<(string? Driver, TargetReadiness Readiness)> ProbeAsync(string spec, CancellationToken cancellationToken)
@@ -88,7 +109,7 @@ public sealed class Readiness(DriverRegistry drivers, ConnectionPool pool, IOpti
         var started = Stopwatch.GetTimestamp();
         if (!drivers.TryParseConfiguredTarget(spec, out var driver, out var target))
         {
-            return (null, new TargetReadiness(spec, "misconfigured", 0, "Not a hypervisor/host this gateway serves (Simplestack:Readiness:Targets)."));
+            return (null, new TargetReadiness(spec, ReadinessWords.Misconfigured, 0, "Not a hypervisor/host this gateway serves (Simplestack:Readiness:Targets)."));
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -97,7 +118,7 @@ public sealed class Readiness(DriverRegistry drivers, ConnectionPool pool, IOpti
         {
             await using var lease = await pool.AcquireAsync(driver, target, null, timeout.Token);
             await lease.Connection.ListHostsAsync(timeout.Token).WaitAsync(timeout.Token);
-            return (target.Hypervisor, new TargetReadiness(spec, "ok", Stopwatch.GetElapsedTime(started).TotalMilliseconds, null));
+            return (target.Hypervisor, new TargetReadiness(spec, ReadinessWords.Ok, Stopwatch.GetElapsedTime(started).TotalMilliseconds, null));
         }
         catch (Exception e) when (e is SimplestackException or OperationCanceledException or TimeoutException)
         {

@@ -12,6 +12,19 @@ namespace Simplestack.Server.OpenApi;
 /// </summary>
 public sealed record RequestBodyMetadata(Type? Type, string ContentType, bool Required, string? Description = null);
 
+/// <summary>
+/// Marks a route outside <c>/{hypervisor}/{host}</c> and the staging agent's routes that checks the
+/// caller's API key (when keys are configured), so the document gives it its security and its 401.
+/// </summary>
+public sealed class CallerKeyMetadata
+{
+    public static readonly CallerKeyMetadata Instance = new();
+
+    private CallerKeyMetadata()
+    {
+    }
+}
+
 public static class OpenApiMetadataExtensions
 {
     public const string Json = "application/json";

@@ -19,6 +19,9 @@ public sealed record PowerRequest(string State) : IValidatable
         ["resume"] = PowerAction.Resume,
     };
 
+    /// <summary>Every <c>state</c> word, in <see cref="PowerAction"/>'s order.</summary>
+    public static IReadOnlyList<string> States { get; } = [.. Enum.GetValues<PowerAction>().Select(Word)];
+
     public void Validate() => ToAction();
 
     /// <summary>The power action <see cref="State"/> names; 400 for any other word.</summary>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 using Simplestack.Core;
 using Simplestack.Server.Logging;
+using Simplestack.Server.OpenApi;
 using Simplestack.Server.Targets;
 
 namespace Simplestack.Server.Security;
@@ -111,6 +112,20 @@ public sealed class RequireApiKeyFilter(ApiKeyAuthorizer authorizer) : IEndpoint
     /// <summary>The registered filter, as an endpoint filter delegate.</summary>
     public static ValueTask<object?> Invoke(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
         => context.HttpContext.RequestServices.GetRequiredService<RequireApiKeyFilter>().InvokeAsync(context, next);
+
+    /// <summary>
+    /// Puts the caller check on <paramref name="route"/>, and says so to the OpenAPI document (its
+    /// security and its 401). The registered filter, not <c>AddEndpointFilter&lt;T&gt;</c>: that one
+    /// activates a new instance per request through a factory compiled from an expression tree at start-up.
+    /// </summary>
+    public static RouteHandlerBuilder ApplyTo(RouteHandlerBuilder route)
+    {
+        ArgumentNullException.ThrowIfNull(route);
+        route.AddEndpointFilter(Invoke);
+        route.WithMetadata(CallerKeyMetadata.Instance);
+        route.ProducesError(StatusCodes.Status401Unauthorized);
+        return route;
+    }
 
     public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {

@@ -45,12 +45,29 @@ public static class OpenApiRoutes
                 var pathParameters = parameters.Where(p => (string?)p!["in"] == "path").Select(p => (string)p!["name"]!).ToList();
                 var query = parameters.Where(p => (string?)p!["in"] == "query").Select(p => (string)p!["name"]!).ToList();
                 var content = operation["requestBody"]?["content"]?.AsObject();
-                var schema = content?["application/json"]?["schema"]?.AsObject();
+                var schema = content?["application/json"]?["schema"] is { } body ? Resolve(body, document).AsObject() : null;
                 var archive = content?.Any(c => c.Key != "application/json") ?? false;
                 routes.Add(new ApiRoute(method.ToUpperInvariant(), template, pathParameters, schema, archive, query));
             }
         }
 
         return routes;
+    }
+
+    /// <summary>A copy of <paramref name="schema"/> with every <c>$ref</c> to <c>#/components/schemas/</c> replaced by what it names.</summary>
+    private static JsonNode Resolve(JsonNode schema, JsonObject document)
+    {
+        const string prefix = "#/components/schemas/";
+        if (schema is JsonObject { Count: 1 } reference && (string?)reference["$ref"] is { } target && target.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return Resolve(document["components"]!["schemas"]![target[prefix.Length..]]!, document);
+        }
+
+        return schema switch
+        {
+            JsonObject node => new JsonObject(node.Select(p => KeyValuePair.Create(p.Key, p.Value is null ? null : Resolve(p.Value, document)))),
+            JsonArray list => new JsonArray([.. list.Select(item => item is null ? null : Resolve(item, document))]),
+            _ => schema.DeepClone(),
+        };
     }
 }

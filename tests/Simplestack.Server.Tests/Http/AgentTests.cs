@@ -30,6 +30,17 @@ public sealed class AgentTests(AgentGatewayFactory factory) : IClassFixture<Agen
         Assert.Equal(HttpStatusCode.NoContent, (await _client.GetAsync($"/host/test{slash}", Ct)).StatusCode);
         var missing = await _client.GetAsync($"/host/no-such-host.example.com{slash}", Ct);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        await AssertProbeNotFoundAsync(missing, "No domain named 'no-such-host.example.com' exists.");
+    }
+
+    /// <summary>A probe's 404 is the JSON error every 404 has, naming what is missing: the route did match.</summary>
+    private static async Task AssertProbeNotFoundAsync(HttpResponseMessage response, string message)
+    {
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        Assert.Equal("EntityNotFound", body.RootElement.GetProperty("error").GetString());
+        Assert.Equal(message, body.RootElement.GetProperty("message").GetString());
+        Assert.Equal(404, body.RootElement.GetProperty("status").GetInt32());
     }
 
     [Theory]
@@ -87,7 +98,9 @@ public sealed class AgentTests(AgentGatewayFactory factory) : IClassFixture<Agen
     {
         var network = $"vl{Guid.NewGuid():N}"[..10];
         var url = $"/host/ns.example.com/network/{network}{slash}";
-        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync(url, Ct)).StatusCode);
+        var missing = await _client.GetAsync(url, Ct);
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        await AssertProbeNotFoundAsync(missing, $"No network named '{network}' exists.");
 
         var created = await _client.PostAsync(url, HttpTestExtensions.JsonBody("""{"bridge": "br0", "vlan": 10}"""), Ct);
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
