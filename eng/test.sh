@@ -10,8 +10,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian's Libcloud, paramiko and pytest for the Python driver's tests (under /usr/bin/python3).
-eng/install-deps.sh python3-libcloud python3-paramiko python3-pytest
+# Debian's Libcloud, paramiko and pytest for the Python driver's tests (under /usr/bin/python3),
+# and os-xenapi's XenAPI.py, one of the independent clients that prove the XenAPI simulator.
+eng/install-deps.sh python3-libcloud python3-paramiko python3-pytest python3-os-xenapi
+
+# Node.js for the other one, Xen Orchestra's xen-api (pinned in package-lock.json). Debian's
+# nodejs needs its separate npm package; a NodeSource nodejs ships npm itself and conflicts with it.
+eng/install-deps.sh nodejs
+command -v npm >/dev/null || eng/install-deps.sh npm
+(cd tests/Simplestack.XenApi.Simulator.Tests/js && npm ci --no-audit --no-fund --loglevel=error)
 
 in_namespace=()
 if [ "$(id -u)" -eq 0 ]; then

@@ -1,0 +1,32 @@
+using Simplestack.XenApi.Simulator.Store;
+
+namespace Simplestack.XenApi.Simulator.Semantics;
+
+/// <summary>Everything one simulated pool holds: its objects, sessions and options.</summary>
+internal sealed class SimulatorState
+{
+    public SimulatorState(SimulatorOptions options, TimeProvider? clock = null)
+    {
+        Options = options;
+        Clock = clock ?? TimeProvider.System;
+        Sessions = new SessionTable(Store, options, Clock);
+    }
+
+    public SimulatorOptions Options { get; }
+    public TimeProvider Clock { get; }
+    public ObjectStore Store { get; } = new();
+    public SessionTable Sessions { get; }
+
+    /// <summary>The pool master's ref, set when the initial state is built.</summary>
+    public string Master { get; set; } = "OpaqueRef:NULL";
+
+    /// <summary>The address HOST_IS_SLAVE names: where the master listens.</summary>
+    public string MasterAddress { get; set; } = "127.0.0.1";
+
+    private long _domid;
+
+    /// <summary>The next domain id; dom0 is 0, guests count up from 1 as in Xen.</summary>
+    public long NextDomid() => ++_domid;
+
+    public DateTime Now => Clock.GetUtcNow().UtcDateTime;
+}

@@ -1,0 +1,120 @@
+using Simplestack.XenApi.Simulator.Model;
+using Simplestack.XenApi.Simulator.Protocol;
+
+namespace Simplestack.XenApi.Simulator.Semantics;
+
+/// <summary>
+/// Tasks: the ones "Async." calls return, which run the call in the background and finish with
+/// progress 1 and the result as XML-RPC text (taskHelper.ml), and the ones clients make.
+/// </summary>
+internal static class TaskMessages
+{
+    public static void Register(Dictionary<string, Handler> handlers)
+    {
+        handlers["task.create"] = c => NewTask(c, c.String(0), c.String(1));
+        handlers["task.cancel"] = c =>
+        {
+            var task = c.Record("task", 0);
+            if ((string?)task["status"] == "pending")
+            {
+                task["status"] = "cancelled";
+                task["finished"] = c.State.Now;
+                c.Store.Touch("task", c.Ref(0));
+            }
+            return null;
+        };
+    }
+
+    /// <summary>Makes the task for an Async call and runs the call off the caller's request.</summary>
+    public static string StartAsync(CallContext call, Handler handler)
+    {
+        var task = NewTask(call, "Async." + call.Method, "");
+        _ = Task.Run(async () =>
+        {
+            await Task.Delay(call.State.Options.AsyncTaskDelay).ConfigureAwait(false);
+            lock (call.Store.Sync)
+            {
+                var record = call.Store.Get("task", task);
+                try
+                {
+                    var result = handler(call);
+                    record["result"] = result is null ? "" : XmlRpc.Encode(result);
+                    record["status"] = "success";
+                }
+                catch (XenApiException error)
+                {
+                    record["error_info"] = new List<object?> { error.Code }.Concat(error.Parameters).ToList();
+                    record["status"] = "failure";
+                }
+                record["progress"] = 1.0;
+                record["finished"] = call.State.Now;
+                call.Store.Touch("task", task);
+            }
+        });
+        return task;
+    }
+
+    private static string NewTask(CallContext call, string label, string description) =>
+        call.Store.Create("task", new()
+        {
+            ["name_label"] = label,
+            ["name_description"] = description,
+            ["created"] = call.State.Now,
+            ["status"] = "pending",
+            ["progress"] = 0.0,
+            ["resident_on"] = call.State.Master,
+            ["type"] = "<none/>",
+            ["other_config"] = new Dictionary<string, object?>(),
+        });
+}
+
+/// <summary>event.from: what changed since a token, waiting up to the timeout when nothing has.</summary>
+internal static class EventMessages
+{
+    public static async Task<object?> FromAsync(CallContext call)
+    {
+        var classes = Wire.AsList(call.Args[0]).Select(Wire.AsString).ToList();
+        var wanted = classes.Contains("*") ? null
+            : classes.Select(name => Schema.Classes.Keys.FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase)))
+                .OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var tokenText = call.String(1);
+        long since = 0;
+        if (tokenText.Length > 0 && !long.TryParse(tokenText, out since))
+        {
+            throw new XenApiException("EVENT_FROM_TOKEN_PARSE_FAILURE", tokenText);
+        }
+        var deadline = call.State.Clock.GetUtcNow() + TimeSpan.FromSeconds(Math.Max(0, Wire.AsDouble(call.Args[2])));
+        while (true)
+        {
+            Task next;
+            TimeSpan left;
+            lock (call.Store.Sync)
+            {
+                var changes = call.Store.ChangesSince(since, wanted);
+                left = deadline - call.State.Clock.GetUtcNow();
+                if (changes.Count > 0 || left <= TimeSpan.Zero)
+                {
+                    return Answer(call, changes, wanted);
+                }
+                next = call.Store.NextChange;
+            }
+            await Task.WhenAny(next, Task.Delay(left)).ConfigureAwait(false);
+        }
+    }
+
+    private static Dictionary<string, object?> Answer(CallContext call, List<Store.StoreEvent> changes, HashSet<string>? wanted) => new()
+    {
+        ["events"] = changes.Select(e => (object?)new Dictionary<string, object?>
+        {
+            ["id"] = e.Generation,
+            ["timestamp"] = Wire.FormatDateTime(call.State.Now),
+            ["class"] = e.Class.ToLowerInvariant(), // xapi names classes in lower case in events
+            ["operation"] = e.Operation,
+            ["ref"] = e.Ref,
+            ["snapshot"] = e.Snapshot,
+        }).ToList(),
+        ["valid_ref_counts"] = (wanted ?? Schema.Classes.Keys.ToHashSet()).ToDictionary(
+            c => c.ToLowerInvariant(), c => (object?)(long)call.Store.All(c).Count(), StringComparer.Ordinal),
+        ["token"] = call.Store.Generation.ToString("D20", System.Globalization.CultureInfo.InvariantCulture),
+    };
+}

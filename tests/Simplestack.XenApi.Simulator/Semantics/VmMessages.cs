@@ -1,0 +1,168 @@
+using Simplestack.XenApi.Simulator.Model;
+using Simplestack.XenApi.Simulator.Protocol;
+
+namespace Simplestack.XenApi.Simulator.Semantics;
+
+/// <summary>
+/// The VM power-state machine (xapi_vm_lifecycle.ml): each operation names the states it is
+/// allowed from, and VM_BAD_POWER_STATE [vm, expected (joined by ", "), actual] otherwise.
+/// VM_metrics follows every change; templates refuse to run (VM_IS_TEMPLATE).
+/// </summary>
+internal static partial class VmMessages
+{
+    private const string Halted = "Halted", Running = "Running", Paused = "Paused", Suspended = "Suspended";
+
+    public static void Register(Dictionary<string, Handler> handlers)
+    {
+        handlers["VM.start"] = c => Start(c, c.State.Master, c.Bool(1));
+        handlers["VM.start_on"] = c => Start(c, HostArg(c, 1), c.Bool(2));
+        handlers["VM.clean_shutdown"] = c => Transition(c, [Running], Halted);
+        handlers["VM.shutdown"] = c => Transition(c, [Running, Paused, Suspended], Halted);
+        handlers["VM.hard_shutdown"] = c => Transition(c, [Paused, Suspended, Running], Halted);
+        handlers["VM.clean_reboot"] = c => Transition(c, [Running], Running);
+        handlers["VM.hard_reboot"] = c => Transition(c, [Paused, Running], Running);
+        handlers["VM.pause"] = c => Transition(c, [Running], Paused);
+        handlers["VM.unpause"] = c => Transition(c, [Paused], Running);
+        handlers["VM.suspend"] = c => Transition(c, [Running], Suspended);
+        handlers["VM.resume"] = c => Transition(c, [Suspended], c.Bool(1) ? Paused : Running);
+        handlers["VM.resume_on"] = c => Transition(c, [Suspended], c.Bool(2) ? Paused : Running, HostArg(c, 1));
+        handlers["VM.power_state_reset"] = c => SetPowerState(c, c.Ref(0), Halted, Wire.NullRef);
+        handlers["VM.set_memory_limits"] = c => SetFields(c, ("memory_static_min", 1), ("memory_static_max", 2), ("memory_dynamic_min", 3), ("memory_dynamic_max", 4));
+        handlers["VM.set_memory_dynamic_range"] = c => SetFields(c, ("memory_dynamic_min", 1), ("memory_dynamic_max", 2));
+        handlers["VM.set_memory_static_range"] = c => SetFields(c, ("memory_static_min", 1), ("memory_static_max", 2));
+        handlers["VM.set_memory"] = c => SetFields(c, ("memory_dynamic_min", 1), ("memory_dynamic_max", 1), ("memory_static_max", 1));
+        handlers["VM.set_VCPUs_number_live"] = SetVcpusLive;
+        handlers["VM.get_allowed_VBD_devices"] = c => FreeDevices(c, "VBDs", 16);
+        handlers["VM.get_allowed_VIF_devices"] = c => FreeDevices(c, "VIFs", 7);
+        RegisterCopies(handlers);
+    }
+
+    private static string HostArg(CallContext c, int index)
+    {
+        c.Record("host", index);
+        return c.Ref(index);
+    }
+
+    private static object? Start(CallContext c, string host, bool paused) =>
+        Transition(c, [Halted], paused ? Paused : Running, host);
+
+    private static object? Transition(CallContext c, string[] allowed, string next, string? host = null)
+    {
+        var vm = c.Record("VM", 0);
+        if ((bool)vm["is_a_template"]! && next != Halted)
+        {
+            throw new XenApiException(ErrorCodes.VM_IS_TEMPLATE, c.Ref(0), "start");
+        }
+        if ((bool)vm["is_control_domain"]!)
+        {
+            throw new XenApiException(ErrorCodes.OPERATION_NOT_ALLOWED, "This operation is not allowed on the control domain");
+        }
+        var actual = (string)vm["power_state"]!;
+        if (!allowed.Contains(actual))
+        {
+            throw new XenApiException(ErrorCodes.VM_BAD_POWER_STATE, c.Ref(0), string.Join(", ", allowed), actual);
+        }
+        var residentOn = next is Running or Paused ? host ?? (string)vm["resident_on"]! : Wire.NullRef;
+        if (residentOn == Wire.NullRef && next is Running or Paused)
+        {
+            residentOn = c.State.Master;
+        }
+        var restarted = actual is Halted or Suspended || c.Message.Contains("reboot", StringComparison.Ordinal);
+        SetPowerState(c, c.Ref(0), next, residentOn, restarted);
+        return null;
+    }
+
+    /// <summary>Moves a VM to a state with what xapi keeps alongside: host, domid, metrics, operations.</summary>
+    public static object? SetPowerState(CallContext c, string vmRef, string state, string residentOn, bool restarted = true)
+    {
+        var store = c.Store;
+        var vm = store.Get("VM", vmRef);
+        store.Set("VM", vmRef, "resident_on", residentOn);
+        vm["power_state"] = state;
+        vm["domid"] = state == Halted ? -1L : restarted ? c.State.NextDomid() : vm["domid"];
+        vm["allowed_operations"] = AllowedOperations(state);
+        store.Touch("VM", vmRef);
+        var attached = state is Running or Paused;
+        foreach (var (devices, cls) in new[] { ("VBDs", "VBD"), ("VIFs", "VIF") })
+        {
+            foreach (var device in Wire.AsList(vm[devices]).Select(Wire.AsString))
+            {
+                store.Set(cls, device, "currently_attached", attached);
+            }
+        }
+        var metricsRef = (string)vm["metrics"]!;
+        if (store.Exists("VM_metrics", metricsRef))
+        {
+            var metrics = store.Get("VM_metrics", metricsRef);
+            metrics["state"] = new List<object?> { state.ToLowerInvariant() };
+            metrics["memory_actual"] = state == Halted ? 0L : vm["memory_dynamic_max"];
+            metrics["VCPUs_number"] = state == Halted ? 0L : vm["VCPUs_at_startup"];
+            if (restarted && state != Halted)
+            {
+                metrics["start_time"] = c.State.Now;
+            }
+            metrics["last_updated"] = c.State.Now;
+            store.Touch("VM_metrics", metricsRef);
+        }
+        if (state == Running && !store.Exists("VM_guest_metrics", (string)vm["guest_metrics"]!))
+        {
+            store.Set("VM", vmRef, "guest_metrics", NewGuestMetrics(c.State, (long)vm["domid"]!));
+        }
+        return null;
+    }
+
+    public static string NewGuestMetrics(SimulatorState state, long domid) =>
+        state.Store.Create("VM_guest_metrics", new()
+        {
+            ["networks"] = new Dictionary<string, object?> { ["0/ip"] = $"10.0.0.{10 + domid % 240}", ["0/ipv6/0"] = $"fe80::{domid:x}" },
+            ["os_version"] = new Dictionary<string, object?> { ["name"] = "Debian GNU/Linux 12 (bookworm)", ["distro"] = "debian", ["major"] = "12" },
+            ["PV_drivers_detected"] = true,
+            ["PV_drivers_up_to_date"] = true,
+            ["PV_drivers_version"] = new Dictionary<string, object?> { ["major"] = "8", ["minor"] = "2" },
+            ["last_updated"] = state.Now,
+        });
+
+    public static List<object?> AllowedOperations(string state) => state switch
+    {
+        Halted => ["start", "start_on", "clone", "copy", "snapshot", "destroy", "export", "provision", "changing_memory_limits", "changing_VCPUs"],
+        Running => ["clean_shutdown", "hard_shutdown", "clean_reboot", "hard_reboot", "pause", "suspend", "snapshot", "changing_VCPUs_live"],
+        Paused => ["unpause", "hard_shutdown", "hard_reboot"],
+        _ => ["resume", "resume_on", "hard_shutdown", "destroy"],
+    };
+
+    private static object? SetFields(CallContext c, params (string Field, int Arg)[] fields)
+    {
+        c.Record("VM", 0);
+        foreach (var (field, arg) in fields)
+        {
+            c.Store.Set("VM", c.Ref(0), field, c.Args[arg]);
+        }
+        return null;
+    }
+
+    private static object? SetVcpusLive(CallContext c)
+    {
+        var vm = c.Record("VM", 0);
+        if ((string)vm["power_state"]! != Running)
+        {
+            throw new XenApiException(ErrorCodes.VM_BAD_POWER_STATE, c.Ref(0), Running, (string)vm["power_state"]!);
+        }
+        if (c.Long(1) > (long)vm["VCPUs_max"]!)
+        {
+            throw new XenApiException(ErrorCodes.VALUE_NOT_SUPPORTED, "nvcpu", c.String(1), "value is greater than VCPUs_max");
+        }
+        var metrics = c.Store.Get("VM_metrics", (string)vm["metrics"]!);
+        metrics["VCPUs_number"] = c.Long(1);
+        c.Store.Touch("VM_metrics", (string)vm["metrics"]!);
+        return null;
+    }
+
+    private static List<object?> FreeDevices(CallContext c, string devices, int count)
+    {
+        var cls = devices == "VBDs" ? "VBD" : "VIF";
+        var field = cls == "VBD" ? "userdevice" : "device";
+        var used = Wire.AsList(c.Record("VM", 0)[devices]).Select(r => (string?)c.Store.Get(cls, (string)r!)[field]).ToHashSet();
+        return Enumerable.Range(0, count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Where(d => !used.Contains(d)).Select(d => (object?)d).ToList();
+    }
+}

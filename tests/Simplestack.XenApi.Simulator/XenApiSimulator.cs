@@ -1,0 +1,178 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Simplestack.XenApi.Simulator.Hosting;
+using Simplestack.XenApi.Simulator.Protocol;
+using Simplestack.XenApi.Simulator.Semantics;
+
+namespace Simplestack.XenApi.Simulator;
+
+/// <summary>
+/// A XenAPI pool master (and one member) served in-process over HTTPS on loopback, for tests of
+/// other projects. Its inspection methods read the simulated pool directly, so a test can check
+/// what a client did without going through that client.
+/// </summary>
+public sealed class XenApiSimulator : IAsyncDisposable
+{
+    private readonly SimulatorState _state;
+    private readonly PauseGate _gate;
+    private readonly List<WebApplication> _apps;
+
+    private XenApiSimulator(SimulatorState state, PauseGate gate, List<WebApplication> apps, Uri url, Uri? slaveUrl, Uri? httpUrl, string sha256)
+    {
+        (_state, _gate, _apps, Url, SlaveUrl, HttpUrl, CertificateSha256) = (state, gate, apps, url, slaveUrl, httpUrl, sha256);
+    }
+
+    /// <summary>The master: https://127.0.0.1:PORT/ (JSON-RPC at /jsonrpc, XML-RPC at /).</summary>
+    public Uri Url { get; }
+
+    /// <summary>The pool member at https://127.0.0.2:PORT/, which answers every login with HOST_IS_SLAVE ["127.0.0.1"].</summary>
+    public Uri? SlaveUrl { get; }
+
+    /// <summary>The master over plain HTTP, when <see cref="SimulatorOptions.HttpPort"/> is set.</summary>
+    public Uri? HttpUrl { get; }
+
+    /// <summary>SHA-256 of the server certificate (DER), upper-case hex, for pinning.</summary>
+    public string CertificateSha256 { get; }
+
+    /// <summary>Sessions logged in and neither logged out nor expired.</summary>
+    public int OpenSessions { get { lock (_state.Store.Sync) { return _state.Sessions.Open; } } }
+
+    /// <summary>Sessions made since start.</summary>
+    public long SessionsCreated { get { lock (_state.Store.Sync) { return _state.Sessions.Created; } } }
+
+    /// <summary>Open sessions by the originator given at login ("" when none was).</summary>
+    public IReadOnlyDictionary<string, int> OpenSessionsByOriginator { get { lock (_state.Store.Sync) { return _state.Sessions.OpenByOriginator; } } }
+
+    public static async Task<XenApiSimulator> StartAsync(SimulatorOptions options, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var state = new SimulatorState(options);
+        lock (state.Store.Sync)
+        {
+            InitialState.Build(state);
+        }
+        var dispatcher = new Dispatcher(state);
+        var gate = new PauseGate();
+        using var certificate = SelfSignedCertificate();
+        var sha256 = Convert.ToHexString(SHA256.HashData(certificate.RawData));
+        var apps = new List<WebApplication>();
+        try
+        {
+            var master = Build(dispatcher, gate, onSlave: false, certificate, IPAddress.Loopback, options.Port, options.HttpPort);
+            apps.Add(master);
+            await master.StartAsync(cancellation).ConfigureAwait(false);
+            var addresses = master.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+                .Select(a => new Uri(a)).ToList();
+            var url = new Uri($"https://127.0.0.1:{addresses.First(a => a.Scheme == "https").Port}/");
+            var http = addresses.FirstOrDefault(a => a.Scheme == "http") is { } h ? new Uri($"http://127.0.0.1:{h.Port}/") : null;
+            Uri? slaveUrl = null;
+            if (options.SlaveListener)
+            {
+                // A member has its own address: the same port on 127.0.0.2, so a client that
+                // follows HOST_IS_SLAVE by changing only the host name reaches the master.
+                var slave = Build(dispatcher, gate, onSlave: true, certificate, IPAddress.Parse("127.0.0.2"), url.Port, null);
+                apps.Add(slave);
+                await slave.StartAsync(cancellation).ConfigureAwait(false);
+                slaveUrl = new Uri($"https://127.0.0.2:{url.Port}/");
+            }
+            return new XenApiSimulator(state, gate, apps, url, slaveUrl, http, sha256);
+        }
+        catch
+        {
+            foreach (var app in apps)
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+            }
+            throw;
+        }
+    }
+
+    /// <summary>Makes every session invalid at once, as a xapi restart would.</summary>
+    public void ExpireSessions()
+    {
+        lock (_state.Store.Sync)
+        {
+            _state.Sessions.ExpireAll();
+        }
+    }
+
+    /// <summary>Stops answering: requests hang (connections stay open) until <see cref="Resume"/>.</summary>
+    public void Pause() => _gate.Pause();
+
+    public void Resume() => _gate.Resume();
+
+    /// <summary>A copy of one object's record by uuid or ref; null when there is no such object.</summary>
+    public IReadOnlyDictionary<string, object?>? Record(string cls, string uuidOrRef)
+    {
+        lock (_state.Store.Sync)
+        {
+            var reference = _state.Store.Exists(cls, uuidOrRef) ? uuidOrRef
+                : _state.Store.FindByUuid(uuidOrRef) is { } found && found.Class == cls ? found.Ref : null;
+            return reference is null ? null : Wire.AsMap(Wire.Copy(_state.Store.Get(cls, reference)));
+        }
+    }
+
+    /// <summary>The uuids of the objects of a class with this name_label.</summary>
+    public IReadOnlyList<string> FindByNameLabel(string cls, string nameLabel)
+    {
+        lock (_state.Store.Sync)
+        {
+            return _state.Store.All(cls).Where(o => (string?)o.Record.GetValueOrDefault("name_label") == nameLabel)
+                .Select(o => (string)o.Record["uuid"]!).ToList();
+        }
+    }
+
+    /// <summary>The uuids of every object of a class.</summary>
+    public IReadOnlyList<string> Uuids(string cls)
+    {
+        lock (_state.Store.Sync)
+        {
+            return _state.Store.All(cls).Select(o => (string)o.Record["uuid"]!).ToList();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _gate.Resume();
+        foreach (var app in _apps)
+        {
+            await app.StopAsync().ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static WebApplication Build(Dispatcher dispatcher, PauseGate gate, bool onSlave, X509Certificate2 certificate,
+        IPAddress address, int port, int? httpPort)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(address, port, listen => listen.UseHttps(X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null)));
+            if (httpPort is { } plain)
+            {
+                kestrel.Listen(address, plain);
+            }
+        });
+        var app = builder.Build();
+        Endpoints.Map(app, dispatcher, gate, onSlave);
+        return app;
+    }
+
+    private static X509Certificate2 SelfSignedCertificate()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=xapi-simulator", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        names.AddIpAddress(IPAddress.Parse("127.0.0.2"));
+        names.AddDnsName("localhost");
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        var now = DateTimeOffset.UtcNow;
+        return request.CreateSelfSigned(now.AddDays(-1), now.AddYears(1));
+    }
+}
