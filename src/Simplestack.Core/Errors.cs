@@ -48,6 +48,8 @@ public sealed class EntityNotFoundException(string message) : SimplestackExcepti
     public static EntityNotFoundException Of(string what, string id) => new($"{what} '{id}' was not found.");
 }
 
+public sealed class UnauthorizedException(string message) : SimplestackException(ErrorKind.Unauthorized, message);
+
 public sealed class ConflictException(string message) : SimplestackException(ErrorKind.Conflict, message);
 
 public sealed class InvalidArgumentException(string message) : SimplestackException(ErrorKind.InvalidArguments, message);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Simplestack.Core;
 using Simplestack.Drivers.Libvirt;
+using Simplestack.Drivers.XenApi;
 using Simplestack.Server.Connections;
 using Simplestack.Server.Endpoints;
 using Simplestack.Server.Errors;
@@ -18,6 +19,7 @@ namespace Simplestack.Server.Hosting;
 public static class SimplestackServices
 {
     public const string LibvirtSection = "Simplestack:Libvirt";
+    public const string XenApiSection = "Simplestack:XenApi";
 
     /// <summary>
     /// Registers the gateway: drivers, then each part with its own options (targets, connections,
@@ -26,6 +28,9 @@ public static class SimplestackServices
     public static IServiceCollection AddSimplestack(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<LibvirtDriverOptions>().Bind(configuration.GetSection(LibvirtSection));
+        services.AddOptions<XenApiDriverOptions>()
+            .Bind(configuration.GetSection(XenApiSection))
+            .PostConfigure(options => ReadCertificatePins(configuration.GetSection($"{XenApiSection}:CertificatePins"), options));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(CreateDrivers);
 
@@ -70,7 +75,7 @@ public static class SimplestackServices
             .Add("test", LibvirtDriver.Test(libvirt, loggers))
             .Add("kvm", LibvirtDriver.Qemu(libvirt, loggers), "qemu")
             .Add("lxc", LibvirtDriver.Lxc(libvirt, loggers))
-            .Add("xen", new PlaceholderDriver("xen", ErrorKind.FeatureNotImplemented, "The Xen driver is not built yet."))
+            .Add("xen", new XenApiDriver(services.GetRequiredService<IOptions<XenApiDriverOptions>>().Value, loggers))
             .Add("vmware", new PlaceholderDriver("vmware", ErrorKind.FeatureNotImplemented, "The VMware driver is not built yet."))
             .Add("hyperv", new PlaceholderDriver(
                 "hyperv",
@@ -78,6 +83,24 @@ public static class SimplestackServices
                 "Hyper-V is not available: Simplestack has no Hyper-V driver (Hyper-V is managed through WMI on Windows, which this gateway does not use)."));
         Log.DriversRegistered(loggers.CreateLogger("Simplestack.Server"), string.Join(", ", registry.Names));
         return registry;
+    }
+
+    /// <summary>
+    /// Certificate pins are keyed by <c>host:port</c>, and ':' is configuration's own separator, so
+    /// the binder would see a section per host: the pins are read here with their whole relative
+    /// path as the key (<c>"127.0.0.1:8443": "ab12..."</c> in JSON, or
+    /// <c>Simplestack__XenApi__CertificatePins__127.0.0.1__8443</c> in the environment).
+    /// </summary>
+    private static void ReadCertificatePins(IConfigurationSection pins, XenApiDriverOptions options)
+    {
+        options.CertificatePins.Clear();
+        foreach (var (target, fingerprint) in pins.AsEnumerable(makePathsRelative: true))
+        {
+            if (fingerprint is not null)
+            {
+                options.CertificatePins[target] = fingerprint;
+            }
+        }
     }
 
     /// <summary>

@@ -127,7 +127,7 @@ public class EveryRouteTargetChecksTests(GatewayFactory factory) : HttpTestBase(
     [MemberData(nameof(Routes))]
     public async Task A_driver_not_built_yet_is_501(string method, string path, string? body)
     {
-        await (await SendAsync(method, "/xen/10.0.0.1" + path, body)).ShouldBeErrorAsync(HttpStatusCode.NotImplemented, "FeatureNotImplemented");
+        await (await SendAsync(method, "/vmware/vcenter.example" + path, body)).ShouldBeErrorAsync(HttpStatusCode.NotImplemented, "FeatureNotImplemented");
         await AssertNoConnectionAsync();
     }
 

@@ -64,10 +64,18 @@ public class TargetResolutionTests(GatewayFactory factory) : HttpTestBase(factor
         => await (await GetWithTokenAsync("/kvm/10.0.0.1/guests", "!!!")).ShouldBeErrorAsync(HttpStatusCode.Forbidden, "TargetNotAllowed");
 
     [Fact]
-    public async Task Xen_allowed_by_configuration_is_501_not_built_yet()
+    public async Task Xen_allowed_by_configuration_needs_a_token_before_any_connection()
     {
-        var error = await (await Client.GetAsync("/xen/10.0.0.1/guests", Ct)).ShouldBeErrorAsync(HttpStatusCode.NotImplemented, "FeatureNotImplemented");
-        Assert.Contains("Xen", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        var before = Factory.Pool.ConnectsStarted;
+        await (await Client.GetAsync("/xen/127.0.0.1:1/guests", Ct)).ShouldBeErrorAsync(HttpStatusCode.Unauthorized, "Unauthorized");
+        Assert.Equal(before, Factory.Pool.ConnectsStarted);
+    }
+
+    [Fact]
+    public async Task Xen_pool_that_does_not_answer_is_503()
+    {
+        var error = await (await GetWithTokenAsync("/xen/127.0.0.1:1/guests", Token("root:secret"))).ShouldBeErrorAsync(HttpStatusCode.ServiceUnavailable, "HypervisorUnavailable");
+        Assert.Contains("127.0.0.1:1", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain(Factory.Pool.OpenConnections, c => c.Target.Hypervisor == "xen");
     }
 
@@ -115,7 +123,7 @@ public class TargetResolutionTests(GatewayFactory factory) : HttpTestBase(factor
     [Theory]
     [InlineData("/test/default/guests/no-such-guest")]
     [InlineData("/kvm/10.0.0.1/guests")]
-    [InlineData("/xen/10.0.0.1/guests")]
+    [InlineData("/xen/127.0.0.1:1/guests")]
     [InlineData("/hyperv/h.example/guests")]
     [InlineData("/nope/x")]
     public async Task An_answer_never_echoes_the_password(string url)

@@ -1,0 +1,246 @@
+using System.Text.Json.Nodes;
+using Simplestack.Core;
+using Simplestack.Drivers.XenApi.Rpc;
+
+namespace Simplestack.Drivers.XenApi;
+
+// Create (from a template: clone, provision, memory, vCPUs, NICs, start), update and delete.
+public sealed partial class XenApiConnection
+{
+    public async Task<Guest> CreateGuestAsync(GuestCreateRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        CheckName(request.Name, "guest");
+        RefuseNotBuiltYet(request);
+        var image = request.Image ?? throw new InvalidArgumentException("A Xen guest is made from a template: name it in 'image' (its name or uuid).");
+
+        var vms = await Call.AllVms(cancellationToken);
+        if (vms.Values.Any(vm => GuestMapping.IsGuest(vm) && vm.NameLabel == request.Name))
+        {
+            throw new ConflictException($"A guest named '{request.Name}' exists already.");
+        }
+
+        var template = FindTemplate(vms, image);
+        var networks = await ResolveNetworksAsync(request.NetworkInterfaces ?? [], cancellationToken);
+
+        await using var undo = new Reverter(_logger);
+        var vmRef = await Call.Clone(template.Key, request.Name, cancellationToken);
+        undo.Add($"VM {request.Name}", async () =>
+        {
+            // Provisioning may have made disks: they go with the VM, and only they (a clone's own VDIs).
+            var made = await Call.Vm(vmRef, CancellationToken.None);
+            await DestroyVmAndOwnDisksAsync(vmRef, made, keepDisks: false, CancellationToken.None);
+        });
+
+        await Call.Provision(vmRef, cancellationToken);
+        await Call.SetIsATemplate(vmRef, false, cancellationToken);
+        var vm = await Call.Vm(vmRef, cancellationToken);
+        await SetMemoryAsync(vmRef, vm, request.Memory, cancellationToken);
+        if (request.Cpus is { } cpus)
+        {
+            await SetCpusAsync(vmRef, vm, cpus, cancellationToken);
+        }
+
+        var device = vm.Vifs.Count;
+        foreach (var network in networks)
+        {
+            // VIFs are destroyed with the VM: the VM's undo covers them.
+            await Call.CreateVif(NewVif(vmRef, network.Ref, device++, network.Spec), cancellationToken);
+        }
+
+        if (request.Start)
+        {
+            await Call.Start(vmRef, cancellationToken);
+        }
+
+        var guest = await ReadGuestAsync(vmRef, cancellationToken);
+        undo.Commit();
+        return guest;
+    }
+
+    /// <summary>Fields of the create body this driver does not build yet: refused, never ignored.</summary>
+    private static void RefuseNotBuiltYet(GuestCreateRequest request)
+    {
+        var fields = new (bool Given, string Name)[]
+        {
+            (request.Disks is { Count: > 0 }, "disks"), (request.Cdrom is not null, "cdrom"), (request.Install is not null, "install"),
+            (request.UserData is not null, "user_data"), (request.SshKeys is { Count: > 0 }, "ssh_keys"), (request.ImageCopy is not null, "image_copy"),
+            (request.DomainType is not null, "domain_type"), (request.Rootfs is not null, "rootfs"), (request.Init is not null, "init"),
+        };
+        var given = fields.Where(f => f.Given).Select(f => f.Name).ToList();
+        if (given.Count > 0)
+        {
+            throw new FeatureNotImplementedException($"The xen driver does not build {string.Join(", ", given)} at create yet (a template's own disks are provisioned).");
+        }
+    }
+
+    private static KeyValuePair<string, VmRecord> FindTemplate(Dictionary<string, VmRecord> vms, string image)
+    {
+        var templates = vms.Where(vm => vm.Value.IsATemplate && !vm.Value.IsASnapshot).ToList();
+        var byUuid = templates.FirstOrDefault(t => string.Equals(t.Value.Uuid, image, StringComparison.OrdinalIgnoreCase));
+        if (byUuid.Value is not null)
+        {
+            return byUuid;
+        }
+
+        var byName = templates.Where(t => t.Value.NameLabel == image).ToList();
+        return byName.Count switch
+        {
+            1 => byName[0],
+            0 => throw EntityNotFoundException.Of("Template", image),
+            _ => throw new ConflictException($"{byName.Count} templates are named '{image}': name one by its uuid."),
+        };
+    }
+
+    /// <summary>Every NIC's network, found before anything is made; an unknown one is a bad request.</summary>
+    private async Task<List<(string Ref, NicSpec Spec)>> ResolveNetworksAsync(IReadOnlyList<NicSpec> nics, CancellationToken cancellationToken)
+    {
+        var resolved = new List<(string, NicSpec)>();
+        foreach (var nic in nics)
+        {
+            try
+            {
+                resolved.Add(((await FindNetworkAsync(nic.Network, cancellationToken)).Ref, nic));
+            }
+            catch (EntityNotFoundException)
+            {
+                throw new InvalidArgumentException($"network_interfaces: network '{nic.Network}' does not exist.");
+            }
+        }
+
+        return resolved;
+    }
+
+    private static JsonObject NewVif(string vmRef, string networkRef, int device, NicSpec spec) => new()
+    {
+        ["device"] = device.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["network"] = networkRef,
+        ["VM"] = vmRef,
+        ["MAC"] = spec.Mac ?? "", // Empty: the pool generates one.
+        ["MTU"] = 1500,
+        ["other_config"] = new JsonObject(),
+        ["qos_algorithm_type"] = "",
+        ["qos_algorithm_params"] = new JsonObject(),
+        ["locking_mode"] = "network_default",
+        ["ipv4_allowed"] = new JsonArray(),
+        ["ipv6_allowed"] = new JsonArray(),
+    };
+
+    public async Task<Guest> UpdateGuestAsync(string guestId, GuestUpdateRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        if (request.Hdd is not null)
+        {
+            throw new FeatureNotImplementedException("The xen driver does not grow disks yet (hdd).");
+        }
+
+        var (vmRef, vm) = await FindVmAsync(guestId, cancellationToken);
+        var halted = vm.PowerState == "Halted";
+        var applied = new Dictionary<string, string>();
+        if (request.Name is { } name && name != vm.NameLabel)
+        {
+            CheckName(name, "guest");
+            if (!halted)
+            {
+                throw new ConflictException($"Guest '{vm.NameLabel}' is {vm.PowerState}: rename it while it is halted.");
+            }
+
+            var others = await Call.VmsByName(name, cancellationToken);
+            if (others.Count > 0)
+            {
+                throw new ConflictException($"A VM named '{name}' exists already.");
+            }
+
+            await Call.SetNameLabel(vmRef, name, cancellationToken);
+            applied["name"] = Applied.Live;
+        }
+
+        if (request.Memory is { } memory)
+        {
+            applied["memory"] = await SetMemoryAsync(vmRef, vm, memory, cancellationToken);
+        }
+
+        if (request.Cpus is { } cpus)
+        {
+            if (!halted)
+            {
+                throw new ConflictException($"Guest '{vm.NameLabel}' is {vm.PowerState}: change its vCPUs while it is halted.");
+            }
+
+            await SetCpusAsync(vmRef, vm, cpus, cancellationToken);
+            applied["cpus"] = Applied.NextBoot;
+        }
+
+        return await ReadGuestAsync(vmRef, cancellationToken) with { Applied = applied };
+    }
+
+    /// <summary>
+    /// Halted: every limit to <paramref name="mebibytes"/> (static_min lowered when needed), from the
+    /// next boot. Running: the dynamic range, live, within static_max (past it: 409).
+    /// </summary>
+    private async Task<string> SetMemoryAsync(string vmRef, VmRecord vm, long mebibytes, CancellationToken cancellationToken)
+    {
+        var bytes = GuestMapping.Bytes(mebibytes);
+        if (vm.PowerState == "Halted")
+        {
+            await Call.SetMemoryLimits(vmRef, Math.Min(vm.MemoryStaticMin, bytes), bytes, bytes, bytes, cancellationToken);
+            return Applied.NextBoot;
+        }
+
+        if (bytes > vm.MemoryStaticMax)
+        {
+            throw new ConflictException($"Guest '{vm.NameLabel}' is {vm.PowerState}: memory beyond its static maximum ({vm.MemoryStaticMax / BytesPerMiB} MiB) needs it halted.");
+        }
+
+        await Call.SetMemoryDynamicRange(vmRef, bytes, bytes, cancellationToken);
+        return Applied.Live;
+    }
+
+    /// <summary>VCPUs_max and VCPUs_at_startup both to <paramref name="cpus"/>, in the order that keeps at_startup ≤ max.</summary>
+    private async Task SetCpusAsync(string vmRef, VmRecord vm, int cpus, CancellationToken cancellationToken)
+    {
+        if (cpus > vm.VcpusMax)
+        {
+            await Call.SetVcpusMax(vmRef, cpus, cancellationToken);
+            await Call.SetVcpusAtStartup(vmRef, cpus, cancellationToken);
+        }
+        else
+        {
+            await Call.SetVcpusAtStartup(vmRef, cpus, cancellationToken);
+            await Call.SetVcpusMax(vmRef, cpus, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Deletes a guest: a running one is hard-shut-down first, then its snapshots go (with their own
+    /// disks), then the VM and the VDIs it alone used (never a shared one); keep_disks keeps them.
+    /// </summary>
+    public async Task DeleteGuestAsync(string guestId, GuestDeleteOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var (vmRef, vm) = await FindVmAsync(guestId, cancellationToken);
+        if (vm.PowerState != "Halted")
+        {
+            await Call.HardShutdown(vmRef, cancellationToken);
+        }
+
+        foreach (var snapshotRef in vm.Snapshots)
+        {
+            var snapshot = await Call.Vm(snapshotRef, cancellationToken);
+            await DestroyVmAndOwnDisksAsync(snapshotRef, snapshot, options.KeepDisks, cancellationToken);
+        }
+
+        await DestroyVmAndOwnDisksAsync(vmRef, await Call.Vm(vmRef, cancellationToken), options.KeepDisks, cancellationToken);
+    }
+
+    /// <summary>Names XenAPI would store but the API could not address: empty, control characters, '/'.</summary>
+    private static void CheckName(string name, string what)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Any(char.IsControl) || name.Contains('/', StringComparison.Ordinal) || name.Length > 255)
+        {
+            throw new InvalidArgumentException($"A {what} name must be 1 to 255 characters, without control characters or '/'.");
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using Simplestack.Core;
+using Simplestack.Drivers.XenApi.Rpc;
+
+namespace Simplestack.Drivers.XenApi;
+
+// Snapshots are VMs with is_a_snapshot (VM.snapshot, VM.snapshots, VM.revert). Their API id is
+// their name (unique per guest; the uuid is accepted too), created is snapshot_time in UTC.
+public sealed partial class XenApiConnection
+{
+    public async Task<IReadOnlyList<Snapshot>> ListSnapshotsAsync(string guestId, CancellationToken cancellationToken)
+    {
+        var (_, vm) = await FindVmAsync(guestId, cancellationToken);
+        var snapshots = await Task.WhenAll(vm.Snapshots.Select(s => Call.Vm(s, cancellationToken)));
+        return [.. snapshots.Select(ToSnapshot).OrderBy(s => s.Created).ThenBy(s => s.Name, StringComparer.Ordinal)];
+    }
+
+    public async Task<Snapshot> GetSnapshotAsync(string guestId, string snapshotId, CancellationToken cancellationToken)
+    {
+        var (_, vm) = await FindVmAsync(guestId, cancellationToken);
+        var (_, snapshot) = await FindSnapshotAsync(vm, snapshotId, cancellationToken);
+        return ToSnapshot(snapshot);
+    }
+
+    public async Task<Snapshot> CreateSnapshotAsync(string guestId, SnapshotCreateRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        var (vmRef, vm) = await FindVmAsync(guestId, cancellationToken);
+        var name = request.Name ?? $"snapshot-{DateTime.UtcNow:yyyyMMdd-HHmmss-fff}";
+        CheckName(name, "snapshot");
+        var existing = await Task.WhenAll(vm.Snapshots.Select(s => Call.Vm(s, cancellationToken)));
+        if (existing.Any(s => s.NameLabel == name))
+        {
+            throw new ConflictException($"Guest '{vm.NameLabel}' already has a snapshot named '{name}'.");
+        }
+
+        var snapshotRef = await Call.Snapshot(vmRef, name, cancellationToken);
+        return ToSnapshot(await Call.Vm(snapshotRef, cancellationToken));
+    }
+
+    public async Task RevertSnapshotAsync(string guestId, string snapshotId, CancellationToken cancellationToken)
+    {
+        var (_, vm) = await FindVmAsync(guestId, cancellationToken);
+        var (snapshotRef, _) = await FindSnapshotAsync(vm, snapshotId, cancellationToken);
+        await Call.Revert(snapshotRef, cancellationToken);
+    }
+
+    /// <summary>Destroys the snapshot and the VDIs it alone holds (its disks' frozen copies).</summary>
+    public async Task DeleteSnapshotAsync(string guestId, string snapshotId, CancellationToken cancellationToken)
+    {
+        var (_, vm) = await FindVmAsync(guestId, cancellationToken);
+        var (snapshotRef, snapshot) = await FindSnapshotAsync(vm, snapshotId, cancellationToken);
+        await DestroyVmAndOwnDisksAsync(snapshotRef, snapshot, keepDisks: false, cancellationToken);
+    }
+
+    private async Task<(string Ref, VmRecord Record)> FindSnapshotAsync(VmRecord vm, string snapshotId, CancellationToken cancellationToken)
+    {
+        foreach (var snapshotRef in vm.Snapshots)
+        {
+            var snapshot = await Call.Vm(snapshotRef, cancellationToken);
+            if (snapshot.NameLabel == snapshotId || string.Equals(snapshot.Uuid, snapshotId, StringComparison.OrdinalIgnoreCase))
+            {
+                return (snapshotRef, snapshot);
+            }
+        }
+
+        throw new EntityNotFoundException($"Guest '{vm.NameLabel}' has no snapshot '{snapshotId}'.");
+    }
+
+    private static Snapshot ToSnapshot(VmRecord snapshot)
+        => new(Id: snapshot.NameLabel, Name: snapshot.NameLabel, State: snapshot.PowerState, Path: null, Created: GuestMapping.ParseTime(snapshot.SnapshotTime));
+
+    /// <summary>
+    /// Destroys a VM (or snapshot), then the VDIs that it alone used: never a sharable one, never
+    /// one another VM or snapshot also has a VBD to. A disk that cannot be destroyed is logged and
+    /// left (the VM is gone already; the operator learns what remains).
+    /// </summary>
+    private async Task DestroyVmAndOwnDisksAsync(string vmRef, VmRecord vm, bool keepDisks, CancellationToken cancellationToken)
+    {
+        var own = keepDisks ? [] : await OwnDisksAsync(vmRef, vm, cancellationToken);
+        await Call.DestroyVm(vmRef, cancellationToken);
+        foreach (var (vdiRef, vdi) in own)
+        {
+            try
+            {
+                await Call.DestroyVdi(vdiRef, cancellationToken);
+            }
+            catch (SimplestackException error) when (error is not EntityNotFoundException)
+            {
+                XenApiLog.DiskLeft(_logger, vm.Uuid, vdi.Uuid, error.Message);
+            }
+        }
+    }
+
+    private async Task<List<(string Ref, VdiRecord Record)>> OwnDisksAsync(string vmRef, VmRecord vm, CancellationToken cancellationToken)
+    {
+        var own = new List<(string, VdiRecord)>();
+        foreach (var (vdiRef, vdi) in await DiskVdisAsync(vm, cancellationToken))
+        {
+            if (vdi.Sharable)
+            {
+                continue;
+            }
+
+            var users = await Task.WhenAll(vdi.Vbds.Select(vbd => Call.Vbd(vbd, cancellationToken)));
+            if (users.All(vbd => vbd.Vm == vmRef))
+            {
+                own.Add((vdiRef, vdi));
+            }
+        }
+
+        return own;
+    }
+}

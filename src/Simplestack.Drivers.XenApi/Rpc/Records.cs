@@ -1,0 +1,134 @@
+namespace Simplestack.Drivers.XenApi.Rpc;
+
+// The fields of XenAPI's records that the driver reads (DRIVERS.md §2), named so that the
+// snake_case policy with case-insensitive matching finds XenAPI's own names (VCPUs_at_startup
+// is vcpus_at_startup). Every other field of a record is skipped on reading. int fields arrive
+// as JSON numbers, or as numeric strings from older pools: both are read.
+
+public sealed class PoolRecord
+{
+    public string Uuid { get; init; } = "";
+    public string NameLabel { get; init; } = "";
+    public string Master { get; init; } = XenRefs.Null;
+}
+
+public sealed class HostRecord
+{
+    public string Uuid { get; init; } = "";
+    public string NameLabel { get; init; } = "";
+    public string Hostname { get; init; } = "";
+    public string Address { get; init; } = "";
+    public string Metrics { get; init; } = XenRefs.Null;
+    public long ApiVersionMajor { get; init; }
+    public long ApiVersionMinor { get; init; }
+    public Dictionary<string, string> SoftwareVersion { get; init; } = [];
+    public Dictionary<string, string> CpuInfo { get; init; } = [];
+}
+
+public sealed class HostMetricsRecord
+{
+    public long MemoryTotal { get; init; }
+    public long MemoryFree { get; init; }
+}
+
+public sealed class VmRecord
+{
+    public string Uuid { get; init; } = "";
+    public string NameLabel { get; init; } = "";
+    public string PowerState { get; init; } = "";
+    public bool IsATemplate { get; init; }
+    public bool IsASnapshot { get; init; }
+    public bool IsControlDomain { get; init; }
+    public string SnapshotOf { get; init; } = XenRefs.Null;
+    public List<string> Snapshots { get; init; } = [];
+    public string SnapshotTime { get; init; } = "";
+    public long MemoryStaticMin { get; init; }
+    public long MemoryStaticMax { get; init; }
+    public long MemoryDynamicMin { get; init; }
+    public long MemoryDynamicMax { get; init; }
+    public long VcpusMax { get; init; }
+    public long VcpusAtStartup { get; init; }
+    public string PvArgs { get; init; } = "";
+    public string HvmBootPolicy { get; init; } = "";
+    public string DomainType { get; init; } = "";
+    public string ResidentOn { get; init; } = XenRefs.Null;
+    public string GuestMetrics { get; init; } = XenRefs.Null;
+    public List<string> Vbds { get; init; } = [];
+    public List<string> Vifs { get; init; } = [];
+    public List<string> Tags { get; init; } = [];
+}
+
+public sealed class GuestMetricsRecord
+{
+    public Dictionary<string, string> Networks { get; init; } = [];
+    public bool PvDriversDetected { get; init; }
+    public bool PvDriversUpToDate { get; init; }
+}
+
+public sealed class VbdRecord
+{
+    public string Vm { get; init; } = XenRefs.Null;
+    public string Vdi { get; init; } = XenRefs.Null;
+    public string Type { get; init; } = "";
+    public string Userdevice { get; init; } = "";
+    public bool Empty { get; init; }
+}
+
+public sealed class VdiRecord
+{
+    public string Uuid { get; init; } = "";
+    public string NameLabel { get; init; } = "";
+    public string Sr { get; init; } = XenRefs.Null;
+    public long VirtualSize { get; init; }
+    public bool Sharable { get; init; }
+    public List<string> Vbds { get; init; } = [];
+}
+
+public sealed class SrRecord
+{
+    public string Uuid { get; init; } = "";
+    public string NameLabel { get; init; } = "";
+    public string Type { get; init; } = "";
+    public long PhysicalSize { get; init; }
+    public long PhysicalUtilisation { get; init; }
+    public long VirtualAllocation { get; init; }
+    public List<string> Pbds { get; init; } = [];
+}
+
+public sealed class PbdRecord
+{
+    public string Sr { get; init; } = XenRefs.Null;
+    public bool CurrentlyAttached { get; init; }
+}
+
+public sealed class NetworkRecord
+{
+    public string Uuid { get; init; } = "";
+    public string NameLabel { get; init; } = "";
+    public string NameDescription { get; init; } = "";
+    public string Bridge { get; init; } = "";
+    public List<string> Pifs { get; init; } = [];
+    public List<string> Vifs { get; init; } = [];
+    public Dictionary<string, string> OtherConfig { get; init; } = [];
+}
+
+public sealed class PifRecord
+{
+    public string Network { get; init; } = XenRefs.Null;
+    public long Vlan { get; init; } = -1;
+    public string VlanMasterOf { get; init; } = XenRefs.Null;
+    public bool CurrentlyAttached { get; init; }
+}
+
+public sealed class VifRecord
+{
+    public string Device { get; init; } = "";
+}
+
+/// <summary>XenAPI's references: opaque, valid for one session only; compared by the objects' uuids, never stored.</summary>
+public static class XenRefs
+{
+    public const string Null = "OpaqueRef:NULL";
+
+    public static bool IsNull(string? reference) => string.IsNullOrEmpty(reference) || reference == Null;
+}

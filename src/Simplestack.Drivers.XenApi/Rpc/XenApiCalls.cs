@@ -1,0 +1,87 @@
+using System.Text.Json.Nodes;
+
+namespace Simplestack.Drivers.XenApi.Rpc;
+
+/// <summary>The XenAPI calls the driver makes, typed: one line each, so the list is the driver's whole wire vocabulary.</summary>
+internal readonly struct XenApiCalls(XenApiSession session)
+{
+    private static XenApiJson J => XenApiJson.Default;
+
+    // ---- bulk reads ----
+    public Task<Dictionary<string, PoolRecord>> AllPools(CancellationToken ct) => session.CallAsync("pool.get_all_records", J.DictionaryStringPoolRecord, ct);
+    public Task<Dictionary<string, HostRecord>> AllHosts(CancellationToken ct) => session.CallAsync("host.get_all_records", J.DictionaryStringHostRecord, ct);
+    public Task<Dictionary<string, HostMetricsRecord>> AllHostMetrics(CancellationToken ct) => session.CallAsync("host_metrics.get_all_records", J.DictionaryStringHostMetricsRecord, ct);
+    public Task<Dictionary<string, VmRecord>> AllVms(CancellationToken ct) => session.CallAsync("VM.get_all_records", J.DictionaryStringVmRecord, ct);
+    public Task<Dictionary<string, GuestMetricsRecord>> AllGuestMetrics(CancellationToken ct) => session.CallAsync("VM_guest_metrics.get_all_records", J.DictionaryStringGuestMetricsRecord, ct);
+    public Task<Dictionary<string, VbdRecord>> AllVbds(CancellationToken ct) => session.CallAsync("VBD.get_all_records", J.DictionaryStringVbdRecord, ct);
+    public Task<Dictionary<string, VdiRecord>> AllVdis(CancellationToken ct) => session.CallAsync("VDI.get_all_records", J.DictionaryStringVdiRecord, ct);
+    public Task<Dictionary<string, SrRecord>> AllSrs(CancellationToken ct) => session.CallAsync("SR.get_all_records", J.DictionaryStringSrRecord, ct);
+    public Task<Dictionary<string, PbdRecord>> AllPbds(CancellationToken ct) => session.CallAsync("PBD.get_all_records", J.DictionaryStringPbdRecord, ct);
+    public Task<Dictionary<string, NetworkRecord>> AllNetworks(CancellationToken ct) => session.CallAsync("network.get_all_records", J.DictionaryStringNetworkRecord, ct);
+    public Task<Dictionary<string, PifRecord>> AllPifs(CancellationToken ct) => session.CallAsync("PIF.get_all_records", J.DictionaryStringPifRecord, ct);
+
+    // ---- single objects ----
+    public Task<string> VmByUuid(string uuid, CancellationToken ct) => session.CallAsync("VM.get_by_uuid", J.String, ct, uuid);
+    public Task<List<string>> VmsByName(string name, CancellationToken ct) => session.CallAsync("VM.get_by_name_label", J.ListString, ct, name);
+    public Task<VmRecord> Vm(string vm, CancellationToken ct) => session.CallAsync("VM.get_record", J.VmRecord, ct, vm);
+    public Task<string> PowerState(string vm, CancellationToken ct) => session.CallAsync("VM.get_power_state", J.String, ct, vm);
+    public Task<GuestMetricsRecord> GuestMetrics(string metrics, CancellationToken ct) => session.CallAsync("VM_guest_metrics.get_record", J.GuestMetricsRecord, ct, metrics);
+    public Task<VbdRecord> Vbd(string vbd, CancellationToken ct) => session.CallAsync("VBD.get_record", J.VbdRecord, ct, vbd);
+    public Task<VdiRecord> Vdi(string vdi, CancellationToken ct) => session.CallAsync("VDI.get_record", J.VdiRecord, ct, vdi);
+    public Task<string> HostName(string host, CancellationToken ct) => session.CallAsync("host.get_name_label", J.String, ct, host);
+    public Task<string> NetworkByUuid(string uuid, CancellationToken ct) => session.CallAsync("network.get_by_uuid", J.String, ct, uuid);
+    public Task<NetworkRecord> Network(string network, CancellationToken ct) => session.CallAsync("network.get_record", J.NetworkRecord, ct, network);
+    public Task<PifRecord> Pif(string pif, CancellationToken ct) => session.CallAsync("PIF.get_record", J.PifRecord, ct, pif);
+
+    // ---- power ----
+    public Task Start(string vm, CancellationToken ct) => session.CallAsync("VM.start", ct, vm, false, false);
+    public Task CleanShutdown(string vm, CancellationToken ct) => session.CallAsync("VM.clean_shutdown", ct, vm);
+    public Task HardShutdown(string vm, CancellationToken ct) => session.CallAsync("VM.hard_shutdown", ct, vm);
+    public Task Pause(string vm, CancellationToken ct) => session.CallAsync("VM.pause", ct, vm);
+    public Task Unpause(string vm, CancellationToken ct) => session.CallAsync("VM.unpause", ct, vm);
+    public Task Resume(string vm, CancellationToken ct) => session.CallAsync("VM.resume", ct, vm, false, false);
+    public Task CleanReboot(string vm, CancellationToken ct) => session.CallAsync("VM.clean_reboot", ct, vm);
+    public Task HardReboot(string vm, CancellationToken ct) => session.CallAsync("VM.hard_reboot", ct, vm);
+
+    // ---- tags ----
+    public Task<List<string>> Tags(string vm, CancellationToken ct) => session.CallAsync("VM.get_tags", J.ListString, ct, vm);
+    public Task AddTag(string vm, string tag, CancellationToken ct) => session.CallAsync("VM.add_tags", ct, vm, tag);
+    public Task RemoveTag(string vm, string tag, CancellationToken ct) => session.CallAsync("VM.remove_tags", ct, vm, tag);
+
+    // ---- snapshots ----
+    public Task<string> Snapshot(string vm, string name, CancellationToken ct) => session.CallAsync("VM.snapshot", J.String, ct, vm, name);
+    public Task<List<string>> Snapshots(string vm, CancellationToken ct) => session.CallAsync("VM.get_snapshots", J.ListString, ct, vm);
+    public Task Revert(string snapshot, CancellationToken ct) => session.CallAsync("VM.revert", ct, snapshot);
+
+    // ---- guest lifecycle ----
+    public Task<string> Clone(string vm, string name, CancellationToken ct) => session.CallAsync("VM.clone", J.String, ct, vm, name);
+    public Task Provision(string vm, CancellationToken ct) => session.CallAsync("VM.provision", ct, vm);
+    public Task SetIsATemplate(string vm, bool value, CancellationToken ct) => session.CallAsync("VM.set_is_a_template", ct, vm, value);
+    public Task SetNameLabel(string vm, string name, CancellationToken ct) => session.CallAsync("VM.set_name_label", ct, vm, name);
+    public Task SetMemoryLimits(string vm, long staticMin, long staticMax, long dynamicMin, long dynamicMax, CancellationToken ct)
+        => session.CallAsync("VM.set_memory_limits", ct, vm, staticMin, staticMax, dynamicMin, dynamicMax);
+    public Task SetMemoryDynamicRange(string vm, long min, long max, CancellationToken ct) => session.CallAsync("VM.set_memory_dynamic_range", ct, vm, min, max);
+    public Task SetVcpusMax(string vm, long count, CancellationToken ct) => session.CallAsync("VM.set_VCPUs_max", ct, vm, count);
+    public Task SetVcpusAtStartup(string vm, long count, CancellationToken ct) => session.CallAsync("VM.set_VCPUs_at_startup", ct, vm, count);
+    public Task DestroyVm(string vm, CancellationToken ct) => session.CallAsync("VM.destroy", ct, vm);
+    public Task DestroyVdi(string vdi, CancellationToken ct) => session.CallAsync("VDI.destroy", ct, vdi);
+    public Task<string> CreateVif(JsonObject record, CancellationToken ct) => session.CallAsync("VIF.create", J.String, ct, record);
+
+    // ---- networks ----
+    public Task<string> CreateNetwork(JsonObject record, CancellationToken ct) => session.CallAsync("network.create", J.String, ct, record);
+    public Task DestroyNetwork(string network, CancellationToken ct) => session.CallAsync("network.destroy", ct, network);
+    public Task<List<string>> CreateVlanFromPif(string pif, string network, long tag, CancellationToken ct) => session.CallAsync("pool.create_VLAN_from_PIF", J.ListString, ct, pif, network, tag);
+    public Task DestroyVlan(string vlan, CancellationToken ct) => session.CallAsync("VLAN.destroy", ct, vlan);
+
+    /// <summary>A string map as XenAPI takes it (a JSON object of strings).</summary>
+    public static JsonObject Map(IReadOnlyDictionary<string, string>? values)
+    {
+        var map = new JsonObject();
+        foreach (var (key, value) in values ?? new Dictionary<string, string>())
+        {
+            map[key] = value;
+        }
+
+        return map;
+    }
+}

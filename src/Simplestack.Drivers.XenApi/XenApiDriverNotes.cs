@@ -1,0 +1,27 @@
+using Simplestack.Core;
+
+namespace Simplestack.Drivers.XenApi;
+
+/// <summary>
+/// What the xen driver means by the API's common words (API.md §8, Xen column), shown by
+/// <c>GET /drivers</c> and in <c>docs/drivers.md</c>.
+/// </summary>
+internal static class XenApiDriverNotes
+{
+    public static IReadOnlyList<DriverNote> All { get; } =
+    [
+        new("target", "`xen/{pool master}[:port]`: XenAPI JSON-RPC at `https://{host}/jsonrpc`; a member host's `HOST_IS_SLAVE` is followed to the master; certificates verified against the system CAs, `Simplestack:XenApi:CaFile`, or a pin in `Simplestack:XenApi:CertificatePins`"),
+        new("session", "one XenAPI session per pooled connection (originator `simplestack`), made again once on `SESSION_INVALID`, logged out when the connection closes"),
+        new("guest id", "the VM's uuid (the name is accepted where unique); templates, snapshots and the control domain are not guests"),
+        new("state", "Running -> STARTED; Halted -> STOPPED; Paused and Suspended -> PAUSED (`state_detail` keeps XenAPI's word)"),
+        new("memory / cpus / hdd", "`memory_static_max` in MiB / `VCPUs_at_startup` / the sum of the Disk VDIs' `virtual_size` in GiB"),
+        new("power", "start `VM.start`; stop `VM.clean_shutdown`; force_stop `VM.hard_shutdown`; pause `VM.pause`; resume `VM.unpause` (a Suspended VM: `VM.resume`); reboot `VM.clean_reboot`, forced `VM.hard_reboot`"),
+        new("create", "`image` names a template (name or uuid): `VM.clone`, `VM.provision`, memory limits, vCPUs, a VIF per NIC, `VM.start` when asked; disks, cdrom, install and cloud-init seeds are not built yet (501)"),
+        new("update", "name and vCPUs while halted (409 otherwise); memory sets every limit when halted (next boot), the dynamic range when running (live, up to `memory_static_max`)"),
+        new("delete", "a running VM is hard-shut-down; its snapshots, then the VM, then only the VDIs it alone used (never a sharable one or one another VM uses)"),
+        new("storage", "SRs that have PBDs (id: the SR's uuid; the name is accepted)"),
+        new("network id", "the network's uuid (never a session-scoped ref; the name is accepted where unique); VLAN create is `network.create` + `pool.create_VLAN_from_PIF` on `from_network`'s PIF"),
+        new("tags", "`VM.tags`"),
+        new("snapshots id", "the snapshot's name (its uuid is accepted); `created` is `snapshot_time` in UTC; delete destroys the snapshot and its own VDIs"),
+    ];
+}

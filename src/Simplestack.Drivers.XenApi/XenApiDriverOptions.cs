@@ -1,0 +1,24 @@
+namespace Simplestack.Drivers.XenApi;
+
+/// <summary>Configuration of the xen driver (section <c>Simplestack:XenApi</c>).</summary>
+public sealed class XenApiDriverOptions
+{
+    /// <summary>
+    /// A PEM file of the certificate authorities that sign the pools' certificates, trusted
+    /// instead of the system's. Unset: the system CAs.
+    /// </summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>
+    /// SHA-256 fingerprints (hex, colons allowed) of the certificate a target presents, keyed by
+    /// <c>host:port</c> (<c>host</c> alone for port 443). A pinned target is trusted by its
+    /// fingerprint alone (XCP-ng hosts ship self-signed certificates); any other certificate is refused.
+    /// </summary>
+    public IDictionary<string, string> CertificatePins { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>XenAPI calls allowed at once per connection.</summary>
+    public int MaxConcurrentCalls { get; set; } = 16;
+
+    /// <summary>How long one XenAPI call may take before the request answers 504.</summary>
+    public int CallTimeoutSeconds { get; set; } = 60;
+}
