@@ -22,7 +22,8 @@ public class GatewayFactory : WebApplicationFactory<Program>
         builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Simplestack:AllowedTargets:0"] = "test/default",
-            ["Simplestack:AllowedTargets:1"] = "xen/10.0.0.1",
+            // Loopback only: a test must never make the gateway connect beyond this machine.
+            ["Simplestack:AllowedTargets:1"] = "vmware/127.0.0.1:1",
             ["Simplestack:AllowedTargets:2"] = "hyperv/*",
         }));
     }
