@@ -214,8 +214,10 @@ public abstract partial class DriverConformance : IAsyncLifetime
     [Fact]
     public async Task Hosts_list_has_the_host_and_get_finds_it()
     {
+        // A libvirt target is one host; a Xen pool has several.
         var hosts = await Connection.ListHostsAsync(Ct);
-        var host = Assert.Single(hosts);
+        Assert.NotEmpty(hosts);
+        var host = hosts[0];
         Assert.True(host.Cpus > 0);
         Assert.Equal(host, await Connection.GetHostAsync(host.Id, Ct));
         await Assert.ThrowsAsync<EntityNotFoundException>(() => Connection.GetHostAsync("no-such-host", Ct));
