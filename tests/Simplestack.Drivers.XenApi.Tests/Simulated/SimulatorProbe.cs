@@ -67,9 +67,14 @@ internal sealed class SimulatorProbe(XenApiSimulator simulator) : IHypervisorPro
             return null;
         }
 
+        // A VLAN network's PIFs are untagged PIFs, each the VLAN_master_of a VLAN whose tagged PIF
+        // is on the switch (network) the VLAN is carried on.
         var network = simulator.Record("network", uuid)!;
-        var vlan = Refs(network, "PIFs").Select(p => Long(simulator.Record("PIF", p)!, "VLAN")).FirstOrDefault(v => v >= 0, -1);
-        return new ProbedNetwork(true, true, true, (string?)network["bridge"], vlan >= 0 ? (int)vlan : null);
+        var pif = Refs(network, "PIFs").Select(p => simulator.Record("PIF", p)!).FirstOrDefault(p => Long(p, "VLAN") >= 0);
+        var vlanRecord = pif is null ? null : simulator.Record("VLAN", (string)pif["VLAN_master_of"]!);
+        var trunk = vlanRecord is null ? null : simulator.Record("PIF", (string)vlanRecord["tagged_PIF"]!);
+        var carrier = trunk is null ? network : simulator.Record("network", (string)trunk["network"]!)!;
+        return new ProbedNetwork(true, true, true, (string?)network["bridge"], pif is null ? null : (int)Long(pif, "VLAN"), (string?)carrier["name_label"]);
     }
 
     public IReadOnlyList<string> VolumePaths() => [.. simulator.Uuids("VDI").Order(StringComparer.Ordinal)];
