@@ -164,20 +164,21 @@ public abstract partial class DriverConformance
     public async Task Memory_of_a_running_guest_changes_live()
     {
         var guest = await Connection.Require<IGuestManagement>().CreateGuestAsync(BootableGuest(Unique("mem")) with { Start = true }, Ct);
+        Assert.NotEqual(LiveMemoryMiB, guest.Memory);
         await WaitUntilGuestOsReadyAsync(guest);
-        var updated = await Connection.Require<IGuestManagement>().UpdateGuestAsync(guest.Id, new GuestUpdateRequest(Memory: 96), Ct);
+        var updated = await Connection.Require<IGuestManagement>().UpdateGuestAsync(guest.Id, new GuestUpdateRequest(Memory: LiveMemoryMiB), Ct);
 
         Assert.Equal(Applied.Live, updated.Applied!["memory"]);
-        Assert.Equal(96, Probe.DefinedMemoryMiB(guest.Name));
+        Assert.Equal(LiveMemoryMiB, Probe.DefinedMemoryMiB(guest.Name));
 
         // A real guest gives memory back through its balloon driver: allow it a moment.
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await Connection.GetGuestAsync(guest.Id, Ct)).Memory != 96 && DateTime.UtcNow < deadline)
+        while ((await Connection.GetGuestAsync(guest.Id, Ct)).Memory != LiveMemoryMiB && DateTime.UtcNow < deadline)
         {
             await Task.Delay(200, Ct);
         }
 
-        Assert.Equal(96, (await Connection.GetGuestAsync(guest.Id, Ct)).Memory);
+        Assert.Equal(LiveMemoryMiB, (await Connection.GetGuestAsync(guest.Id, Ct)).Memory);
     }
 
     [Fact]

@@ -61,6 +61,12 @@ public abstract partial class DriverConformance : IAsyncLifetime
     /// <summary>A create body for a guest with an operating system that answers a shutdown request (real hypervisors boot one).</summary>
     protected virtual GuestCreateRequest BootableGuest(string name) => NewGuest(name);
 
+    /// <summary>
+    /// The memory (MiB) a started <see cref="BootableGuest"/> is set to live: below what it was
+    /// created with, within what the hypervisor lets a running guest have (Xen: its static range).
+    /// </summary>
+    protected virtual long LiveMemoryMiB => 96;
+
     /// <summary>Waits until a started bootable guest's OS is up (a real hypervisor's guest needs seconds).</summary>
     protected virtual Task WaitUntilGuestOsReadyAsync(Guest guest) => Task.CompletedTask;
 

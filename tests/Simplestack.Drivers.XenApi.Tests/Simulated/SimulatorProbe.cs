@@ -34,7 +34,11 @@ internal sealed class SimulatorProbe(XenApiSimulator simulator) : IHypervisorPro
 
     public string NativeState(string name) => (string)Guest(name)["power_state"]!;
 
-    public long DefinedMemoryMiB(string name) => Long(Guest(name), "memory_static_max") / (1024 * 1024);
+    /// <summary>
+    /// <c>memory_dynamic_max</c>: the target the VM boots with and is ballooned to while it runs
+    /// (a live change sets it; <c>memory_static_max</c> is the ceiling the VM can never pass).
+    /// </summary>
+    public long DefinedMemoryMiB(string name) => Long(Guest(name), "memory_dynamic_max") / (1024 * 1024);
 
     public int DefinedCpus(string name) => (int)Long(Guest(name), "VCPUs_at_startup");
 

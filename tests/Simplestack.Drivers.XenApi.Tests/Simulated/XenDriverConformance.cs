@@ -38,6 +38,9 @@ public sealed class XenDriverConformance : DriverConformance
 
     protected override bool SupportsHotPlug => false;
 
+    /// <summary>A running VM's memory moves only within its static range: the template's static_min is 512 MiB, the guest has 1024.</summary>
+    protected override long LiveMemoryMiB => 768;
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
