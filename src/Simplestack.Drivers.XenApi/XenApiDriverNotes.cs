@@ -23,5 +23,6 @@ internal static class XenApiDriverNotes
         new("network id", "the network's uuid (never a session-scoped ref; the name is accepted where unique); VLAN create is `network.create` + `pool.create_VLAN_from_PIF` on `from_network`'s PIF"),
         new("tags", "`VM.tags`"),
         new("snapshots id", "the snapshot's name (its uuid is accepted); `created` is `snapshot_time` in UTC; delete destroys the snapshot and its own VDIs"),
+        new("snapshots", "a running VM is checkpointed (`VM.checkpoint`: disks and memory), any other a disk snapshot (`VM.snapshot`); revert is `VM.revert`, then `VM.resume` for a checkpoint, so the guest runs again as when it was taken"),
     ];
 }
