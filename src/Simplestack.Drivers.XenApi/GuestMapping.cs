@@ -30,7 +30,7 @@ internal static class GuestMapping
             Id: vm.Uuid,
             Name: vm.NameLabel,
             Cpus: (int)vm.VcpusAtStartup,
-            Memory: vm.MemoryStaticMax / BytesPerMiB,
+            Memory: Memory(vm) / BytesPerMiB,
             Hdd: Math.Round(disks.Sum(d => d.VirtualSize) / BytesPerGiB, 2),
             Paravirtualized: IsParavirtualized(vm),
             ToolsUpToDate: metrics is not null && (metrics.PvDriversUpToDate || metrics.PvDriversDetected),
@@ -40,6 +40,16 @@ internal static class GuestMapping
             StateDetail: status.Detail,
             Host: host);
     }
+
+    /// <summary>
+    /// The guest's memory is <c>memory_dynamic_max</c>, in every power state: the balloon target a
+    /// running VM is driven to (the driver's live change sets dynamic_min = dynamic_max, so it is
+    /// what the guest holds once the balloon settles) and the target a halted VM boots with.
+    /// <c>memory_static_max</c> (what the original reported) is only the ceiling: reading it, a
+    /// live change would never show, and a guest would read one value running and another halted.
+    /// For VMs made or changed halted by this driver every limit is equal, so nothing differs there.
+    /// </summary>
+    public static long Memory(VmRecord vm) => vm.MemoryDynamicMax > 0 ? vm.MemoryDynamicMax : vm.MemoryStaticMax;
 
     /// <summary>PV or PVH guests; older pools without <c>domain_type</c> say PV by an empty HVM boot policy.</summary>
     private static bool IsParavirtualized(VmRecord vm) => vm.DomainType switch

@@ -14,14 +14,15 @@ internal static class XenApiDriverNotes
         new("session", "one XenAPI session per pooled connection (originator `simplestack`), made again once on `SESSION_INVALID`, logged out when the connection closes"),
         new("guest id", "the VM's uuid (the name is accepted where unique); templates, snapshots and the control domain are not guests"),
         new("state", "Running -> STARTED; Halted -> STOPPED; Paused and Suspended -> PAUSED (`state_detail` keeps XenAPI's word)"),
-        new("memory / cpus / hdd", "`memory_static_max` in MiB / `VCPUs_at_startup` / the sum of the Disk VDIs' `virtual_size` in GiB"),
+        new("memory / cpus / hdd", "`memory_dynamic_max` in MiB (what a running VM is ballooned to and a halted one boots with; `memory_static_max` is only its ceiling, so a live change reads back) / `VCPUs_at_startup` / the sum of the Disk VDIs' `virtual_size` in GiB"),
         new("power", "start `VM.start`; stop `VM.clean_shutdown`; force_stop `VM.hard_shutdown`; pause `VM.pause`; resume `VM.unpause` (a Suspended VM: `VM.resume`); reboot `VM.clean_reboot`, forced `VM.hard_reboot`"),
         new("create", "`image` names a template (name or uuid): `VM.clone`, `VM.provision`, memory limits, vCPUs, a VIF per NIC, `VM.start` when asked; disks, cdrom, install and cloud-init seeds are not built yet (501)"),
-        new("update", "name and vCPUs while halted (409 otherwise); memory sets every limit when halted (next boot), the dynamic range when running (live, up to `memory_static_max`)"),
+        new("update", "name and vCPUs while halted (409 otherwise); memory sets every limit when halted (next boot), the dynamic range when running (live, within `memory_static_min`..`memory_static_max`, else 409)"),
         new("delete", "a running VM is hard-shut-down; its snapshots, then the VM, then only the VDIs it alone used (never a sharable one or one another VM uses)"),
         new("storage", "SRs that have PBDs (id: the SR's uuid; the name is accepted)"),
         new("network id", "the network's uuid (never a session-scoped ref; the name is accepted where unique); VLAN create is `network.create` + `pool.create_VLAN_from_PIF` on `from_network`'s PIF"),
         new("tags", "`VM.tags`"),
         new("snapshots id", "the snapshot's name (its uuid is accepted); `created` is `snapshot_time` in UTC; delete destroys the snapshot and its own VDIs"),
+        new("snapshots", "a running VM is checkpointed (`VM.checkpoint`: disks and memory), any other a disk snapshot (`VM.snapshot`); revert is `VM.revert`, then `VM.resume` for a checkpoint, so the guest runs again as when it was taken"),
     ];
 }

@@ -176,10 +176,14 @@ public abstract partial class DriverConformance
         var created = await networks.CreateNetworkAsync(new NetworkCreateRequest(name, "VLAN 10 storage", VlanSwitch, 10, new Dictionary<string, string> { ["owner"] = "ops" }), Ct);
 
         Assert.Equal(10, created.Vlan);
-        Assert.Equal(VlanSwitch, created.Bridge);
+        Assert.False(string.IsNullOrEmpty(created.Bridge));
         Assert.Equal("VLAN 10 storage", created.Description);
         Assert.Equal("ops", created.OtherConfig["owner"]);
-        Assert.Equal(new ProbedNetwork(Active: true, Persistent: true, Autostart: true, VlanSwitch, 10), Probe.Network(name));
+
+        // What the API means: the network carries VLAN 10 on from_network's switch, on the bridge it
+        // answered. Whether that bridge is the switch's own (libvirt's OVS port groups) or one of
+        // its own (xapi's VLAN networks) is the hypervisor's word (see the derived classes).
+        Assert.Equal(new ProbedNetwork(Active: true, Persistent: true, Autostart: true, created.Bridge, 10, Switch: VlanSwitch), Probe.Network(name));
 
         await Assert.ThrowsAsync<ConflictException>(() => networks.CreateNetworkAsync(new NetworkCreateRequest(name, FromNetwork: VlanSwitch, Vlan: 11), Ct));
         await networks.DeleteNetworkAsync(name, Ct);

@@ -61,6 +61,12 @@ public abstract partial class DriverConformance : IAsyncLifetime
     /// <summary>A create body for a guest with an operating system that answers a shutdown request (real hypervisors boot one).</summary>
     protected virtual GuestCreateRequest BootableGuest(string name) => NewGuest(name);
 
+    /// <summary>
+    /// The memory (MiB) a started <see cref="BootableGuest"/> is set to live: below what it was
+    /// created with, within what the hypervisor lets a running guest have (Xen: its static range).
+    /// </summary>
+    protected virtual long LiveMemoryMiB => 96;
+
     /// <summary>Waits until a started bootable guest's OS is up (a real hypervisor's guest needs seconds).</summary>
     protected virtual Task WaitUntilGuestOsReadyAsync(Guest guest) => Task.CompletedTask;
 
@@ -214,8 +220,10 @@ public abstract partial class DriverConformance : IAsyncLifetime
     [Fact]
     public async Task Hosts_list_has_the_host_and_get_finds_it()
     {
+        // A libvirt target is one host; a Xen pool has several.
         var hosts = await Connection.ListHostsAsync(Ct);
-        var host = Assert.Single(hosts);
+        Assert.NotEmpty(hosts);
+        var host = hosts[0];
         Assert.True(host.Cpus > 0);
         Assert.Equal(host, await Connection.GetHostAsync(host.Id, Ct));
         await Assert.ThrowsAsync<EntityNotFoundException>(() => Connection.GetHostAsync("no-such-host", Ct));

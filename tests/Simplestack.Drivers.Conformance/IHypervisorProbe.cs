@@ -70,5 +70,9 @@ public sealed record ProbedMedia(string? Path);
 /// <summary>A NIC: its MAC (lower case), the network it is on, and its inbound rate limit in bits per second.</summary>
 public sealed record ProbedNic(string Mac, string? Network, long? RateLimitBitsPerSecond);
 
-/// <summary>A network: whether it runs, persists and autostarts, the bridge it is on and its VLAN.</summary>
-public sealed record ProbedNetwork(bool Active, bool Persistent, bool Autostart, string? Bridge, int? Vlan);
+/// <summary>
+/// A network: whether it runs, persists and autostarts, the bridge it is on, its VLAN, and the
+/// switch that carries it, named as a create's <c>from_network</c> names it (libvirt: the bridge it
+/// is on; Xen: the network whose PIF a VLAN network tags, else the network itself).
+/// </summary>
+public sealed record ProbedNetwork(bool Active, bool Persistent, bool Autostart, string? Bridge, int? Vlan, string? Switch);

@@ -38,8 +38,10 @@ public abstract class LibvirtDriverConformance : DriverConformance
     public Task A_vlan_network_is_an_open_vswitch_port_group_with_its_tag() => WhenSupported<INetworkManagement>(async networks =>
     {
         var name = UniqueNetwork("ovs");
-        await networks.CreateNetworkAsync(new NetworkCreateRequest(name, FromNetwork: VlanSwitch, Vlan: 10), Ct);
+        var created = await networks.CreateNetworkAsync(new NetworkCreateRequest(name, FromNetwork: VlanSwitch, Vlan: 10), Ct);
 
+        Assert.Equal(VlanSwitch, created.Bridge); // a port group on the OVS bridge, not a bridge of its own
+        Assert.Equal(VlanSwitch, LibvirtProbe.Network(name)!.Bridge);
         var xml = LibvirtProbe.NetworkXml(name);
         Assert.Equal("openvswitch", xml.Element("virtualport")?.Attribute("type")?.Value);
         Assert.Equal("10", xml.Element("vlan")?.Element("tag")?.Attribute("id")?.Value);

@@ -103,8 +103,9 @@ public sealed class LibvirtProbe(LibvirtConnection connection, Func<string, bool
 
         var xml = XDocument.Parse(network.GetXmlDesc()).Root!;
         var vlan = xml.Element("vlan")?.Element("tag")?.Attribute("id")?.Value;
+        var bridge = xml.Element("bridge")?.Attribute("name")?.Value;
         return new ProbedNetwork(network.IsActive, network.IsPersistent, network.Autostart,
-            xml.Element("bridge")?.Attribute("name")?.Value, vlan is null ? null : int.Parse(vlan, CultureInfo.InvariantCulture));
+            bridge, vlan is null ? null : int.Parse(vlan, CultureInfo.InvariantCulture), Switch: bridge);
     }
 
     /// <summary>The network's libvirt XML, for what only libvirt has a word for (its virtual port type).</summary>

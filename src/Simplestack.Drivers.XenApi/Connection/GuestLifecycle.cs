@@ -178,7 +178,8 @@ public sealed partial class XenApiConnection
 
     /// <summary>
     /// Halted: every limit to <paramref name="mebibytes"/> (static_min lowered when needed), from the
-    /// next boot. Running: the dynamic range, live, within static_max (past it: 409).
+    /// next boot. Running: the dynamic range (both ends, so the balloon settles there), live,
+    /// within the static range xapi fixes while the VM runs (outside it: 409).
     /// </summary>
     private async Task<string> SetMemoryAsync(string vmRef, VmRecord vm, long mebibytes, CancellationToken cancellationToken)
     {
@@ -189,9 +190,9 @@ public sealed partial class XenApiConnection
             return Applied.NextBoot;
         }
 
-        if (bytes > vm.MemoryStaticMax)
+        if (bytes > vm.MemoryStaticMax || bytes < vm.MemoryStaticMin)
         {
-            throw new ConflictException($"Guest '{vm.NameLabel}' is {vm.PowerState}: memory beyond its static maximum ({vm.MemoryStaticMax / BytesPerMiB} MiB) needs it halted.");
+            throw new ConflictException($"Guest '{vm.NameLabel}' is {vm.PowerState}: memory outside its static range ({vm.MemoryStaticMin / BytesPerMiB} to {vm.MemoryStaticMax / BytesPerMiB} MiB) needs it halted.");
         }
 
         await Call.SetMemoryDynamicRange(vmRef, bytes, bytes, cancellationToken);

@@ -3,8 +3,11 @@ using Simplestack.Drivers.XenApi.Rpc;
 
 namespace Simplestack.Drivers.XenApi;
 
-// Snapshots are VMs with is_a_snapshot (VM.snapshot, VM.snapshots, VM.revert). Their API id is
-// their name (unique per guest; the uuid is accepted too), created is snapshot_time in UTC.
+// Snapshots are VMs with is_a_snapshot (VM.snapshot, VM.checkpoint, VM.snapshots, VM.revert).
+// Their API id is their name (unique per guest; the uuid is accepted too), created is
+// snapshot_time in UTC. A running guest is checkpointed (disks and memory), so reverting to it
+// brings the guest back running, as a snapshot of a running guest means on every driver; a
+// guest that is not running gets a disk snapshot and reverts halted.
 public sealed partial class XenApiConnection
 {
     public async Task<IReadOnlyList<Snapshot>> ListSnapshotsAsync(string guestId, CancellationToken cancellationToken)
@@ -34,15 +37,25 @@ public sealed partial class XenApiConnection
             throw new ConflictException($"Guest '{vm.NameLabel}' already has a snapshot named '{name}'.");
         }
 
-        var snapshotRef = await Call.Snapshot(vmRef, name, cancellationToken);
+        var snapshotRef = vm.PowerState == "Running"
+            ? await Call.Checkpoint(vmRef, name, cancellationToken)
+            : await Call.Snapshot(vmRef, name, cancellationToken);
         return ToSnapshot(await Call.Vm(snapshotRef, cancellationToken));
     }
 
+    /// <summary>Reverts the guest to the snapshot: a checkpoint's guest runs again, a disk snapshot's is halted.</summary>
     public async Task RevertSnapshotAsync(string guestId, string snapshotId, CancellationToken cancellationToken)
     {
-        var (_, vm) = await FindVmAsync(guestId, cancellationToken);
-        var (snapshotRef, _) = await FindSnapshotAsync(vm, snapshotId, cancellationToken);
+        var (vmRef, vm) = await FindVmAsync(guestId, cancellationToken);
+        var (snapshotRef, snapshot) = await FindSnapshotAsync(vm, snapshotId, cancellationToken);
         await Call.Revert(snapshotRef, cancellationToken);
+
+        // xapi leaves a VM reverted to a checkpoint Suspended with the checkpoint's memory; the
+        // guest was running when it was taken, so it runs again (as XenCenter's revert does).
+        if (snapshot.PowerState == "Suspended")
+        {
+            await Call.Resume(vmRef, cancellationToken);
+        }
     }
 
     /// <summary>Destroys the snapshot and the VDIs it alone holds (its disks' frozen copies).</summary>

@@ -50,6 +50,7 @@ internal readonly struct XenApiCalls(XenApiSession session)
 
     // ---- snapshots ----
     public Task<string> Snapshot(string vm, string name, CancellationToken ct) => session.CallAsync("VM.snapshot", J.String, ct, vm, name);
+    public Task<string> Checkpoint(string vm, string name, CancellationToken ct) => session.CallAsync("VM.checkpoint", J.String, ct, vm, name);
     public Task<List<string>> Snapshots(string vm, CancellationToken ct) => session.CallAsync("VM.get_snapshots", J.ListString, ct, vm);
     public Task Revert(string snapshot, CancellationToken ct) => session.CallAsync("VM.revert", ct, snapshot);
 

@@ -34,7 +34,11 @@ internal sealed class SimulatorProbe(XenApiSimulator simulator) : IHypervisorPro
 
     public string NativeState(string name) => (string)Guest(name)["power_state"]!;
 
-    public long DefinedMemoryMiB(string name) => Long(Guest(name), "memory_static_max") / (1024 * 1024);
+    /// <summary>
+    /// <c>memory_dynamic_max</c>: the target the VM boots with and is ballooned to while it runs
+    /// (a live change sets it; <c>memory_static_max</c> is the ceiling the VM can never pass).
+    /// </summary>
+    public long DefinedMemoryMiB(string name) => Long(Guest(name), "memory_dynamic_max") / (1024 * 1024);
 
     public int DefinedCpus(string name) => (int)Long(Guest(name), "VCPUs_at_startup");
 
@@ -67,9 +71,14 @@ internal sealed class SimulatorProbe(XenApiSimulator simulator) : IHypervisorPro
             return null;
         }
 
+        // A VLAN network's PIFs are untagged PIFs, each the VLAN_master_of a VLAN whose tagged PIF
+        // is on the switch (network) the VLAN is carried on.
         var network = simulator.Record("network", uuid)!;
-        var vlan = Refs(network, "PIFs").Select(p => Long(simulator.Record("PIF", p)!, "VLAN")).FirstOrDefault(v => v >= 0, -1);
-        return new ProbedNetwork(true, true, true, (string?)network["bridge"], vlan >= 0 ? (int)vlan : null);
+        var pif = Refs(network, "PIFs").Select(p => simulator.Record("PIF", p)!).FirstOrDefault(p => Long(p, "VLAN") >= 0);
+        var vlanRecord = pif is null ? null : simulator.Record("VLAN", (string)pif["VLAN_master_of"]!);
+        var trunk = vlanRecord is null ? null : simulator.Record("PIF", (string)vlanRecord["tagged_PIF"]!);
+        var carrier = trunk is null ? network : simulator.Record("network", (string)trunk["network"]!)!;
+        return new ProbedNetwork(true, true, true, (string?)network["bridge"], pif is null ? null : (int)Long(pif, "VLAN"), (string?)carrier["name_label"]);
     }
 
     public IReadOnlyList<string> VolumePaths() => [.. simulator.Uuids("VDI").Order(StringComparer.Ordinal)];

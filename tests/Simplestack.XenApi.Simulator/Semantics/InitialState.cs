@@ -5,7 +5,7 @@ namespace Simplestack.XenApi.Simulator.Semantics;
 
 /// <summary>
 /// The pool a simulator starts with: two hosts, a local SR (the default) and an ISO SR with one
-/// ISO, the eth0 network with its PIFs, a Debian template with a disk, the control domain, two
+/// ISO, the eth0 network with its PIFs, a Debian template with a disk spec, the control domain, two
 /// running and one halted VM, and <see cref="SimulatorOptions.ExtraVms"/> halted ones more.
 /// </summary>
 internal static class InitialState
@@ -62,8 +62,8 @@ internal static class InitialState
             ["install-methods"] = "cdrom,nfs,http,ftp",
             ["disks"] = $"<provision><disk device=\"0\" size=\"{10 * GiB}\" sr=\"\" bootable=\"true\" type=\"system\"/></provision>",
         };
+        // As xapi's default templates: no disks of its own, only the spec VM.provision makes them from.
         store.Get("VM", template)["is_default_template"] = true;
-        AddDisk(c, template, localSr, "Debian Bookworm 12 disk", 10 * GiB);
         var other = NewVm(state, "Other install media", null, template: true);
         store.Get("VM", other)["is_default_template"] = true;
 

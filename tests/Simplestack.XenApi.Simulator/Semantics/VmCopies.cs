@@ -7,8 +7,9 @@ namespace Simplestack.XenApi.Simulator.Semantics;
 
 /// <summary>
 /// VMs made from others: clone and copy (disks cloned or copied, CDs shared), snapshot
-/// (is_a_snapshot, snapshot_of, snapshot_time; snapshots are templates, as in xapi), provision
-/// (disks from the template's other_config "disks" spec), revert and destroy.
+/// (is_a_snapshot, snapshot_of, snapshot_time; snapshots are templates, as in xapi), checkpoint (a
+/// snapshot of a running VM with its memory: the snapshot reads Suspended), provision (disks from
+/// the template's other_config "disks" spec), revert and destroy.
 /// </summary>
 internal static partial class VmMessages
 {
@@ -18,8 +19,8 @@ internal static partial class VmMessages
         handlers["VM.copy"] = c => CopyVm(c, c.Ref(0), c.String(1), targetSr: SrArg(c, 2), snapshot: false, ignore: new HashSet<string>());
         handlers["VM.snapshot"] = c => CopyVm(c, c.Ref(0), c.String(1), targetSr: null, snapshot: true,
             ignore: Wire.AsList(c.Args[2]).Select(Wire.AsString).ToHashSet());
-        handlers["VM.checkpoint"] = handlers["VM.snapshot_with_quiesce"] = c =>
-            CopyVm(c, c.Ref(0), c.String(1), targetSr: null, snapshot: true, ignore: new HashSet<string>());
+        handlers["VM.snapshot_with_quiesce"] = c => CopyVm(c, c.Ref(0), c.String(1), targetSr: null, snapshot: true, ignore: new HashSet<string>());
+        handlers["VM.checkpoint"] = Checkpoint;
         handlers["VM.provision"] = Provision;
         handlers["VM.revert"] = Revert;
         handlers["VM.destroy"] = c => { Destroy(c, c.Ref(0)); return null; };
@@ -137,14 +138,38 @@ internal static partial class VmMessages
         return (string)pool["default_SR"]!;
     }
 
-    /// <summary>Puts a VM back to a snapshot: its disks replaced by copies of the snapshot's, halted.</summary>
+    /// <summary>
+    /// VM.checkpoint: only a running VM (its memory is saved with its disks); the snapshot reads
+    /// Suspended, as xapi's checkpoints do, and the VM runs on. The suspend image itself is not
+    /// modelled (no suspend_VDI).
+    /// </summary>
+    private static object? Checkpoint(CallContext c)
+    {
+        var state = (string)c.Record("VM", 0)["power_state"]!;
+        if (state != Running)
+        {
+            throw new XenApiException(ErrorCodes.VM_BAD_POWER_STATE, c.Ref(0), Running, state);
+        }
+        var checkpoint = CopyVm(c, c.Ref(0), c.String(1), targetSr: null, snapshot: true, ignore: new HashSet<string>());
+        var record = c.Store.Get("VM", checkpoint);
+        record["power_state"] = Suspended;
+        record["allowed_operations"] = new List<object?>();
+        c.Store.Touch("VM", checkpoint);
+        return checkpoint;
+    }
+
+    /// <summary>
+    /// Puts a VM back to a snapshot (xapi_vm_snapshot.ml revert): a VM that is not halted is shut
+    /// down hard, its settings and disks (copies of the snapshot's, by userdevice) come back; a
+    /// snapshot leaves it Halted, a checkpoint Suspended (its memory restored: VM.resume runs it).
+    /// </summary>
     private static object? Revert(CallContext c)
     {
         var snapshot = c.Record("VM", 0);
         var vmRef = (string)snapshot["snapshot_of"]!;
         if (!(bool)snapshot["is_a_snapshot"]! || !c.Store.Exists("VM", vmRef))
         {
-            throw new XenApiException("VM_REVERT_FAILED", c.Ref(0), vmRef);
+            throw new XenApiException(ErrorCodes.VM_REVERT_FAILED, c.Ref(0), vmRef);
         }
         var vm = c.Store.Get("VM", vmRef);
         if ((string)vm["power_state"]! != Halted)
@@ -171,6 +196,10 @@ internal static partial class VmMessages
             }
         }
         c.Store.Touch("VM", vmRef);
+        if ((string)snapshot["power_state"]! == Suspended)
+        {
+            SetPowerState(c, vmRef, Suspended, Wire.NullRef, restarted: false);
+        }
         return null;
     }
 

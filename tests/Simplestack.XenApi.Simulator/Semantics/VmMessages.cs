@@ -27,10 +27,10 @@ internal static partial class VmMessages
         handlers["VM.resume"] = c => Transition(c, [Suspended], c.Bool(1) ? Paused : Running);
         handlers["VM.resume_on"] = c => Transition(c, [Suspended], c.Bool(2) ? Paused : Running, HostArg(c, 1));
         handlers["VM.power_state_reset"] = c => SetPowerState(c, c.Ref(0), Halted, Wire.NullRef);
-        handlers["VM.set_memory_limits"] = c => SetFields(c, ("memory_static_min", 1), ("memory_static_max", 2), ("memory_dynamic_min", 3), ("memory_dynamic_max", 4));
-        handlers["VM.set_memory_dynamic_range"] = c => SetFields(c, ("memory_dynamic_min", 1), ("memory_dynamic_max", 2));
-        handlers["VM.set_memory_static_range"] = c => SetFields(c, ("memory_static_min", 1), ("memory_static_max", 2));
-        handlers["VM.set_memory"] = c => SetFields(c, ("memory_dynamic_min", 1), ("memory_dynamic_max", 1), ("memory_static_max", 1));
+        handlers["VM.set_memory_limits"] = c => SetMemory(c, halted: true, ("memory_static_min", 1), ("memory_static_max", 2), ("memory_dynamic_min", 3), ("memory_dynamic_max", 4));
+        handlers["VM.set_memory_dynamic_range"] = c => SetMemory(c, halted: false, ("memory_dynamic_min", 1), ("memory_dynamic_max", 2));
+        handlers["VM.set_memory_static_range"] = c => SetMemory(c, halted: true, ("memory_static_min", 1), ("memory_static_max", 2));
+        handlers["VM.set_memory"] = c => SetMemory(c, halted: false, ("memory_dynamic_min", 1), ("memory_dynamic_max", 1), ("memory_static_max", 1));
         handlers["VM.set_VCPUs_number_live"] = SetVcpusLive;
         handlers["VM.get_allowed_VBD_devices"] = c => FreeDevices(c, "VBDs", 16);
         handlers["VM.get_allowed_VIF_devices"] = c => FreeDevices(c, "VIFs", 7);
@@ -138,6 +138,32 @@ internal static partial class VmMessages
             c.Store.Set("VM", c.Ref(0), field, c.Args[arg]);
         }
         return null;
+    }
+
+    /// <summary>
+    /// The memory setters (xapi_vm_memory_constraints.ml): the static range only while Halted, and
+    /// every change must keep static_min ≤ dynamic_min ≤ dynamic_max ≤ static_max, else
+    /// MEMORY_CONSTRAINT_VIOLATION and nothing changes.
+    /// </summary>
+    private static object? SetMemory(CallContext c, bool halted, params (string Field, int Arg)[] fields)
+    {
+        var vm = c.Record("VM", 0);
+        var state = (string)vm["power_state"]!;
+        if (halted && state != Halted)
+        {
+            throw new XenApiException(ErrorCodes.VM_BAD_POWER_STATE, c.Ref(0), Halted, state);
+        }
+        string[] order = ["memory_static_min", "memory_dynamic_min", "memory_dynamic_max", "memory_static_max"];
+        var wanted = order.ToDictionary(f => f, f => (long)vm[f]!);
+        foreach (var (field, arg) in fields)
+        {
+            wanted[field] = c.Long(arg);
+        }
+        if (order.Zip(order.Skip(1)).Any(p => wanted[p.First] > wanted[p.Second]) || wanted["memory_static_min"] < 0)
+        {
+            throw new XenApiException(ErrorCodes.MEMORY_CONSTRAINT_VIOLATION, "Memory limits must satisfy: static_min <= dynamic_min <= dynamic_max <= static_max");
+        }
+        return SetFields(c, fields);
     }
 
     private static object? SetVcpusLive(CallContext c)
