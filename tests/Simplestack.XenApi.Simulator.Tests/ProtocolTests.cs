@@ -80,6 +80,26 @@ public sealed class ProtocolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_simulator_started_again_on_its_port_with_its_certificate_is_the_same_pinned_peer_with_a_fresh_pool()
+    {
+        var port = _simulator.Url.Port;
+        var sha256 = _simulator.CertificateSha256;
+        var old = await _rpc.LoginAsync("probe");
+        var options = new SimulatorOptions { Port = port, CertificatePkcs12 = _simulator.CertificatePkcs12 };
+        await _simulator.DisposeAsync();
+
+        _simulator = await XenApiSimulator.StartAsync(options, TestContext.Current.CancellationToken);
+        using var rpc = new Rpc(_simulator);
+
+        Assert.Equal(port, _simulator.Url.Port);
+        Assert.Equal(sha256, _simulator.CertificateSha256);
+        Assert.Equal("SESSION_INVALID", (await rpc.CallAsync("VM.get_all", [old]))["error"]!["message"]!.GetValue<string>());
+        Assert.Equal(0, _simulator.SessionsCreated);
+        await rpc.LoginAsync();
+        Assert.Equal(1, _simulator.OpenSessions);
+    }
+
+    [Fact]
     public async Task An_idle_session_becomes_invalid_after_its_lifetime()
     {
         await using var shortLived = await XenApiSimulator.StartAsync(

@@ -6,6 +6,13 @@ public sealed record SimulatorOptions
     /// <summary>The HTTPS port on 127.0.0.1; 0 picks a free one.</summary>
     public int Port { get; init; }
 
+    /// <summary>
+    /// The server certificate as PKCS#12 (no password); null: a new self-signed one. Given with
+    /// <see cref="Port"/>, a simulator started again after another one stopped is the same peer to
+    /// a client that pinned it (see <see cref="XenApiSimulator.CertificatePkcs12"/>).
+    /// </summary>
+    public byte[]? CertificatePkcs12 { get; init; }
+
     /// <summary>A plain-HTTP port on 127.0.0.1 as well (xapi also listens on 80); null: none, 0: any free one.</summary>
     public int? HttpPort { get; init; }
 

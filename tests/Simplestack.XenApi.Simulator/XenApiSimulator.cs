@@ -19,10 +19,11 @@ public sealed class XenApiSimulator : IAsyncDisposable
     private readonly SimulatorState _state;
     private readonly PauseGate _gate;
     private readonly List<WebApplication> _apps;
+    private readonly byte[] _pkcs12;
 
-    private XenApiSimulator(SimulatorState state, PauseGate gate, List<WebApplication> apps, Uri url, Uri? slaveUrl, Uri? httpUrl, string sha256)
+    private XenApiSimulator(SimulatorState state, PauseGate gate, List<WebApplication> apps, Uri url, Uri? slaveUrl, Uri? httpUrl, string sha256, byte[] pkcs12)
     {
-        (_state, _gate, _apps, Url, SlaveUrl, HttpUrl, CertificateSha256) = (state, gate, apps, url, slaveUrl, httpUrl, sha256);
+        (_state, _gate, _apps, Url, SlaveUrl, HttpUrl, CertificateSha256, _pkcs12) = (state, gate, apps, url, slaveUrl, httpUrl, sha256, pkcs12);
     }
 
     /// <summary>The master: https://127.0.0.1:PORT/ (JSON-RPC at /jsonrpc, XML-RPC at /).</summary>
@@ -36,6 +37,9 @@ public sealed class XenApiSimulator : IAsyncDisposable
 
     /// <summary>SHA-256 of the server certificate (DER), upper-case hex, for pinning.</summary>
     public string CertificateSha256 { get; }
+
+    /// <summary>The server certificate and its key as PKCS#12 (no password), for <see cref="SimulatorOptions.CertificatePkcs12"/>.</summary>
+    public byte[] CertificatePkcs12 => (byte[])_pkcs12.Clone();
 
     /// <summary>Sessions logged in and neither logged out nor expired.</summary>
     public int OpenSessions { get { lock (_state.Store.Sync) { return _state.Sessions.Open; } } }
@@ -56,12 +60,13 @@ public sealed class XenApiSimulator : IAsyncDisposable
         }
         var dispatcher = new Dispatcher(state);
         var gate = new PauseGate();
-        using var certificate = SelfSignedCertificate();
+        using var certificate = options.CertificatePkcs12 is { } given ? X509CertificateLoader.LoadPkcs12(given, null) : SelfSignedCertificate();
+        var pkcs12 = certificate.Export(X509ContentType.Pkcs12);
         var sha256 = Convert.ToHexString(SHA256.HashData(certificate.RawData));
         var apps = new List<WebApplication>();
         try
         {
-            var master = Build(dispatcher, gate, onSlave: false, certificate, IPAddress.Loopback, options.Port, options.HttpPort);
+            var master = Build(dispatcher, gate, onSlave: false, pkcs12, IPAddress.Loopback, options.Port, options.HttpPort);
             apps.Add(master);
             await master.StartAsync(cancellation).ConfigureAwait(false);
             var addresses = master.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
@@ -73,12 +78,12 @@ public sealed class XenApiSimulator : IAsyncDisposable
             {
                 // A member has its own address: the same port on 127.0.0.2, so a client that
                 // follows HOST_IS_SLAVE by changing only the host name reaches the master.
-                var slave = Build(dispatcher, gate, onSlave: true, certificate, IPAddress.Parse("127.0.0.2"), url.Port, null);
+                var slave = Build(dispatcher, gate, onSlave: true, pkcs12, IPAddress.Parse("127.0.0.2"), url.Port, null);
                 apps.Add(slave);
                 await slave.StartAsync(cancellation).ConfigureAwait(false);
                 slaveUrl = new Uri($"https://127.0.0.2:{url.Port}/");
             }
-            return new XenApiSimulator(state, gate, apps, url, slaveUrl, http, sha256);
+            return new XenApiSimulator(state, gate, apps, url, slaveUrl, http, sha256, pkcs12);
         }
         catch
         {
@@ -144,14 +149,14 @@ public sealed class XenApiSimulator : IAsyncDisposable
         }
     }
 
-    private static WebApplication Build(Dispatcher dispatcher, PauseGate gate, bool onSlave, X509Certificate2 certificate,
+    private static WebApplication Build(Dispatcher dispatcher, PauseGate gate, bool onSlave, byte[] pkcs12,
         IPAddress address, int port, int? httpPort)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(address, port, listen => listen.UseHttps(X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null)));
+            kestrel.Listen(address, port, listen => listen.UseHttps(X509CertificateLoader.LoadPkcs12(pkcs12, null)));
             if (httpPort is { } plain)
             {
                 kestrel.Listen(address, plain);
