@@ -77,6 +77,7 @@ public sealed class ProtocolTests : IAsyncLifetime
         Assert.Equal(session, answer["error"]!["data"]![0]!.GetValue<string>());
         Assert.Equal(0, _simulator.OpenSessions);
         Assert.Equal(1, _simulator.SessionsCreated);
+        Assert.Equal([session], _simulator.SessionRefs); // Kept after expiry, for tests that grep for it.
     }
 
     [Fact]

@@ -47,6 +47,9 @@ public sealed class XenApiSimulator : IAsyncDisposable
     /// <summary>Sessions made since start.</summary>
     public long SessionsCreated { get { lock (_state.Store.Sync) { return _state.Sessions.Created; } } }
 
+    /// <summary>The refs (OpaqueRef:...) of every session made since start, open or not: secrets a client must never show.</summary>
+    public IReadOnlyList<string> SessionRefs { get { lock (_state.Store.Sync) { return _state.Sessions.Made; } } }
+
     /// <summary>Open sessions by the originator given at login ("" when none was).</summary>
     public IReadOnlyDictionary<string, int> OpenSessionsByOriginator { get { lock (_state.Store.Sync) { return _state.Sessions.OpenByOriginator; } } }
 

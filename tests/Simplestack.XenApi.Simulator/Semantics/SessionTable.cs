@@ -12,10 +12,14 @@ namespace Simplestack.XenApi.Simulator.Semantics;
 internal sealed class SessionTable(ObjectStore store, SimulatorOptions options, TimeProvider clock)
 {
     private readonly Dictionary<string, DateTimeOffset> _lastActive = new(StringComparer.Ordinal);
+    private readonly List<string> _made = [];
     private long _created;
 
     public int Open => _lastActive.Count;
     public long Created => _created;
+
+    /// <summary>Every session ref made since start, open or not.</summary>
+    public IReadOnlyList<string> Made => [.. _made];
 
     public IReadOnlyDictionary<string, int> OpenByOriginator =>
         store.All("session").GroupBy(s => (string?)s.Record["originator"] ?? "")
@@ -38,6 +42,7 @@ internal sealed class SessionTable(ObjectStore store, SimulatorOptions options, 
         });
         _lastActive[session] = clock.GetUtcNow();
         _created++;
+        _made.Add(session);
         return session;
     }
 
