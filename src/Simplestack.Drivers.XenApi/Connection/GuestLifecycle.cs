@@ -24,6 +24,7 @@ public sealed partial class XenApiConnection
         var template = FindTemplate(vms, image);
         var networks = await ResolveNetworksAsync(request.NetworkInterfaces ?? [], cancellationToken);
         var diskSrs = await ResolveDiskSrsAsync(request.Disks ?? [], cancellationToken);
+        var isoRef = request.Cdrom is { } cdrom ? await FindIsoAsync(cdrom, cancellationToken) : null;
 
         await using var undo = new Reverter(_logger);
         var vmRef = await Call.Clone(template.Key, request.Name, cancellationToken);
@@ -51,6 +52,11 @@ public sealed partial class XenApiConnection
             vm = await Call.Vm(vmRef, cancellationToken);
         }
 
+        if (isoRef is not null)
+        {
+            await MountAsync(vmRef, vm, isoRef, undo, cancellationToken); // The drive goes with the VM; the ISO stays.
+        }
+
         var device = vm.Vifs.Count;
         foreach (var network in networks)
         {
@@ -73,7 +79,7 @@ public sealed partial class XenApiConnection
     {
         var fields = new (bool Given, string Name)[]
         {
-            (request.Cdrom is not null, "cdrom"), (request.Install is not null, "install"),
+            (request.Install is not null, "install"),
             (request.UserData is not null, "user_data"), (request.SshKeys is { Count: > 0 }, "ssh_keys"), (request.ImageCopy is not null, "image_copy"),
             (request.DomainType is not null, "domain_type"), (request.Rootfs is not null, "rootfs"), (request.Init is not null, "init"),
         };
