@@ -17,7 +17,7 @@ public abstract partial class DriverConformance
         Assert.Equal(3L * 1024 * 1024 * 1024, disk.SizeBytes);
         Assert.Equal(new ProbedDisk(disk.Id, disk.Path, disk.SizeBytes), Assert.Single(Probe.Disks(guest.Name)));
         Assert.Equal(disk, await disks.GetDiskAsync(guest.Id, disk.Id, Ct), DiskComparer.Instance);
-        await Assert.ThrowsAsync<EntityNotFoundException>(() => disks.GetDiskAsync(guest.Id, "vdz", Ct));
+        await Assert.ThrowsAsync<EntityNotFoundException>(() => disks.GetDiskAsync(guest.Id, DiskId(25), Ct));
     });
 
     [Fact]
@@ -27,14 +27,14 @@ public abstract partial class DriverConformance
         var before = Probe.VolumePaths();
 
         var disk = await disks.CreateDiskAsync(guest.Id, new DiskCreateRequest(2), Ct);
-        Assert.Equal("vdb", disk.Id);
+        Assert.Equal(DiskId(1), disk.Id);
         Assert.Equal(2, disk.Size);
-        Assert.Contains(Probe.Disks(guest.Name), d => d.Id == "vdb" && d.SizeBytes == 2L * 1024 * 1024 * 1024);
+        Assert.Contains(Probe.Disks(guest.Name), d => d.Id == DiskId(1) && d.SizeBytes == 2L * 1024 * 1024 * 1024);
         var added = Assert.Single(Probe.VolumePaths().Except(before));
         Assert.Equal(added, disk.Path);
 
         await disks.DeleteDiskAsync(guest.Id, disk.Id, Ct);
-        Assert.DoesNotContain(Probe.Disks(guest.Name), d => d.Id == "vdb");
+        Assert.DoesNotContain(Probe.Disks(guest.Name), d => d.Id == DiskId(1));
         Assert.Equal(before, Probe.VolumePaths());
     });
 
@@ -46,16 +46,16 @@ public abstract partial class DriverConformance
         if (SupportsHotPlug)
         {
             var disk = await disks.CreateDiskAsync(guest.Id, new DiskCreateRequest(1), Ct);
-            Assert.Equal("vdb", disk.Id);
-            Assert.Contains(Probe.Disks(guest.Name, live: true), d => d.Id == "vdb");
-            Assert.Contains(Probe.Disks(guest.Name), d => d.Id == "vdb");
+            Assert.Equal(DiskId(1), disk.Id);
+            Assert.Contains(Probe.Disks(guest.Name, live: true), d => d.Id == DiskId(1));
+            Assert.Contains(Probe.Disks(guest.Name), d => d.Id == DiskId(1));
             Assert.Single(Probe.VolumePaths().Except(before));
         }
         else
         {
             await AssertNotAvailableAsync(() => disks.CreateDiskAsync(guest.Id, new DiskCreateRequest(1), Ct));
             Assert.Equal(before, Probe.VolumePaths());
-            Assert.DoesNotContain(Probe.Disks(guest.Name), d => d.Id == "vdb");
+            Assert.DoesNotContain(Probe.Disks(guest.Name), d => d.Id == DiskId(1));
         }
     });
 

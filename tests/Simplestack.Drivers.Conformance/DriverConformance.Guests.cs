@@ -94,20 +94,6 @@ public abstract partial class DriverConformance
         Assert.Equal(volumes, Probe.VolumePaths());
     });
 
-    [Fact]
-    public Task A_disk_volume_name_already_taken_conflicts_and_leaves_nothing() => WhenSupported<IDiskManagement>(async disks =>
-    {
-        var first = await Connection.Require<IGuestManagement>().CreateGuestAsync(NewGuest(Unique("vol")) with { Disks = [new DiskSpec(1, Name: UniqueName("v") + ".qcow2")] }, Ct);
-        var volumeName = (await disks.ListDisksAsync(first.Id, Ct)).Single().Name;
-        var name = Unique("vol2");
-        var volumes = Probe.VolumePaths();
-
-        await Assert.ThrowsAsync<ConflictException>(() => Connection.Require<IGuestManagement>().CreateGuestAsync(NewGuest(name) with { Disks = [new DiskSpec(1, Name: volumeName)] }, Ct));
-
-        Assert.False(Probe.GuestExists(name));
-        Assert.Equal(volumes, Probe.VolumePaths());
-    });
-
     [Theory]
     [InlineData("quote'\"name")]
     [InlineData("x<name>y<memory>1<memory>")]

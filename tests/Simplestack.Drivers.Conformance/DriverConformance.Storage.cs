@@ -73,10 +73,11 @@ public abstract partial class DriverConformance
     });
 
     [Fact]
-    public Task An_existing_volume_attaches_to_a_guest_is_in_use_and_outlives_the_disk() => WhenSupported<IDiskManagement>(async disks =>
+    public Task An_existing_volume_attaches_to_a_guest_is_in_use_and_outlives_the_disk() => WhenSupported<IVolumeManagement>(async volumes =>
     {
+        // Volumes are what is attached: a driver with disks but no volumes has nothing to attach.
         var guest = await CreateGuestAsync();
-        var volumes = Connection.Require<IVolumeManagement>();
+        var disks = Connection.Require<IDiskManagement>();
         var name = UniqueName("att") + ".qcow2";
         var volume = await volumes.CreateVolumeAsync(ExistingPool, new VolumeCreateRequest(name, 1), Ct);
         RememberVolume(volume.Path);
@@ -101,23 +102,20 @@ public abstract partial class DriverConformance
     });
 
     [Fact]
-    public Task A_guest_created_from_an_image_boots_from_an_overlay_on_it() => WhenSupported<IImageCatalog>(async catalog =>
+    public Task A_guest_created_from_an_image_starts_from_a_new_disk_of_its_size() => WhenSupported<IImageCatalog>(async catalog =>
     {
         var image = Assert.Single(await catalog.ListImagesAsync(Ct), i => i.Id == ExistingImage);
+        Assert.Contains(await Connection.Require<IStorageManagement>().ListStoragesAsync(Ct), p => p.Id == image.StorageId);
         var before = Probe.VolumePaths();
         var guest = await Connection.Require<IGuestManagement>().CreateGuestAsync(NewGuest(Unique("img")) with { Image = image.Id, Disks = [] }, Ct);
 
+        // How the disk is made from the image (an overlay, a copy, a template's provisioning) is
+        // the hypervisor's; that it is the guest's own new volume of the image's size is the API's.
         var disk = Assert.Single(await Connection.Require<IDiskManagement>().ListDisksAsync(guest.Id, Ct));
-        Assert.Equal("qcow2", disk.Format);
         Assert.Equal(image.SizeBytes, disk.SizeBytes);
         Assert.Equal(image.SizeBytes, Assert.Single(Probe.Disks(guest.Name)).SizeBytes);
         Assert.Contains(disk.Path!, Probe.VolumePaths().Except(before));
-        Assert.Contains(image.Path, Probe.VolumePaths());
         await Assert.ThrowsAsync<InvalidArgumentException>(() => Connection.Require<IGuestManagement>().CreateGuestAsync(NewGuest(Unique("img")) with { Image = "no-such-image" }, Ct));
-
-        // An image is a base other disks depend on: it cannot be attached as a writable disk.
-        var pool = (await Connection.Require<IStorageManagement>().ListStoragesAsync(Ct)).Single(p => p.Id == image.StorageId).Name;
-        await Assert.ThrowsAsync<ConflictException>(() => Connection.Require<IDiskManagement>().CreateDiskAsync(guest.Id, new DiskCreateRequest(StorageId: pool, Volume: image.Id), Ct));
     });
 
     // ---- snapshots ----

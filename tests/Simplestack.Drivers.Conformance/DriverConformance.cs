@@ -43,6 +43,12 @@ public abstract partial class DriverConformance : IAsyncLifetime
     /// <summary>The switch a VLAN network is made on (<c>from_network</c>).</summary>
     protected abstract string VlanSwitch { get; }
 
+    /// <summary>
+    /// The API id of a guest's disk number <paramref name="number"/> (0 the first): libvirt's device
+    /// target (<c>vda</c>, <c>vdb</c>); Xen's VBD userdevice (<c>0</c>, <c>1</c>).
+    /// </summary>
+    protected virtual string DiskId(int number) => $"vd{(char)('a' + number)}";
+
     /// <summary>Whether the hypervisor can add devices to a running guest.</summary>
     protected abstract bool SupportsHotPlug { get; }
 
@@ -136,7 +142,7 @@ public abstract partial class DriverConformance : IAsyncLifetime
     /// <summary>A volume path the test made or kept; the volume is deleted when the test ends.</summary>
     protected void RememberVolume(string path) => _volumePaths.Add(path);
 
-    private static string UniqueName(string prefix) => $"ss-{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 12)];
+    protected static string UniqueName(string prefix) => $"ss-{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 12)];
 
     /// <summary>Deletes the guests, networks and volumes this test made, then closes the connection.</summary>
     public virtual async ValueTask DisposeAsync()

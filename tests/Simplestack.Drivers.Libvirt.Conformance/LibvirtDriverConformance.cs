@@ -46,4 +46,36 @@ public abstract class LibvirtDriverConformance : DriverConformance
         Assert.Equal("openvswitch", xml.Element("virtualport")?.Attribute("type")?.Value);
         Assert.Equal("10", xml.Element("vlan")?.Element("tag")?.Attribute("id")?.Value);
     });
+
+    /// <summary>A libvirt volume's name is unique in its pool (a Xen VDI's name is only a label).</summary>
+    [Fact]
+    public Task A_disk_volume_name_already_taken_conflicts_and_leaves_nothing() => WhenSupported<IDiskManagement>(async disks =>
+    {
+        var first = await Connection.Require<IGuestManagement>().CreateGuestAsync(NewGuest(Unique("vol")) with { Disks = [new DiskSpec(1, Name: UniqueName("v") + ".qcow2")] }, Ct);
+        var volumeName = (await disks.ListDisksAsync(first.Id, Ct)).Single().Name;
+        var name = Unique("vol2");
+        var volumes = Probe.VolumePaths();
+
+        await Assert.ThrowsAsync<ConflictException>(() => Connection.Require<IGuestManagement>().CreateGuestAsync(NewGuest(name) with { Disks = [new DiskSpec(1, Name: volumeName)] }, Ct));
+
+        Assert.False(Probe.GuestExists(name));
+        Assert.Equal(volumes, Probe.VolumePaths());
+    });
+
+
+    /// <summary>libvirt's image guests boot from a qcow2 overlay on the image volume, which stays a read-only base.</summary>
+    [Fact]
+    public Task A_guest_created_from_an_image_boots_from_an_overlay_on_it() => WhenSupported<IImageCatalog>(async catalog =>
+    {
+        var image = Assert.Single(await catalog.ListImagesAsync(Ct), i => i.Id == ExistingImage);
+        var guest = await Connection.Require<IGuestManagement>().CreateGuestAsync(NewGuest(Unique("img")) with { Image = image.Id, Disks = [] }, Ct);
+
+        var disk = Assert.Single(await Connection.Require<IDiskManagement>().ListDisksAsync(guest.Id, Ct));
+        Assert.Equal("qcow2", disk.Format);
+        Assert.Contains(image.Path, Probe.VolumePaths());
+
+        // An image is a base other disks depend on: it cannot be attached as a writable disk.
+        var pool = (await Connection.Require<IStorageManagement>().ListStoragesAsync(Ct)).Single(p => p.Id == image.StorageId).Name;
+        await Assert.ThrowsAsync<ConflictException>(() => Connection.Require<IDiskManagement>().CreateDiskAsync(guest.Id, new DiskCreateRequest(StorageId: pool, Volume: image.Id), Ct));
+    });
 }

@@ -143,7 +143,7 @@ public class ConnectionTests
         await using var connection = await SessionTests.ConnectAsync(Canned.Pool());
 
         await Assert.ThrowsAsync<FeatureNotImplementedException>(() => connection.CreateGuestAsync(
-            new GuestCreateRequest("web2", 512, Image: "x", Disks: [new DiskSpec(1)]), Ct));
+            new GuestCreateRequest("web2", 512, Image: "x", Install: new InstallSpec("http://mirror.example/debian")), Ct));
     }
 
     [Fact]

@@ -142,6 +142,35 @@ public sealed class XenApiSimulator : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Puts an ISO of <paramref name="bytes"/> into the ISO library SR, as an ISO file copied into
+    /// its folder followed by an SR.scan would, and returns the new VDI's uuid.
+    /// </summary>
+    public string AddIso(string name, long bytes)
+    {
+        lock (_state.Store.Sync)
+        {
+            var store = _state.Store;
+            var isoSr = store.All("SR").First(sr => (string?)sr.Record["content_type"] == "iso").Ref;
+            var c = new CallContext(_state, "", "SR", "scan", []);
+            var vdi = StorageMessages.CreateVdi(c, isoSr, name, bytes, "user");
+            store.Get("VDI", vdi)["read_only"] = true;
+            return (string)store.Get("VDI", vdi)["uuid"]!;
+        }
+    }
+
+    /// <summary>Removes a VDI by uuid, as an administrator would (its detached VBDs go with it); nothing when it is gone.</summary>
+    public void RemoveVdi(string uuid)
+    {
+        lock (_state.Store.Sync)
+        {
+            if (_state.Store.FindByUuid(uuid) is { Class: "VDI" } found)
+            {
+                StorageMessages.DestroyVdi(new CallContext(_state, "", "VDI", "destroy", []), found.Ref);
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         _gate.Resume();

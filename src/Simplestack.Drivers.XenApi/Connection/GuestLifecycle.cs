@@ -23,6 +23,8 @@ public sealed partial class XenApiConnection
 
         var template = FindTemplate(vms, image);
         var networks = await ResolveNetworksAsync(request.NetworkInterfaces ?? [], cancellationToken);
+        var diskSrs = await ResolveDiskSrsAsync(request.Disks ?? [], cancellationToken);
+        var isoRef = request.Cdrom is { } cdrom ? await FindIsoAsync(cdrom, cancellationToken) : null;
 
         await using var undo = new Reverter(_logger);
         var vmRef = await Call.Clone(template.Key, request.Name, cancellationToken);
@@ -40,6 +42,19 @@ public sealed partial class XenApiConnection
         if (request.Cpus is { } cpus)
         {
             await SetCpusAsync(vmRef, vm, cpus, cancellationToken);
+        }
+
+        // The body's disks come after the template's own, each under its own undo (a VDI whose
+        // VBD failed is not the VM's yet, so the VM's undo would not find it).
+        foreach (var (spec, srRef) in diskSrs)
+        {
+            await AddDiskAsync(vmRef, vm, spec.Size, spec.Name, srRef ?? await DefaultSrForAsync(vm, cancellationToken), undo, cancellationToken);
+            vm = await Call.Vm(vmRef, cancellationToken);
+        }
+
+        if (isoRef is not null)
+        {
+            await MountAsync(vmRef, vm, isoRef, undo, cancellationToken); // The drive goes with the VM; the ISO stays.
         }
 
         var device = vm.Vifs.Count;
@@ -64,14 +79,14 @@ public sealed partial class XenApiConnection
     {
         var fields = new (bool Given, string Name)[]
         {
-            (request.Disks is { Count: > 0 }, "disks"), (request.Cdrom is not null, "cdrom"), (request.Install is not null, "install"),
+            (request.Install is not null, "install"),
             (request.UserData is not null, "user_data"), (request.SshKeys is { Count: > 0 }, "ssh_keys"), (request.ImageCopy is not null, "image_copy"),
             (request.DomainType is not null, "domain_type"), (request.Rootfs is not null, "rootfs"), (request.Init is not null, "init"),
         };
         var given = fields.Where(f => f.Given).Select(f => f.Name).ToList();
         if (given.Count > 0)
         {
-            throw new FeatureNotImplementedException($"The xen driver does not build {string.Join(", ", given)} at create yet (a template's own disks are provisioned).");
+            throw new FeatureNotImplementedException($"The xen driver does not build {string.Join(", ", given)} at create yet.");
         }
     }
 
@@ -88,9 +103,27 @@ public sealed partial class XenApiConnection
         return byName.Count switch
         {
             1 => byName[0],
-            0 => throw EntityNotFoundException.Of("Template", image),
+            0 => throw new InvalidArgumentException($"image: no template is named '{image}'."), // A body field naming nothing: 400, as for networks.
             _ => throw new ConflictException($"{byName.Count} templates are named '{image}': name one by its uuid."),
         };
+    }
+
+    /// <summary>The SR of every disk of the body that names one (404 when it does not exist), found before anything is made.</summary>
+    private async Task<List<(DiskSpec Spec, string? SrRef)>> ResolveDiskSrsAsync(IReadOnlyList<DiskSpec> disks, CancellationToken cancellationToken)
+    {
+        var resolved = new List<(DiskSpec, string?)>();
+        foreach (var disk in disks)
+        {
+            RefuseBus(disk.Bus);
+            if (disk.Name is not null)
+            {
+                CheckName(disk.Name, "disk");
+            }
+
+            resolved.Add((disk, disk.StorageId is null ? null : await FindDiskSrAsync(disk.StorageId, cancellationToken)));
+        }
+
+        return resolved;
     }
 
     /// <summary>Every NIC's network, found before anything is made; an unknown one is a bad request.</summary>
@@ -131,11 +164,6 @@ public sealed partial class XenApiConnection
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
-        if (request.Hdd is not null)
-        {
-            throw new FeatureNotImplementedException("The xen driver does not grow disks yet (hdd).");
-        }
-
         var (vmRef, vm) = await FindVmAsync(guestId, cancellationToken);
         var halted = vm.PowerState == "Halted";
         var applied = new Dictionary<string, string>();
@@ -171,6 +199,12 @@ public sealed partial class XenApiConnection
 
             await SetCpusAsync(vmRef, vm, cpus, cancellationToken);
             applied["cpus"] = Applied.NextBoot;
+        }
+
+        if (request.Hdd is { } hdd)
+        {
+            await GrowLastDiskAsync(vm, hdd, cancellationToken);
+            applied["hdd"] = halted ? Applied.NextBoot : Applied.Live;
         }
 
         return await ReadGuestAsync(vmRef, cancellationToken) with { Applied = applied };

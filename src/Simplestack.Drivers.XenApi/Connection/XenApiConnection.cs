@@ -6,8 +6,8 @@ namespace Simplestack.Drivers.XenApi;
 
 /// <summary>
 /// One logged-in XenAPI session to a pool master and what the xen driver serves through it. The
-/// capability interfaces it implements are the driver's capabilities; disks, media, NICs as a
-/// route, clone, export/import, images and volumes are not built yet (the platform answers 501).
+/// capability interfaces it implements are the driver's capabilities (each partial file adds
+/// its own); what it lacks the platform answers with 501.
 /// Thread-safe: calls share the session; refs are never kept between operations (they are
 /// session-scoped), objects are named by their uuids.
 /// </summary>

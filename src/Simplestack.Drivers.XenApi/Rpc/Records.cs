@@ -10,6 +10,7 @@ public sealed class PoolRecord
     public string Uuid { get; init; } = "";
     public string NameLabel { get; init; } = "";
     public string Master { get; init; } = XenRefs.Null;
+    public string DefaultSr { get; init; } = XenRefs.Null;
 }
 
 public sealed class HostRecord
@@ -56,6 +57,7 @@ public sealed class VmRecord
     public List<string> Vbds { get; init; } = [];
     public List<string> Vifs { get; init; } = [];
     public List<string> Tags { get; init; } = [];
+    public Dictionary<string, string> OtherConfig { get; init; } = [];
 }
 
 public sealed class GuestMetricsRecord
@@ -71,7 +73,10 @@ public sealed class VbdRecord
     public string Vdi { get; init; } = XenRefs.Null;
     public string Type { get; init; } = "";
     public string Userdevice { get; init; } = "";
+    public string Device { get; init; } = "";
+    public string Mode { get; init; } = "";
     public bool Empty { get; init; }
+    public bool CurrentlyAttached { get; init; }
 }
 
 public sealed class VdiRecord
@@ -81,7 +86,10 @@ public sealed class VdiRecord
     public string Sr { get; init; } = XenRefs.Null;
     public long VirtualSize { get; init; }
     public bool Sharable { get; init; }
+    public bool ReadOnly { get; init; }
+    public bool IsASnapshot { get; init; }
     public List<string> Vbds { get; init; } = [];
+    public Dictionary<string, string> SmConfig { get; init; } = [];
 }
 
 public sealed class SrRecord
@@ -89,6 +97,7 @@ public sealed class SrRecord
     public string Uuid { get; init; } = "";
     public string NameLabel { get; init; } = "";
     public string Type { get; init; } = "";
+    public string ContentType { get; init; } = "";
     public long PhysicalSize { get; init; }
     public long PhysicalUtilisation { get; init; }
     public long VirtualAllocation { get; init; }

@@ -68,6 +68,18 @@ internal readonly struct XenApiCalls(XenApiSession session)
     public Task DestroyVdi(string vdi, CancellationToken ct) => session.CallAsync("VDI.destroy", ct, vdi);
     public Task<string> CreateVif(JsonObject record, CancellationToken ct) => session.CallAsync("VIF.create", J.String, ct, record);
 
+    // ---- disks and media ----
+    public Task<List<string>> AllowedVbdDevices(string vm, CancellationToken ct) => session.CallAsync("VM.get_allowed_VBD_devices", J.ListString, ct, vm);
+    public Task<string> CreateVdi(JsonObject record, CancellationToken ct) => session.CallAsync("VDI.create", J.String, ct, record);
+    public Task SetVdiNameLabel(string vdi, string name, CancellationToken ct) => session.CallAsync("VDI.set_name_label", ct, vdi, name);
+    public Task ResizeVdi(string vdi, long bytes, CancellationToken ct) => session.CallAsync("VDI.resize", ct, vdi, bytes);
+    public Task<string> CreateVbd(JsonObject record, CancellationToken ct) => session.CallAsync("VBD.create", J.String, ct, record);
+    public Task PlugVbd(string vbd, CancellationToken ct) => session.CallAsync("VBD.plug", ct, vbd);
+    public Task UnplugVbd(string vbd, CancellationToken ct) => session.CallAsync("VBD.unplug", ct, vbd);
+    public Task DestroyVbd(string vbd, CancellationToken ct) => session.CallAsync("VBD.destroy", ct, vbd);
+    public Task InsertVbd(string vbd, string vdi, CancellationToken ct) => session.CallAsync("VBD.insert", ct, vbd, vdi);
+    public Task EjectVbd(string vbd, CancellationToken ct) => session.CallAsync("VBD.eject", ct, vbd);
+
     // ---- networks ----
     public Task<string> CreateNetwork(JsonObject record, CancellationToken ct) => session.CallAsync("network.create", J.String, ct, record);
     public Task DestroyNetwork(string network, CancellationToken ct) => session.CallAsync("network.destroy", ct, network);

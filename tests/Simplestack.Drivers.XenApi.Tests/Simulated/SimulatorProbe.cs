@@ -10,7 +10,7 @@ namespace Simplestack.Drivers.XenApi.Tests.Simulated;
 /// <summary>
 /// Reads the simulated pool's object store directly (not through the driver), in the domain's
 /// words: guests are VMs that are neither templates nor snapshots, disks are Disk VBDs named by
-/// userdevice, volumes are VDIs named by uuid.
+/// userdevice (live: the plugged ones), volumes are VDIs named by uuid.
 /// </summary>
 internal sealed class SimulatorProbe(XenApiSimulator simulator) : IHypervisorProbe
 {
@@ -44,7 +44,7 @@ internal sealed class SimulatorProbe(XenApiSimulator simulator) : IHypervisorPro
 
     public IReadOnlyList<ProbedDisk> Disks(string name, bool live = false)
         => [.. Refs(Guest(name), "VBDs").Select(vbd => simulator.Record("VBD", vbd)!)
-            .Where(vbd => (string?)vbd["type"] == "Disk" && !Bool(vbd, "empty"))
+            .Where(vbd => (string?)vbd["type"] == "Disk" && !Bool(vbd, "empty") && (!live || Bool(vbd, "currently_attached")))
             .Select(vbd => (Device: (string)vbd["userdevice"]!, Vdi: simulator.Record("VDI", (string)vbd["VDI"]!)!))
             .Select(d => new ProbedDisk(d.Device, (string)d.Vdi["uuid"]!, Long(d.Vdi, "virtual_size")))];
 
@@ -83,12 +83,10 @@ internal sealed class SimulatorProbe(XenApiSimulator simulator) : IHypervisorPro
 
     public IReadOnlyList<string> VolumePaths() => [.. simulator.Uuids("VDI").Order(StringComparer.Ordinal)];
 
-    public string CreateVolume(string name, long bytes) => throw new NotSupportedException("The simulator's store is read-only to tests.");
+    /// <summary>An ISO put in the pool's ISO library (as a file dropped there and the SR rescanned); its path is the VDI's uuid.</summary>
+    public string CreateVolume(string name, long bytes) => simulator.AddIso(name, bytes);
 
-    public void DeleteVolume(string path)
-    {
-        // Nothing to do: the xen driver has no volumes capability, so tests make none.
-    }
+    public void DeleteVolume(string path) => simulator.RemoveVdi(path);
 
     private static bool Bool(IReadOnlyDictionary<string, object?> record, string field) => record.GetValueOrDefault(field) is true;
 

@@ -25,8 +25,15 @@ public sealed class XenDriverConformance : DriverConformance
 
     protected override IHypervisorProbe CreateProbe(IHypervisorConnection connection) => new SimulatorProbe(Simulator);
 
+    /// <summary>
+    /// From xapi's diskless template, with the one disk asked for (the Debian template would
+    /// provision a 10 GiB disk of its own before the body's disks).
+    /// </summary>
     protected override GuestCreateRequest NewGuest(string name, bool start = false, double diskGiB = 1)
-        => new(name, 1024, Image: ExistingImage, Start: start);
+        => new(name, 1024, Image: "Other install media", Disks: [new DiskSpec(diskGiB)], Start: start);
+
+    /// <summary>A Xen disk's id is its VBD's userdevice.</summary>
+    protected override string DiskId(int number) => number.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     protected override string ExistingNetwork => "Pool-wide network associated with eth0";
 
@@ -36,7 +43,7 @@ public sealed class XenDriverConformance : DriverConformance
 
     protected override string VlanSwitch => ExistingNetwork;
 
-    protected override bool SupportsHotPlug => false;
+    protected override bool SupportsHotPlug => true;
 
     /// <summary>A running VM's memory moves only within its static range: the template's static_min is 512 MiB, the guest has 1024.</summary>
     protected override long LiveMemoryMiB => 768;

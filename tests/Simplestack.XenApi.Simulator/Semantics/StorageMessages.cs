@@ -7,7 +7,9 @@ namespace Simplestack.XenApi.Simulator.Semantics;
 /// <summary>
 /// Disks: VDIs in SRs (the SR's virtual_allocation and physical_utilisation follow them, and
 /// SR_FULL [requested, maximum] when one would not fit), and VBDs linking them to VMs, with CD
-/// insert and eject (VBD_NOT_EMPTY, VBD_IS_EMPTY).
+/// insert and eject on removable media only (VBD_NOT_EMPTY, VBD_IS_EMPTY, VBD_NOT_REMOVABLE_MEDIA),
+/// plug only into a running VM, unplug only of a plugged, unpluggable VBD, and VDI.resize that
+/// only grows a VDI no running VM has plugged (VDI_TOO_SMALL, VDI_IN_USE).
 /// </summary>
 internal static class StorageMessages
 {
@@ -22,7 +24,8 @@ internal static class StorageMessages
             return c.Store.Create("VDI", record);
         };
         handlers["VDI.destroy"] = c => { c.Record("VDI", 0); DestroyVdi(c, c.Ref(0)); return null; };
-        handlers["VDI.resize"] = handlers["VDI.resize_online"] = Resize;
+        handlers["VDI.resize"] = c => Resize(c, online: false);
+        handlers["VDI.resize_online"] = c => Resize(c, online: true);
         handlers["VDI.copy"] = c => { c.Record("VDI", 0); return CloneVdi(c, c.Ref(0), c.Ref(1), snapshot: false); };
         handlers["VDI.clone"] = c => { c.Record("VDI", 0); return CloneVdi(c, c.Ref(0), null, snapshot: false); };
         handlers["VDI.snapshot"] = c => { c.Record("VDI", 0); return CloneVdi(c, c.Ref(0), null, snapshot: true); };
@@ -30,7 +33,7 @@ internal static class StorageMessages
         handlers["VBD.create"] = CreateVbd;
         handlers["VBD.insert"] = c =>
         {
-            var vbd = c.Record("VBD", 0);
+            var vbd = RemovableMedia(c);
             if (!(bool)vbd["empty"]!)
             {
                 throw new XenApiException(ErrorCodes.VBD_NOT_EMPTY, c.Ref(0));
@@ -42,7 +45,7 @@ internal static class StorageMessages
         };
         handlers["VBD.eject"] = c =>
         {
-            var vbd = c.Record("VBD", 0);
+            var vbd = RemovableMedia(c);
             if ((bool)vbd["empty"]!)
             {
                 throw new XenApiException(ErrorCodes.VBD_IS_EMPTY, c.Ref(0));
@@ -51,13 +54,61 @@ internal static class StorageMessages
             c.Store.Set("VBD", c.Ref(0), "empty", true);
             return null;
         };
-        handlers["VBD.plug"] = c => { c.Record("VBD", 0); c.Store.Set("VBD", c.Ref(0), "currently_attached", true); return null; };
-        handlers["VBD.unplug"] = handlers["VBD.unplug_force"] = c =>
+        handlers["VBD.plug"] = c =>
         {
-            c.Record("VBD", 0);
-            c.Store.Set("VBD", c.Ref(0), "currently_attached", false);
+            var vbd = c.Record("VBD", 0);
+            var vmRef = (string)vbd["VM"]!;
+            var state = (string)c.Store.Get("VM", vmRef)["power_state"]!;
+            if (state != "Running")
+            {
+                throw new XenApiException(ErrorCodes.VM_BAD_POWER_STATE, vmRef, "Running", state);
+            }
+            if ((bool)vbd["currently_attached"]!)
+            {
+                throw new XenApiException("DEVICE_ALREADY_ATTACHED", c.Ref(0));
+            }
+            c.Store.Set("VBD", c.Ref(0), "currently_attached", true);
             return null;
         };
+        handlers["VBD.unplug"] = c => Unplug(c, force: false);
+        handlers["VBD.unplug_force"] = c => Unplug(c, force: true);
+        handlers["VBD.destroy"] = c =>
+        {
+            // xapi refuses to destroy a VBD the running VM still has plugged.
+            if ((bool)c.Record("VBD", 0)["currently_attached"]!)
+            {
+                throw new XenApiException(ErrorCodes.OPERATION_NOT_ALLOWED, "VBD currently attached to a running VM");
+            }
+            c.Store.Destroy("VBD", c.Ref(0));
+            return null;
+        };
+    }
+
+    /// <summary>Only CD (and floppy) VBDs take insert and eject: VBD_NOT_REMOVABLE_MEDIA otherwise.</summary>
+    private static Dictionary<string, object?> RemovableMedia(CallContext c)
+    {
+        var vbd = c.Record("VBD", 0);
+        if ((string)vbd["type"]! is not ("CD" or "Floppy"))
+        {
+            throw new XenApiException(ErrorCodes.VBD_NOT_REMOVABLE_MEDIA, c.Ref(0));
+        }
+        return vbd;
+    }
+
+    /// <summary>VBD.unplug: DEVICE_ALREADY_DETACHED when not plugged, VBD_NOT_UNPLUGGABLE unless the VBD allows it (or forced).</summary>
+    private static object? Unplug(CallContext c, bool force)
+    {
+        var vbd = c.Record("VBD", 0);
+        if (!(bool)vbd["currently_attached"]!)
+        {
+            throw new XenApiException(ErrorCodes.DEVICE_ALREADY_DETACHED, c.Ref(0));
+        }
+        if (!force && !(bool)vbd["unpluggable"]!)
+        {
+            throw new XenApiException("VBD_NOT_UNPLUGGABLE", c.Ref(0));
+        }
+        c.Store.Set("VBD", c.Ref(0), "currently_attached", false);
+        return null;
     }
 
     public static string CreateVdi(CallContext c, string sr, string name, long size, string type)
@@ -107,11 +158,16 @@ internal static class StorageMessages
         c.Store.Destroy("VDI", vdiRef);
     }
 
-    private static object? Resize(CallContext c)
+    private static object? Resize(CallContext c, bool online)
     {
         var vdi = c.Record("VDI", 0);
         var size = c.Long(1);
         var current = (long)vdi["virtual_size"]!;
+        // An ext or LVM SR resizes a VDI only while no running VM has it plugged.
+        if (!online && Wire.AsList(vdi["VBDs"]).Any(v => (bool)c.Store.Get("VBD", Wire.AsString(v))["currently_attached"]!))
+        {
+            throw new XenApiException(ErrorCodes.VDI_IN_USE, c.Ref(0), "resize");
+        }
         if (size < current)
         {
             throw new XenApiException(ErrorCodes.VDI_TOO_SMALL, c.Ref(0), size.ToString(CultureInfo.InvariantCulture));
