@@ -21,6 +21,7 @@ internal static class XenApiDriverNotes
         new("delete", "a running VM is hard-shut-down; its snapshots, then the VM, then only the VDIs it alone used (never a sharable one or one another VM uses)"),
         new("storage", "SRs that have PBDs (id: the SR's uuid; the name is accepted)"),
         new("network id", "the network's uuid (never a session-scoped ref; the name is accepted where unique); VLAN create is `network.create` + `pool.create_VLAN_from_PIF` on `from_network`'s PIF"),
+        new("network interfaces", "the VM's VIFs; id: the MAC in lower case; `network` is the network's name_label; create: `VIF.create` on the lowest free device with the MAC given (else the pool's), `VIF.plug` when the VM runs; update: `network` is `VIF.move` (in place, live), `ratelimit` (bits/s) is QoS `ratelimit` with `kbps` = bits/8192 (KiB/s, the original's rule; `rate_limit` reads it back so), `false` clears it; delete: `VIF.unplug` when attached, `VIF.destroy`; a NIC `model` is 501 (Xen VIFs have none)"),
         new("tags", "`VM.tags`"),
         new("snapshots id", "the snapshot's name (its uuid is accepted); `created` is `snapshot_time` in UTC; delete destroys the snapshot and its own VDIs"),
         new("snapshots", "a running VM is checkpointed (`VM.checkpoint`: disks and memory), any other a disk snapshot (`VM.snapshot`); revert is `VM.revert`, then `VM.resume` for a checkpoint, so the guest runs again as when it was taken"),
