@@ -18,6 +18,7 @@ internal static class XenApiDriverNotes
         new("power", "start `VM.start`; stop `VM.clean_shutdown`; force_stop `VM.hard_shutdown`; pause `VM.pause`; resume `VM.unpause` (a Suspended VM: `VM.resume`); reboot `VM.clean_reboot`, forced `VM.hard_reboot`"),
         new("create", "`image` names a template (name or uuid): `VM.clone`, `VM.provision`, memory limits, vCPUs, a VIF per NIC, `VM.start` when asked; disks, cdrom, install and cloud-init seeds are not built yet (501)"),
         new("update", "name and vCPUs while halted (409 otherwise); memory sets every limit when halted (next boot), the dynamic range when running (live, within `memory_static_min`..`memory_static_max`, else 409)"),
+        new("clone", "`VM.clone` of a halted VM (409 otherwise, or when the name is taken): a new uuid, new MACs, the tags, and a new VDI per disk (`VDI.clone`, copy-on-write where the SR can: each VDI is destroyed on its own, so deleting the clone leaves the source's alone); CDs are shared"),
         new("delete", "a running VM is hard-shut-down; its snapshots, then the VM, then only the VDIs it alone used (never a sharable one or one another VM uses)"),
         new("storage", "SRs that have PBDs (id: the SR's uuid; the name is accepted)"),
         new("network id", "the network's uuid (never a session-scoped ref; the name is accepted where unique); VLAN create is `network.create` + `pool.create_VLAN_from_PIF` on `from_network`'s PIF"),

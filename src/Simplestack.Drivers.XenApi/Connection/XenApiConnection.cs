@@ -7,13 +7,13 @@ namespace Simplestack.Drivers.XenApi;
 /// <summary>
 /// One logged-in XenAPI session to a pool master and what the xen driver serves through it. The
 /// capability interfaces it implements are the driver's capabilities; disks, media,
-/// clone, export/import, images and volumes are not built yet (the platform answers 501).
+/// export/import, images and volumes are not built yet (the platform answers 501).
 /// Thread-safe: calls share the session; refs are never kept between operations (they are
 /// session-scoped), objects are named by their uuids.
 /// </summary>
 public sealed partial class XenApiConnection :
     IHypervisorConnection, IGuestManagement, IGuestPower, ITagManagement, ISnapshotManagement,
-    IStorageManagement, INetworkManagement, INetworkInterfaceManagement
+    IStorageManagement, INetworkManagement, INetworkInterfaceManagement, IGuestCloning
 {
     private const double BytesPerGiB = 1024d * 1024 * 1024;
     private const long BytesPerMiB = 1024L * 1024;

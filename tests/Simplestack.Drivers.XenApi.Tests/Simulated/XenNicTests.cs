@@ -5,7 +5,7 @@ using XenSimulator::Simplestack.XenApi.Simulator;
 
 namespace Simplestack.Drivers.XenApi.Tests.Simulated;
 
-/// <summary>What the xen driver does to VIFs beyond the shared suite: live plug and unplug, VIF.move, QoS.</summary>
+/// <summary>What the xen driver does to VIFs beyond the shared suite: live plug and unplug, VIF.move, QoS, clone MACs.</summary>
 public sealed class XenNicTests : IAsyncLifetime
 {
     private const string Eth0 = "Pool-wide network associated with eth0";
@@ -82,5 +82,19 @@ public sealed class XenNicTests : IAsyncLifetime
         var request = new GuestCreateRequest("bad-mac", 1024, Image: "Debian Bookworm 12", NetworkInterfaces: [new NicSpec(Eth0, Mac: "zz")]);
         await Assert.ThrowsAsync<InvalidArgumentException>(() => _xen.CreateGuestAsync(request, Ct));
         Assert.Equal(vms, _simulator.Uuids("VM").Count);
+    }
+
+    [Fact]
+    public async Task A_clone_gets_new_macs_even_for_macs_that_were_given()
+    {
+        var nic = await _xen.CreateNetworkInterfaceAsync("build-01", new NicCreateRequest(Eth0, Mac: "02:00:00:00:00:2b"), Ct);
+
+        var clone = await _xen.CloneGuestAsync("build-01", "build-02", Ct);
+
+        var macs = (await _xen.ListNetworkInterfacesAsync(clone.Id, Ct)).Select(n => n.Mac).ToList();
+        Assert.Equal(2, macs.Count);
+        Assert.DoesNotContain(nic.Mac, macs);
+        await Assert.ThrowsAsync<ConflictException>(() => _xen.CloneGuestAsync("build-01", "build-02", Ct));
+        await Assert.ThrowsAsync<ConflictException>(() => _xen.CloneGuestAsync("web-01", "web-02", Ct));
     }
 }
