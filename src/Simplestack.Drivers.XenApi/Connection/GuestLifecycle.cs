@@ -57,11 +57,13 @@ public sealed partial class XenApiConnection
             await MountAsync(vmRef, vm, isoRef, undo, cancellationToken); // The drive goes with the VM; the ISO stays.
         }
 
-        var device = vm.Vifs.Count;
-        foreach (var network in networks)
+        var devices = (await VifsAsync(vm, cancellationToken)).Select(v => v.Record.Device).ToList();
+        foreach (var (networkRef, mac) in networks)
         {
             // VIFs are destroyed with the VM: the VM's undo covers them.
-            await Call.CreateVif(NewVif(vmRef, network.Ref, device++, network.Spec), cancellationToken);
+            var device = NextFreeDevice(devices);
+            await Call.CreateVif(NewVif(vmRef, networkRef, device, mac), cancellationToken);
+            devices.Add(device.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
         if (request.Start)
@@ -126,39 +128,17 @@ public sealed partial class XenApiConnection
         return resolved;
     }
 
-    /// <summary>Every NIC's network, found before anything is made; an unknown one is a bad request.</summary>
-    private async Task<List<(string Ref, NicSpec Spec)>> ResolveNetworksAsync(IReadOnlyList<NicSpec> nics, CancellationToken cancellationToken)
+    /// <summary>Every NIC's network and MAC, checked before anything is made (as a NIC added later is).</summary>
+    private async Task<List<(string NetworkRef, string? Mac)>> ResolveNetworksAsync(IReadOnlyList<NicSpec> nics, CancellationToken cancellationToken)
     {
-        var resolved = new List<(string, NicSpec)>();
+        var resolved = new List<(string, string?)>();
         foreach (var nic in nics)
         {
-            try
-            {
-                resolved.Add(((await FindNetworkAsync(nic.Network, cancellationToken)).Ref, nic));
-            }
-            catch (EntityNotFoundException)
-            {
-                throw new InvalidArgumentException($"network_interfaces: network '{nic.Network}' does not exist.");
-            }
+            resolved.Add(await ResolveNicAsync(nic, "network_interfaces: ", cancellationToken));
         }
 
         return resolved;
     }
-
-    private static JsonObject NewVif(string vmRef, string networkRef, int device, NicSpec spec) => new()
-    {
-        ["device"] = device.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["network"] = networkRef,
-        ["VM"] = vmRef,
-        ["MAC"] = spec.Mac ?? "", // Empty: the pool generates one.
-        ["MTU"] = 1500,
-        ["other_config"] = new JsonObject(),
-        ["qos_algorithm_type"] = "",
-        ["qos_algorithm_params"] = new JsonObject(),
-        ["locking_mode"] = "network_default",
-        ["ipv4_allowed"] = new JsonArray(),
-        ["ipv6_allowed"] = new JsonArray(),
-    };
 
     public async Task<Guest> UpdateGuestAsync(string guestId, GuestUpdateRequest request, CancellationToken cancellationToken)
     {

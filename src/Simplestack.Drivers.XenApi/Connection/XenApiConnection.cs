@@ -13,7 +13,7 @@ namespace Simplestack.Drivers.XenApi;
 /// </summary>
 public sealed partial class XenApiConnection :
     IHypervisorConnection, IGuestManagement, IGuestPower, ITagManagement, ISnapshotManagement,
-    IStorageManagement, INetworkManagement
+    IStorageManagement, INetworkManagement, INetworkInterfaceManagement, IGuestCloning
 {
     private const double BytesPerGiB = 1024d * 1024 * 1024;
     private const long BytesPerMiB = 1024L * 1024;

@@ -131,7 +131,17 @@ public sealed class PifRecord
 
 public sealed class VifRecord
 {
+    public string Uuid { get; init; } = "";
     public string Device { get; init; } = "";
+    public string Mac { get; init; } = "";
+    public string Network { get; init; } = XenRefs.Null;
+    public string Vm { get; init; } = XenRefs.Null;
+    public bool CurrentlyAttached { get; init; }
+    public string LockingMode { get; init; } = "network_default";
+    public List<string> Ipv4Allowed { get; init; } = [];
+    public List<string> Ipv6Allowed { get; init; } = [];
+    public string QosAlgorithmType { get; init; } = "";
+    public Dictionary<string, string> QosAlgorithmParams { get; init; } = [];
 }
 
 /// <summary>XenAPI's references: opaque, valid for one session only; compared by the objects' uuids, never stored.</summary>

@@ -66,7 +66,16 @@ internal readonly struct XenApiCalls(XenApiSession session)
     public Task SetVcpusAtStartup(string vm, long count, CancellationToken ct) => session.CallAsync("VM.set_VCPUs_at_startup", ct, vm, count);
     public Task DestroyVm(string vm, CancellationToken ct) => session.CallAsync("VM.destroy", ct, vm);
     public Task DestroyVdi(string vdi, CancellationToken ct) => session.CallAsync("VDI.destroy", ct, vdi);
+
+    // ---- network interfaces ----
+    public Task<VifRecord> Vif(string vif, CancellationToken ct) => session.CallAsync("VIF.get_record", J.VifRecord, ct, vif);
     public Task<string> CreateVif(JsonObject record, CancellationToken ct) => session.CallAsync("VIF.create", J.String, ct, record);
+    public Task DestroyVif(string vif, CancellationToken ct) => session.CallAsync("VIF.destroy", ct, vif);
+    public Task PlugVif(string vif, CancellationToken ct) => session.CallAsync("VIF.plug", ct, vif);
+    public Task UnplugVif(string vif, CancellationToken ct) => session.CallAsync("VIF.unplug", ct, vif);
+    public Task MoveVif(string vif, string network, CancellationToken ct) => session.CallAsync("VIF.move", ct, vif, network);
+    public Task SetVifQosType(string vif, string type, CancellationToken ct) => session.CallAsync("VIF.set_qos_algorithm_type", ct, vif, type);
+    public Task SetVifQosParams(string vif, JsonObject parameters, CancellationToken ct) => session.CallAsync("VIF.set_qos_algorithm_params", ct, vif, parameters);
 
     // ---- disks and media ----
     public Task<List<string>> AllowedVbdDevices(string vm, CancellationToken ct) => session.CallAsync("VM.get_allowed_VBD_devices", J.ListString, ct, vm);

@@ -36,6 +36,10 @@ public static class XenApiErrors
             "VDI_IN_USE" => (ErrorKind.Conflict, "The disk is in use (VDI_IN_USE)."),
             SessionAuthenticationFailed => (ErrorKind.Unauthorized, "The Xen pool refused the credentials (SESSION_AUTHENTICATION_FAILED)."),
             SrFull => (ErrorKind.Conflict, $"The storage repository is full: {Shown(failure, 0)} bytes asked, {Shown(failure, 1)} available (SR_FULL)."),
+            "MAC_INVALID" => (ErrorKind.InvalidArguments, $"MAC address '{Shown(failure, 0)}' is not valid (MAC_INVALID)."),
+            "INVALID_DEVICE" => (ErrorKind.InvalidArguments, $"Device '{Shown(failure, 0)}' is not valid (INVALID_DEVICE)."),
+            "DEVICE_ALREADY_EXISTS" => (ErrorKind.Conflict, $"The VM already has device {Shown(failure, 0)} (DEVICE_ALREADY_EXISTS); try again."),
+            "DEVICE_ALREADY_ATTACHED" or "DEVICE_ALREADY_DETACHED" => (ErrorKind.Conflict, $"The device is not in the state the operation needs ({failure.Code})."),
             VlanTagInvalid => (ErrorKind.InvalidArguments, $"VLAN tag '{Shown(failure, 0)}' is not valid (VLAN_TAG_INVALID)."),
             _ => (ErrorKind.HypervisorError, $"The Xen pool answered {failure.Code}."),
         };

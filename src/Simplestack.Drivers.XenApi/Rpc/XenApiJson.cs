@@ -32,6 +32,7 @@ namespace Simplestack.Drivers.XenApi.Rpc;
 [JsonSerializable(typeof(VdiRecord))]
 [JsonSerializable(typeof(NetworkRecord))]
 [JsonSerializable(typeof(PifRecord))]
+[JsonSerializable(typeof(VifRecord))]
 [JsonSerializable(typeof(SrRecord))]
 [JsonSerializable(typeof(JsonElement))]
 internal sealed partial class XenApiJson : JsonSerializerContext;

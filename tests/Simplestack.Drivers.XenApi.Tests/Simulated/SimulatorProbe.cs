@@ -56,7 +56,15 @@ internal sealed class SimulatorProbe(XenApiSimulator simulator) : IHypervisorPro
 
     public IReadOnlyList<ProbedNic> Nics(string name)
         => [.. Refs(Guest(name), "VIFs").Select(vif => simulator.Record("VIF", vif)!)
-            .Select(vif => new ProbedNic(((string)vif["MAC"]!).ToLowerInvariant(), (string?)simulator.Record("network", (string)vif["network"]!)?["name_label"], null))];
+            .Select(vif => new ProbedNic(((string)vif["MAC"]!).ToLowerInvariant(), (string?)simulator.Record("network", (string)vif["network"]!)?["name_label"], RateLimit(vif)))];
+
+    /// <summary>xapi's "ratelimit" QoS counts kbps as KiB/s (what the VIF's backend enforces): 8192 bits each.</summary>
+    private static long? RateLimit(IReadOnlyDictionary<string, object?> vif)
+        => (string?)vif.GetValueOrDefault("qos_algorithm_type") == "ratelimit"
+           && vif.GetValueOrDefault("qos_algorithm_params") is IReadOnlyDictionary<string, object?> parameters
+           && long.TryParse(Convert.ToString(parameters.GetValueOrDefault("kbps"), CultureInfo.InvariantCulture), NumberStyles.None, CultureInfo.InvariantCulture, out var kibibytes)
+            ? kibibytes * 8192
+            : null;
 
     public IReadOnlyList<string> Tags(string name, bool live = false) => [.. Strings(Guest(name), "tags")];
 

@@ -127,7 +127,7 @@ internal static partial class VmMessages
         Halted => ["start", "start_on", "clone", "copy", "snapshot", "destroy", "export", "provision", "changing_memory_limits", "changing_VCPUs"],
         Running => ["clean_shutdown", "hard_shutdown", "clean_reboot", "hard_reboot", "pause", "suspend", "snapshot", "changing_VCPUs_live"],
         Paused => ["unpause", "hard_shutdown", "hard_reboot"],
-        _ => ["resume", "resume_on", "hard_shutdown", "destroy"],
+        _ => ["resume", "resume_on", "hard_shutdown", "destroy", "clone", "copy"],
     };
 
     private static object? SetFields(CallContext c, params (string Field, int Arg)[] fields)
