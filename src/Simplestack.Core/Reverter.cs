@@ -24,9 +24,6 @@ public sealed partial class Reverter(ILogger? logger = null) : IDisposable, IAsy
     private readonly Stack<(string What, Func<ValueTask> Undo)> _steps = new();
     private bool _committed;
 
-    /// <summary>How many undo steps are recorded (for tests and diagnostics).</summary>
-    public int Count => _steps.Count;
-
     /// <summary>Records how to undo a step; <paramref name="what"/> names it in the log if that fails (never a secret).</summary>
     public void Add(string what, Action undo)
     {

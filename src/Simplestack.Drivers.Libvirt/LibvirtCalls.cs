@@ -13,8 +13,6 @@ namespace Simplestack.Drivers.Libvirt;
 /// </summary>
 internal sealed class LibvirtCalls(string hypervisor, int maxConcurrency, TimeSpan timeout)
 {
-    public const int DefaultMaxConcurrency = HypervisorCallPolicy.DefaultMaxConcurrency;
-
     private readonly HypervisorCallPolicy _policy = new(hypervisor, maxConcurrency, timeout);
     private readonly BlockingCallThreads _threads = new($"libvirt {hypervisor}");
 

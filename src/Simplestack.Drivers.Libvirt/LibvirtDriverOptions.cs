@@ -1,3 +1,5 @@
+using Simplestack.Core;
+
 namespace Simplestack.Drivers.Libvirt;
 
 /// <summary>Configuration of the libvirt drivers (section <c>Simplestack:Libvirt</c>).</summary>
@@ -37,7 +39,7 @@ public sealed class LibvirtDriverOptions
     public IList<string> ImagePools { get; } = [];
 
     /// <summary>Blocking libvirt calls allowed at once per connection.</summary>
-    public int MaxConcurrentCalls { get; set; } = 16;
+    public int MaxConcurrentCalls { get; set; } = HypervisorCallPolicy.DefaultMaxConcurrency;
 
     /// <summary>How long one libvirt call may take before the request answers 504.</summary>
     public int CallTimeoutSeconds { get; set; } = 60;

@@ -1,3 +1,5 @@
+using Simplestack.Core;
+
 namespace Simplestack.Drivers.XenApi;
 
 /// <summary>Configuration of the xen driver (section <c>Simplestack:XenApi</c>).</summary>
@@ -17,7 +19,7 @@ public sealed class XenApiDriverOptions
     public IDictionary<string, string> CertificatePins { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>XenAPI calls allowed at once per connection.</summary>
-    public int MaxConcurrentCalls { get; set; } = 16;
+    public int MaxConcurrentCalls { get; set; } = HypervisorCallPolicy.DefaultMaxConcurrency;
 
     /// <summary>How long one XenAPI call may take before the request answers 504.</summary>
     public int CallTimeoutSeconds { get; set; } = 60;
