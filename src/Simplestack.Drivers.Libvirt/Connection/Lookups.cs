@@ -1,4 +1,5 @@
 using Simplestack.Core;
+using Simplestack.Drivers.Libvirt.Xml;
 using Simplestack.Libvirt;
 
 namespace Simplestack.Drivers.Libvirt;
@@ -76,5 +77,31 @@ public abstract partial class LibvirtHypervisorConnection
                 pool.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// Every guest's name and persistent definition. A guest deleted by someone else between the
+    /// list and its read is left out: it has no disks or MACs any more (the test hypervisor's
+    /// guests are shared by every request of the process).
+    /// </summary>
+    private protected List<(string Name, DomainDescription Definition)> AllDefinitions()
+    {
+        var definitions = new List<(string, DomainDescription)>();
+        foreach (var domain in Native.ListAllDomains())
+        {
+            using (domain)
+            {
+                try
+                {
+                    definitions.Add((domain.Name, DomainDescription.Parse(domain.GetXmlDesc(DomainXmlFlags.Inactive))));
+                }
+                catch (LibvirtException error) when (error.Code == LibvirtErrorCode.NoDomain)
+                {
+                    // Gone since the list.
+                }
+            }
+        }
+
+        return definitions;
     }
 }

@@ -82,19 +82,16 @@ public abstract partial class LibvirtHypervisorConnection : IVolumeManagement
     private protected Dictionary<string, List<string>> VolumeUsers()
     {
         var users = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        foreach (var domain in Native.ListAllDomains())
+        foreach (var (name, definition) in AllDefinitions())
         {
-            using (domain)
+            foreach (var disk in definition.Disks)
             {
-                foreach (var disk in DomainDescription.Parse(domain.GetXmlDesc(DomainXmlFlags.Inactive)).Disks)
+                if (disk.SourcePath is { } path)
                 {
-                    if (disk.SourcePath is { } path)
+                    var list = users.TryGetValue(path, out var found) ? found : users[path] = [];
+                    if (!list.Contains(name))
                     {
-                        var list = users.TryGetValue(path, out var found) ? found : users[path] = [];
-                        if (!list.Contains(domain.Name))
-                        {
-                            list.Add(domain.Name);
-                        }
+                        list.Add(name);
                     }
                 }
             }

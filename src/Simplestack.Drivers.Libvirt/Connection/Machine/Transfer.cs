@@ -320,21 +320,7 @@ public sealed partial class LibvirtMachineConnection : IGuestTransfer
     }
 
     private HashSet<string> MacsInUse()
-    {
-        var macs = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var domain in Native.ListAllDomains())
-        {
-            using (domain)
-            {
-                foreach (var nic in DomainDescription.Parse(domain.GetXmlDesc(DomainXmlFlags.Inactive)).Interfaces)
-                {
-                    macs.Add(nic.Mac);
-                }
-            }
-        }
-
-        return macs;
-    }
+        => AllDefinitions().SelectMany(d => d.Definition.Interfaces).Select(nic => nic.Mac).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>An upload replaces a volume's file; a refresh makes libvirt read its real capacity.</summary>
     private void RefreshPoolsOf(IEnumerable<string> paths)
