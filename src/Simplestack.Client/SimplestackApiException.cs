@@ -58,7 +58,7 @@ public class SimplestackApiException : Exception
         var (error, message) = ReadBody(status, body);
         return (int)status switch
         {
-            400 or 413 => new InvalidArgumentsException(status, error, message, body, method, path),
+            400 or 411 or 413 => new InvalidArgumentsException(status, error, message, body, method, path),
             401 or 403 => new UnauthorizedException(status, error, message, body, method, path),
             404 => new EntityNotFoundException(status, error, message, body, method, path),
             409 => new ConflictException(status, error, message, body, method, path),
@@ -100,7 +100,7 @@ public class SimplestackApiException : Exception
     }
 }
 
-/// <summary>400 or 413: the gateway refused the request's input.</summary>
+/// <summary>400, 411 or 413: the gateway refused the request's input.</summary>
 public sealed class InvalidArgumentsException(HttpStatusCode status, string error, string message, string? body, string? method = null, string? path = null)
     : SimplestackApiException(status, error, message, body, method, path);
 

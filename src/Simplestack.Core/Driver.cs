@@ -178,7 +178,12 @@ public interface IGuestTransfer
     /// <summary>Prepares the export of a guest (409 when it runs); the caller then streams it out.</summary>
     Task<GuestExport> OpenExportAsync(string guestId, CancellationToken cancellationToken);
 
-    Task<Guest> ImportGuestAsync(Stream source, string? storageId, CancellationToken cancellationToken);
+    /// <summary>
+    /// Imports an archive read from <paramref name="source"/>. <paramref name="length"/> is its size
+    /// in bytes when the caller declared one (a driver that streams into a hypervisor refusing
+    /// chunked uploads needs it, and answers 411 without it); null when unknown.
+    /// </summary>
+    Task<Guest> ImportGuestAsync(Stream source, long? length, string? storageId, CancellationToken cancellationToken);
 }
 
 /// <summary>An export ready to stream: its length when known, and the writer.</summary>

@@ -17,6 +17,8 @@ public enum ErrorKind
     EntityNotFound,
     /// <summary>409: the name is taken or the resource is in the wrong state for the operation.</summary>
     Conflict,
+    /// <summary>411: the body must come with its length (Content-Length), not chunked.</summary>
+    LengthRequired,
     /// <summary>413: the request body is too large.</summary>
     PayloadTooLarge,
     /// <summary>501: not built for this driver yet.</summary>

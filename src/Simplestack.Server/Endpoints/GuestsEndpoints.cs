@@ -113,7 +113,7 @@ public static class GuestsEndpoints
         }
 
         await using var body = RequestBody.OpenStream(context);
-        var guest = await transfer.ImportGuestAsync(body, storageId, hv.Aborted);
+        var guest = await transfer.ImportGuestAsync(body, context.Request.ContentLength, storageId, hv.Aborted);
         return TypedResults.Created(hv.PathFor("guests", guest.Id), guest);
     }
 }

@@ -14,6 +14,7 @@ public static class ErrorMapping
         [ErrorKind.TargetNotAllowed] = StatusCodes.Status403Forbidden,
         [ErrorKind.EntityNotFound] = StatusCodes.Status404NotFound,
         [ErrorKind.Conflict] = StatusCodes.Status409Conflict,
+        [ErrorKind.LengthRequired] = StatusCodes.Status411LengthRequired,
         [ErrorKind.PayloadTooLarge] = StatusCodes.Status413PayloadTooLarge,
         [ErrorKind.FeatureNotImplemented] = StatusCodes.Status501NotImplemented,
         [ErrorKind.FeatureNotAvailable] = StatusCodes.Status501NotImplemented,

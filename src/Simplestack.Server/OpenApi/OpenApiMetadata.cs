@@ -37,9 +37,12 @@ public static class OpenApiMetadataExtensions
         builder.Metadata.Add(ErrorMetadata(StatusCodes.Status413PayloadTooLarge));
     }
 
-    /// <summary>Documents a raw archive body (API.md §5).</summary>
+    /// <summary>Documents a raw archive body (API.md §5), and the 411 of a driver that needs its length.</summary>
     public static void AddArchiveBody(EndpointBuilder builder, string? description = null)
-        => builder.Metadata.Add(new RequestBodyMetadata(null, Tar, true, description));
+    {
+        builder.Metadata.Add(new RequestBodyMetadata(null, Tar, true, description));
+        builder.Metadata.Add(ErrorMetadata(StatusCodes.Status411LengthRequired));
+    }
 
     /// <summary>Documents a raw archive body (API.md §5) on a route whose handler streams it.</summary>
     public static RouteHandlerBuilder AcceptsArchive(this RouteHandlerBuilder builder, string? description = null)

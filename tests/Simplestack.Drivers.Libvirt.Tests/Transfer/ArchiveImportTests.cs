@@ -43,7 +43,7 @@ public sealed class ArchiveImportTests : IAsyncLifetime
         Assert.Equal(guest.Id, manifest.Uuid);
 
         await _connection.Require<IGuestManagement>().DeleteGuestAsync(guest.Id, new GuestDeleteOptions(), Ct);
-        var back = await Transfer.ImportGuestAsync(new MemoryStream(archive), null, Ct);
+        var back = await Transfer.ImportGuestAsync(new MemoryStream(archive), archive.Length, null, Ct);
         Assert.Equal(("ss-neutral", 2, 256L), (back.Name, back.Cpus, back.Memory));
     }
 
@@ -72,7 +72,7 @@ public sealed class ArchiveImportTests : IAsyncLifetime
                 }
                 """));
 
-        var guest = await Transfer.ImportGuestAsync(new MemoryStream(archive), null, Ct);
+        var guest = await Transfer.ImportGuestAsync(new MemoryStream(archive), archive.Length, null, Ct);
 
         Assert.Equal("ss-oldformat", guest.Name);
         Assert.Equal(128, guest.Memory);
@@ -97,7 +97,7 @@ public sealed class ArchiveImportTests : IAsyncLifetime
         var archive = await DisklessExportAsync(name, manifest => manifest["disks"] = JsonNode.Parse(
             "[" + disk.Replace("%D%", new string('0', 64), StringComparison.Ordinal) + "]"));
 
-        var error = await Assert.ThrowsAsync<InvalidArgumentException>(() => Transfer.ImportGuestAsync(new MemoryStream(archive), null, Ct));
+        var error = await Assert.ThrowsAsync<InvalidArgumentException>(() => Transfer.ImportGuestAsync(new MemoryStream(archive), archive.Length, null, Ct));
 
         Assert.Equal(ErrorKind.InvalidArguments, error.Kind);
         await Assert.ThrowsAsync<EntityNotFoundException>(() => _connection.GetGuestAsync(name, Ct));
@@ -117,7 +117,7 @@ public sealed class ArchiveImportTests : IAsyncLifetime
         var name = $"ss-wrong-{field.Replace('_', '-')}";
         var archive = await DisklessExportAsync(name, manifest => manifest[field] = JsonNode.Parse(value));
 
-        await Assert.ThrowsAsync<InvalidArgumentException>(() => Transfer.ImportGuestAsync(new MemoryStream(archive), null, Ct));
+        await Assert.ThrowsAsync<InvalidArgumentException>(() => Transfer.ImportGuestAsync(new MemoryStream(archive), archive.Length, null, Ct));
 
         await Assert.ThrowsAsync<EntityNotFoundException>(() => _connection.GetGuestAsync(name, Ct));
     }

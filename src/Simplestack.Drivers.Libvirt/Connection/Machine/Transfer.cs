@@ -127,7 +127,7 @@ public sealed partial class LibvirtMachineConnection : IGuestTransfer
         }
     }
 
-    public async Task<Guest> ImportGuestAsync(Stream source, string? storageId, CancellationToken cancellationToken)
+    public async Task<Guest> ImportGuestAsync(Stream source, long? length, string? storageId, CancellationToken cancellationToken)
     {
         // Undone on the way out unless committed, after a parse failure has become a 400 below.
         await using var undo = NewUndo();
