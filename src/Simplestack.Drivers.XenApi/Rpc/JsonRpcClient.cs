@@ -44,21 +44,7 @@ public sealed class JsonRpcClient : IDisposable
         // Exactly application/json: Xen Orchestra's client checks it the same way, and xapi answers JSON to it.
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
 
-        HttpResponseMessage response;
-        try
-        {
-            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        }
-        catch (HttpRequestException error) when (error.InnerException is AuthenticationException)
-        {
-            throw new HypervisorUnavailableException($"The Xen pool at {Endpoint.Authority} presented a certificate this gateway does not trust (see Simplestack:XenApi CaFile and CertificatePins).", error);
-        }
-        catch (HttpRequestException error)
-        {
-            throw new HypervisorUnavailableException($"The Xen pool at {Endpoint.Authority} cannot be reached: {error.HttpRequestError}.", error);
-        }
-
-        using (response)
+        using (var response = await SendAsync(request, cancellationToken))
         {
             if (response.StatusCode != HttpStatusCode.OK)
             {
@@ -84,6 +70,27 @@ public sealed class JsonRpcClient : IDisposable
             {
                 return ReadAnswer(method, answer.RootElement, resultType);
             }
+        }
+    }
+
+    /// <summary>
+    /// Sends a request to the pool (a call to /jsonrpc, or a transfer through the /export and
+    /// /import handlers beside it) over the same connections and certificate trust, answering once
+    /// the headers are in. A pool that cannot be reached or is not trusted is a 503.
+    /// </summary>
+    internal async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (HttpRequestException error) when (error.InnerException is AuthenticationException)
+        {
+            throw new HypervisorUnavailableException($"The Xen pool at {Endpoint.Authority} presented a certificate this gateway does not trust (see Simplestack:XenApi CaFile and CertificatePins).", error);
+        }
+        catch (HttpRequestException error)
+        {
+            throw new HypervisorUnavailableException($"The Xen pool at {Endpoint.Authority} cannot be reached: {error.HttpRequestError}.", error);
         }
     }
 

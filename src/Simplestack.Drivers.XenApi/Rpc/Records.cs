@@ -151,3 +151,13 @@ public static class XenRefs
 
     public static bool IsNull(string? reference) => string.IsNullOrEmpty(reference) || reference == Null;
 }
+
+/// <summary>A task: what an Async call or an HTTP handler (/export, /import) reports its work through.</summary>
+public sealed class TaskRecord
+{
+    public string Status { get; init; } = "";
+    public double Progress { get; init; }
+    /// <summary>The outcome, as XML-RPC text (xapi's taskHelper encodes it so for every protocol).</summary>
+    public string Result { get; init; } = "";
+    public List<string> ErrorInfo { get; init; } = [];
+}

@@ -95,6 +95,12 @@ internal readonly struct XenApiCalls(XenApiSession session)
     public Task<List<string>> CreateVlanFromPif(string pif, string network, long tag, CancellationToken ct) => session.CallAsync("pool.create_VLAN_from_PIF", J.ListString, ct, pif, network, tag);
     public Task DestroyVlan(string vlan, CancellationToken ct) => session.CallAsync("VLAN.destroy", ct, vlan);
 
+    // ---- tasks (the HTTP handlers /export and /import report through one the caller makes) ----
+    public Task<string> CreateTask(string label, string description, CancellationToken ct) => session.CallAsync("task.create", J.String, ct, label, description);
+    public Task<TaskRecord> TaskRecord(string task, CancellationToken ct) => session.CallAsync("task.get_record", J.TaskRecord, ct, task);
+    public Task CancelTask(string task, CancellationToken ct) => session.CallAsync("task.cancel", ct, task);
+    public Task DestroyTask(string task, CancellationToken ct) => session.CallAsync("task.destroy", ct, task);
+
     /// <summary>A string map as XenAPI takes it (a JSON object of strings).</summary>
     public static JsonObject Map(IReadOnlyDictionary<string, string>? values)
     {

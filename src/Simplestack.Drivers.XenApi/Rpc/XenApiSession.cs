@@ -125,6 +125,21 @@ public sealed class XenApiSession : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Sends a request to one of the pool's HTTP handlers (<c>/export</c>, <c>/import</c>) with this
+    /// session in its query, as xapi's handlers take it. Not through the call policy: a transfer
+    /// lasts as long as its data, and must neither hold a call slot nor meet the call timeout.
+    /// The request's URL carries the session: it is never logged or put in a message.
+    /// </summary>
+    internal Task<HttpResponseMessage> SendToHandlerAsync(HttpMethod method, string path, IEnumerable<KeyValuePair<string, string>> query, HttpContent? content, CancellationToken cancellationToken)
+    {
+        var parameters = query.Prepend(new("session_id", Volatile.Read(ref _session)))
+            .Select(p => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(p.Value));
+        var target = new UriBuilder(_rpc.Endpoint) { Path = path, Query = string.Join("&", parameters) }.Uri;
+        var request = new HttpRequestMessage(method, target) { Content = content, Version = System.Net.HttpVersion.Version11 };
+        return _rpc.SendAsync(request, cancellationToken);
+    }
+
     /// <summary>Turns a XenAPI error answer into the domain's exception before it reaches the policy.</summary>
     private static async Task<T> Translated<T>(Task<T> call)
     {
