@@ -3,7 +3,7 @@
 #
 #   bench/run.sh                    # everything; the table is printed and written to bench/out/results.md
 #   BENCH_SECONDS=10 bench/run.sh   # longer runs (default 5 s per measurement)
-#   BENCH_SKIP="remote scaleout direct" bench/run.sh   # leave parts out
+#   BENCH_SKIP="remote scaleout direct xen" bench/run.sh   # leave parts out
 #   BENCH_GUEST_COUNTS="1000" bench/run.sh              # guest counts after the one-guest runs (default "1000 10000")
 #   BENCH_ROUNDS=16 bench/run.sh                        # extra gateway/floor pairs at 64 connections (default 10, 3 s each: BENCH_PAIR_SECONDS)
 #
@@ -19,7 +19,9 @@
 #   5. the limit: bench/Direct (BenchmarkDotNet) makes the list's libvirt calls in process;
 #   6. remote transport: qemu+tcp to the substrate's libvirtd through a loopback TCP listener
 #      (socat -> libvirtd's unix socket), counting TCP connections opened per request;
-#   7. scale-out: two gateways behind nginx, both on the substrate's libvirtd (kvm/localhost), vs one.
+#   7. scale-out: two gateways behind nginx, both on the substrate's libvirtd (kvm/localhost), vs one;
+#   8. xen: the guest list through the XenAPI simulator (eng/xenapi-sim/run.sh) at 1 and 1,000 VMs,
+#      beside VM.get_all_records sent straight to it; XenAPI sessions opened during the runs.
 # Parts 6 and 7 need the substrate's libvirtd (eng/substrate/up.sh); without it they are skipped, said so.
 set -euo pipefail
 
@@ -251,6 +253,44 @@ EOF
   sleep 0.5 # the access logs are written in batches
   echo "scaleout-split during-nginx-two gateway_a_requests=$(( $(answered gateway-a) - a0 )) gateway_b_requests=$(( $(answered gateway-b) - b0 ))" | tee -a "$OUT/raw.txt" >&2
   kill "$(cat "$OUT/nginx.pid")"; rm -f "$OUT/nginx.pid"
+fi
+
+# ------------------------------------------------------------------ 8. xen: the guest list through the XenAPI simulator
+# The gateway on xen/127.0.0.1:XEN_PORT (eng/xenapi-sim/run.sh, its certificate pinned) at 1 and
+# 1,000 VMs, next to the call a list is made of sent straight to the simulator with one session
+# (VM.get_all_records over JSON-RPC, same TLS, same loads): what a client pays without the gateway.
+if ! skip xen; then
+  XEN_PORT=18443 XEN_GW_PORT=18084
+  XEN_TOKEN=$(printf 'root:simplestack' | base64)
+  XH=(-H "x-simplestack-hypervisor-token: $XEN_TOKEN")
+  dotnet build "$ROOT/tests/Simplestack.XenApi.Simulator" -c Release -v q -nologo >>"$OUT/publish.log" 2>&1 || { cat "$OUT/publish.log"; exit 1; }
+  for n in 1 ${BENCH_XEN_VMS-1000}; do
+    : >"$OUT/xensim.url"
+    "$ROOT/eng/xenapi-sim/run.sh" "$XEN_PORT" --no-sample-vms --vms "$n" >"$OUT/xensim.url" 2>"$OUT/xensim.err" &
+    SIM=$!
+    PIDS+=("$SIM")
+    for _ in $(seq 1 600); do [ -s "$OUT/xensim.url" ] && break; sleep 0.1; done
+    PIN=$(sed -nE 's/.*certificate sha256 ([0-9A-Fa-f]+).*/\1/p' "$OUT/xensim.err")
+    [ -n "$PIN" ] || { echo "bench: the XenAPI simulator did not start:" >&2; cat "$OUT/xensim.err" >&2; exit 1; }
+    start_gateway "gateway-xen-$n" "$XEN_GW_PORT" "Simplestack__AllowedTargets__0=xen/127.0.0.1:$XEN_PORT" "Simplestack__XenApi__CertificatePins__127.0.0.1:$XEN_PORT=$PIN"
+    XGW=$STARTED
+    XLIST="http://$HOST:$XEN_GW_PORT/xen/127.0.0.1:$XEN_PORT/guests"
+    got=$(curl -fs "${XH[@]}" "$XLIST" | grep -o '"id":' | wc -l)
+    [ "$got" -eq "$n" ] || { echo "bench: the xen list has $got guests, not $n" >&2; exit 1; }
+    warm "${XH[@]}" "$XLIST"
+    o0=$(opened "gateway-xen-$n")
+    for c in "${CONCURRENCY[@]}"; do measure "xen-gateway guests=$n" "$XGW" "$XLIST" "$c" "${XH[@]}"; done
+    echo "xen-new-connections guests=$n opened_during_runs=$(( $(opened "gateway-xen-$n") - o0 )) (each one XenAPI session)" | tee -a "$OUT/raw.txt" >&2
+
+    SESSION=$(curl -sk -H 'Content-Type: application/json' \
+      -d '{"jsonrpc":"2.0","method":"session.login_with_password","params":["root","simplestack","1.1","bench"],"id":1}' \
+      "https://127.0.0.1:$XEN_PORT/jsonrpc" | sed -nE 's/.*"result":"([^"]+)".*/\1/p')
+    export WRK_BODY="{\"jsonrpc\":\"2.0\",\"method\":\"VM.get_all_records\",\"params\":[\"$SESSION\"],\"id\":1}"
+    warm -s "$ROOT/bench/wrk/report.lua" "https://127.0.0.1:$XEN_PORT/jsonrpc"
+    for c in "${CONCURRENCY[@]}"; do measure "xen-direct guests=$n" "$SIM" "https://127.0.0.1:$XEN_PORT/jsonrpc" "$c"; done
+    unset WRK_BODY
+    kill "$XGW" "$SIM"; wait "$XGW" "$SIM" 2>/dev/null || true
+  done
 fi
 
 # ------------------------------------------------------------------ the table

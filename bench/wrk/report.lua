@@ -1,3 +1,11 @@
+-- Optional: a JSON POST body from the environment (bench/run.sh's direct XenAPI calls).
+local body = os.getenv("WRK_BODY")
+if body then
+  wrk.method = "POST"
+  wrk.body = body
+  wrk.headers["Content-Type"] = "application/json"
+end
+
 -- wrk's summary as one parsable line (latencies in microseconds). Used by bench/run.sh.
 done = function(summary, latency, requests)
   local seconds = summary.duration / 1e6

@@ -2,17 +2,24 @@ using System.Globalization;
 using Simplestack.XenApi.Simulator;
 
 // Runs a simulated XenAPI pool in the foreground until SIGTERM or Ctrl+C.
-// Usage: Simplestack.XenApi.Simulator PORT [--vms N] [--user U --password P] [--http-port P] [--session-lifetime SECONDS]
+// Usage: Simplestack.XenApi.Simulator PORT [--vms N] [--no-sample-vms] [--user U --password P] [--http-port P] [--session-lifetime SECONDS]
 var options = new SimulatorOptions();
 if (args.Length == 0 || !int.TryParse(args[0], CultureInfo.InvariantCulture, out var port))
 {
-    Console.Error.WriteLine("usage: Simplestack.XenApi.Simulator PORT [--vms N] [--user U --password P] [--http-port P] [--session-lifetime SECONDS]");
+    Console.Error.WriteLine("usage: Simplestack.XenApi.Simulator PORT [--vms N] [--no-sample-vms] [--user U --password P] [--http-port P] [--session-lifetime SECONDS]");
     return 2;
 }
 options = options with { Port = port };
-for (var i = 1; i + 1 < args.Length; i += 2)
+for (var i = 1; i < args.Length; i += 2)
 {
-    var value = args[i + 1];
+    if (args[i] == "--no-sample-vms")
+    {
+        options = options with { SampleVms = false };
+        i--; // a flag: no value follows
+        continue;
+    }
+
+    var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException("no value after " + args[i]);
     options = args[i] switch
     {
         "--vms" => options with { ExtraVms = int.Parse(value, CultureInfo.InvariantCulture) },

@@ -19,6 +19,9 @@ public sealed record SimulatorOptions
     public string User { get; init; } = "root";
     public string Password { get; init; } = "simplestack";
 
+    /// <summary>Start with the sample guests (web-01 and db-01 running, build-01 halted); false: only <see cref="ExtraVms"/>.</summary>
+    public bool SampleVms { get; init; } = true;
+
     /// <summary>Halted VMs added to the initial state, for benchmarks.</summary>
     public int ExtraVms { get; init; }
 

@@ -67,7 +67,8 @@ internal static class InitialState
         var other = NewVm(state, "Other install media", null, template: true);
         store.Get("VM", other)["is_default_template"] = true;
 
-        foreach (var (name, running) in new[] { ("web-01", true), ("db-01", true), ("build-01", false) })
+        var samples = state.Options.SampleVms ? new[] { ("web-01", true), ("db-01", true), ("build-01", false) } : [];
+        foreach (var (name, running) in samples)
         {
             var vm = NewVm(state, name, null);
             AddDisk(c, vm, localSr, name + " disk 0", 20 * GiB);
