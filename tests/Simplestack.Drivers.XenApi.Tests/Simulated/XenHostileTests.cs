@@ -272,28 +272,7 @@ public sealed class XenHostileTests
 
     private static async Task<(int Status, string Body, string? Location)> SendAsync(HttpClient client, HostileRequest request, CancellationToken ct)
     {
-        using var message = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(request.Url, UriKind.Relative));
-        if (request.Body is not null)
-        {
-            message.Content = new ByteArrayContent(request.Body);
-            message.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        }
-
-        foreach (var (name, value) in request.Headers)
-        {
-            if (name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase))
-            {
-                message.Content ??= new ByteArrayContent([]);
-                message.Content.Headers.Remove(name);
-                message.Content.Headers.TryAddWithoutValidation(name, value);
-            }
-            else
-            {
-                message.Headers.Remove(name);
-                message.Headers.TryAddWithoutValidation(name, value);
-            }
-        }
-
+        using var message = request.ToMessage(bodyContentType: "application/json");
         try
         {
             using var response = await client.SendAsync(message, ct);

@@ -158,30 +158,7 @@ public sealed class HostileInputSuite(HostileGatewayFactory factory) : IClassFix
 
     private async Task<(int Status, string Body, string? Location)> SendAsync(HttpClient client, HostileRequest request, CancellationToken ct)
     {
-        using var message = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(request.Url, UriKind.Relative));
-        if (request.Body is not null)
-        {
-            message.Content = new ByteArrayContent(request.Body);
-        }
-
-        if (request.SendApiKey)
-        {
-            message.Headers.TryAddWithoutValidation("x-simplestack-token", factory.ApiKey);
-        }
-
-        foreach (var (name, value) in request.Headers)
-        {
-            if (name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase))
-            {
-                message.Content ??= new ByteArrayContent([]);
-                message.Content.Headers.Remove(name);
-                message.Content.Headers.TryAddWithoutValidation(name, value);
-            }
-            else
-            {
-                message.Headers.TryAddWithoutValidation(name, value);
-            }
-        }
+        using var message = request.ToMessage(factory.ApiKey);
 
         HttpResponseMessage response;
         try

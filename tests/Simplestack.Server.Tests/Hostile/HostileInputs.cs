@@ -8,6 +8,46 @@ namespace Simplestack.Server.Tests.Hostile;
 /// <summary>One generated request. <see cref="SendApiKey"/> adds the valid key unless the headers replace it.</summary>
 public sealed record HostileRequest(string Category, string Method, string Url, byte[]? Body, IReadOnlyList<KeyValuePair<string, string>> Headers, bool SendApiKey = true)
 {
+    /// <summary>
+    /// The request as sent: the body (labelled <paramref name="bodyContentType"/> when given), the
+    /// API key when <see cref="SendApiKey"/> and one is given, then the generated headers, which
+    /// replace any of the same name (Content-* ones on the content).
+    /// </summary>
+    public HttpRequestMessage ToMessage(string? apiKey = null, string? bodyContentType = null)
+    {
+        var message = new HttpRequestMessage(new HttpMethod(Method), new Uri(Url, UriKind.Relative));
+        if (Body is not null)
+        {
+            message.Content = new ByteArrayContent(Body);
+            if (bodyContentType is not null)
+            {
+                message.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(bodyContentType);
+            }
+        }
+
+        if (SendApiKey && apiKey is not null)
+        {
+            message.Headers.TryAddWithoutValidation("x-simplestack-token", apiKey);
+        }
+
+        foreach (var (name, value) in Headers)
+        {
+            if (name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase))
+            {
+                message.Content ??= new ByteArrayContent([]);
+                message.Content.Headers.Remove(name);
+                message.Content.Headers.TryAddWithoutValidation(name, value);
+            }
+            else
+            {
+                message.Headers.Remove(name);
+                message.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
+        return message;
+    }
+
     public override string ToString()
     {
         var url = Url.Length > 160 ? Url[..160] + "..." : Url;
