@@ -31,7 +31,7 @@ public sealed partial class XenApiConnection : IDiskManagement
         request.Validate();
         if (request.Volume is not null)
         {
-            throw new FeatureNotImplementedException("The xen driver does not attach existing VDIs yet (volume).");
+            return await AttachVolumeAsync(guestId, request, cancellationToken);
         }
 
         RefuseBus(request.Bus);
@@ -68,7 +68,7 @@ public sealed partial class XenApiConnection : IDiskManagement
 
     /// <summary>
     /// Unplugs the VBD if attached and destroys it, then the VDI only when this VM alone used it
-    /// (never a sharable VDI, never one another VBD still points at).
+    /// (never a sharable VDI, never one another VBD still points at, never a volume attached).
     /// </summary>
     public async Task DeleteDiskAsync(string guestId, string diskId, CancellationToken cancellationToken)
     {
@@ -81,7 +81,7 @@ public sealed partial class XenApiConnection : IDiskManagement
         }
 
         await Call.DestroyVbd(disk.VbdRef, cancellationToken);
-        if (!disk.Vdi.Sharable && !othersUseIt)
+        if (!disk.Vdi.Sharable && !othersUseIt && !IsAttachedVolume(disk.Vbd))
         {
             await Call.DestroyVdi(disk.VdiRef, cancellationToken);
         }

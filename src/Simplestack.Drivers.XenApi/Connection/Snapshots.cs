@@ -85,7 +85,7 @@ public sealed partial class XenApiConnection
 
     /// <summary>
     /// Destroys a VM (or snapshot), then the VDIs that it alone used: never a sharable one, never
-    /// one another VM or snapshot also has a VBD to. A disk that cannot be destroyed is logged and
+    /// one another VM or snapshot also has a VBD to, never a volume attached to it. A disk that cannot be destroyed is logged and
     /// left (the VM is gone already; the operator learns what remains).
     /// </summary>
     private async Task DestroyVmAndOwnDisksAsync(string vmRef, VmRecord vm, bool keepDisks, CancellationToken cancellationToken)
@@ -116,7 +116,7 @@ public sealed partial class XenApiConnection
             }
 
             var users = await Task.WhenAll(vdi.Vbds.Select(vbd => Call.Vbd(vbd, cancellationToken)));
-            if (users.All(vbd => vbd.Vm == vmRef))
+            if (users.All(vbd => vbd.Vm == vmRef) && !users.Any(IsAttachedVolume))
             {
                 own.Add((vdiRef, vdi));
             }

@@ -77,6 +77,7 @@ public sealed class VbdRecord
     public string Mode { get; init; } = "";
     public bool Empty { get; init; }
     public bool CurrentlyAttached { get; init; }
+    public Dictionary<string, string> OtherConfig { get; init; } = [];
 }
 
 public sealed class VdiRecord
@@ -85,6 +86,7 @@ public sealed class VdiRecord
     public string NameLabel { get; init; } = "";
     public string Sr { get; init; } = XenRefs.Null;
     public long VirtualSize { get; init; }
+    public long PhysicalUtilisation { get; init; }
     public bool Sharable { get; init; }
     public bool ReadOnly { get; init; }
     public bool IsASnapshot { get; init; }
