@@ -69,7 +69,7 @@ public sealed class XenApiSimulator : IAsyncDisposable
         var apps = new List<WebApplication>();
         try
         {
-            var master = Build(dispatcher, gate, onSlave: false, pkcs12, IPAddress.Loopback, options.Port, options.HttpPort);
+            var master = Build(state, dispatcher, gate, onSlave: false, pkcs12, IPAddress.Loopback, options.Port, options.HttpPort);
             apps.Add(master);
             await master.StartAsync(cancellation).ConfigureAwait(false);
             var addresses = master.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
@@ -81,7 +81,7 @@ public sealed class XenApiSimulator : IAsyncDisposable
             {
                 // A member has its own address: the same port on 127.0.0.2, so a client that
                 // follows HOST_IS_SLAVE by changing only the host name reaches the master.
-                var slave = Build(dispatcher, gate, onSlave: true, pkcs12, IPAddress.Parse("127.0.0.2"), url.Port, null);
+                var slave = Build(state, dispatcher, gate, onSlave: true, pkcs12, IPAddress.Parse("127.0.0.2"), url.Port, null);
                 apps.Add(slave);
                 await slave.StartAsync(cancellation).ConfigureAwait(false);
                 slaveUrl = new Uri($"https://127.0.0.2:{url.Port}/");
@@ -248,7 +248,7 @@ public sealed class XenApiSimulator : IAsyncDisposable
         }
     }
 
-    private static WebApplication Build(Dispatcher dispatcher, PauseGate gate, bool onSlave, byte[] pkcs12,
+    private static WebApplication Build(SimulatorState state, Dispatcher dispatcher, PauseGate gate, bool onSlave, byte[] pkcs12,
         IPAddress address, int port, int? httpPort)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -262,7 +262,7 @@ public sealed class XenApiSimulator : IAsyncDisposable
             }
         });
         var app = builder.Build();
-        Endpoints.Map(app, dispatcher, gate, onSlave);
+        Endpoints.Map(app, state, dispatcher, gate, onSlave);
         return app;
     }
 
