@@ -11,9 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian's Libcloud, paramiko and pytest for the Python driver's tests (under /usr/bin/python3),
-# os-xenapi's XenAPI.py (one of the independent clients that prove the XenAPI simulator), and
-# Node.js with npm for the other one and for the contract's lint.
-eng/install-deps.sh python3-libcloud python3-paramiko python3-pytest python3-os-xenapi node
+# os-xenapi's XenAPI.py (one of the independent clients that prove the XenAPI simulator), xva-img
+# (which unpacks the simulator's XVA exports on its own), and Node.js with npm for the other client
+# and for the contract's lint.
+eng/install-deps.sh python3-libcloud python3-paramiko python3-pytest python3-os-xenapi xva-img node
 
 # npm packages at the versions their lock files pin, outside the namespace (they need the
 # registry): Xen Orchestra's xen-api for the simulator's tests, Redocly CLI for OpenApiLintTests.

@@ -22,6 +22,7 @@ internal sealed class Dispatcher
         StorageMessages.Register(_handlers);
         NetworkMessages.Register(_handlers);
         TaskMessages.Register(_handlers);
+        EventMessages.Register(_handlers);
     }
 
     /// <summary>Runs a call; <paramref name="onSlave"/> is true for the listener that plays a pool member.</summary>

@@ -17,6 +17,9 @@ internal sealed class SimulatorState
     public ObjectStore Store { get; } = new();
     public SessionTable Sessions { get; }
 
+    /// <summary>The bytes in each VDI, by VDI ref.</summary>
+    public VdiContent Disks { get; } = new();
+
     /// <summary>The pool master's ref, set when the initial state is built.</summary>
     public string Master { get; set; } = "OpaqueRef:NULL";
 

@@ -54,7 +54,7 @@ internal static class TaskMessages
         return task;
     }
 
-    private static string NewTask(CallContext call, string label, string description) =>
+    public static string NewTask(CallContext call, string label, string description) =>
         call.Store.Create("task", new()
         {
             ["name_label"] = label,
@@ -71,6 +71,23 @@ internal static class TaskMessages
 /// <summary>event.from: what changed since a token, waiting up to the timeout when nothing has.</summary>
 internal static class EventMessages
 {
+    public static void Register(Dictionary<string, Handler> handlers)
+    {
+        // An artificial change of one object; its token lets a client start event.from at a known
+        // point before it reads everything (Xen Orchestra's xen-api does so).
+        handlers["event.inject"] = c =>
+        {
+            var cls = Schema.Classes.Keys.FirstOrDefault(k => string.Equals(k, c.String(0), StringComparison.OrdinalIgnoreCase))
+                ?? throw new XenApiException(ErrorCodes.HANDLE_INVALID, c.String(0), c.Ref(1));
+            c.Store.Get(cls, c.Ref(1));
+            c.Store.Touch(cls, c.Ref(1));
+            return Token(c.Store);
+        };
+    }
+
+    private static string Token(Store.ObjectStore store) =>
+        store.Generation.ToString("D20", System.Globalization.CultureInfo.InvariantCulture);
+
     public static async Task<object?> FromAsync(CallContext call)
     {
         var classes = Wire.AsList(call.Args[0]).Select(Wire.AsString).ToList();
@@ -115,6 +132,6 @@ internal static class EventMessages
         }).ToList(),
         ["valid_ref_counts"] = (wanted ?? Schema.Classes.Keys.ToHashSet()).ToDictionary(
             c => c.ToLowerInvariant(), c => (object?)(long)call.Store.All(c).Count(), StringComparer.Ordinal),
-        ["token"] = call.Store.Generation.ToString("D20", System.Globalization.CultureInfo.InvariantCulture),
+        ["token"] = Token(call.Store),
     };
 }
