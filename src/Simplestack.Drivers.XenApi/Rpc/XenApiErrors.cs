@@ -40,6 +40,9 @@ public static class XenApiErrors
             "INVALID_DEVICE" => (ErrorKind.InvalidArguments, $"Device '{Shown(failure, 0)}' is not valid (INVALID_DEVICE)."),
             "DEVICE_ALREADY_EXISTS" => (ErrorKind.Conflict, $"The VM already has device {Shown(failure, 0)} (DEVICE_ALREADY_EXISTS); try again."),
             "DEVICE_ALREADY_ATTACHED" or "DEVICE_ALREADY_DETACHED" => (ErrorKind.Conflict, $"The device is not in the state the operation needs ({failure.Code})."),
+            "IMPORT_ERROR" or "IMPORT_ERROR_UNEXPECTED_FILE" or "IMPORT_ERROR_PREMATURE_EOF" or "IMPORT_ERROR_SOME_CHECKSUMS_FAILED"
+                or "IMPORT_ERROR_FAILED_TO_FIND_OBJECT" or "IMPORT_INCOMPATIBLE_VERSION" or "IMPORT_ERROR_CANNOT_HANDLE_CHUNKED"
+                => (ErrorKind.InvalidArguments, $"The Xen pool cannot import this body: it is not a whole XVA it can read ({failure.Code})."),
             VlanTagInvalid => (ErrorKind.InvalidArguments, $"VLAN tag '{Shown(failure, 0)}' is not valid (VLAN_TAG_INVALID)."),
             _ => (ErrorKind.HypervisorError, $"The Xen pool answered {failure.Code}."),
         };
