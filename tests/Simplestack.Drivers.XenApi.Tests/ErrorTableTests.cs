@@ -14,6 +14,7 @@ public class ErrorTableTests
     [InlineData("SR_FULL", ErrorKind.Conflict)]
     [InlineData("VLAN_TAG_INVALID", ErrorKind.InvalidArguments)]
     [InlineData("IMPORT_ERROR", ErrorKind.InvalidArguments)]
+    [InlineData("HOST_NOT_ENOUGH_FREE_MEMORY", ErrorKind.Conflict)]
     [InlineData("IMPORT_ERROR_PREMATURE_EOF", ErrorKind.InvalidArguments)]
     [InlineData("SOMETHING_NEW", ErrorKind.HypervisorError)]
     [InlineData("SESSION_INVALID", ErrorKind.HypervisorError)]

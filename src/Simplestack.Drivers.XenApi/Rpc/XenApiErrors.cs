@@ -33,6 +33,7 @@ public static class XenApiErrors
             "VM_IS_TEMPLATE" => (ErrorKind.Conflict, "The VM is a template (VM_IS_TEMPLATE)."),
             "NETWORK_CONTAINS_VIF" or "NETWORK_CONTAINS_PIF" => (ErrorKind.Conflict, $"The network is in use ({failure.Code})."),
             "MEMORY_CONSTRAINT_VIOLATION" => (ErrorKind.Conflict, $"The VM's memory limits do not allow this: {Shown(failure, 0)} (MEMORY_CONSTRAINT_VIOLATION)."),
+            "HOST_NOT_ENOUGH_FREE_MEMORY" => (ErrorKind.Conflict, $"No host has the memory to start the VM: {Shown(failure, 0)} bytes needed, {Shown(failure, 1)} free (HOST_NOT_ENOUGH_FREE_MEMORY)."),
             "VDI_IN_USE" => (ErrorKind.Conflict, "The disk is in use (VDI_IN_USE)."),
             SessionAuthenticationFailed => (ErrorKind.Unauthorized, "The Xen pool refused the credentials (SESSION_AUTHENTICATION_FAILED)."),
             SrFull => (ErrorKind.Conflict, $"The storage repository is full: {Shown(failure, 0)} bytes asked, {Shown(failure, 1)} available (SR_FULL)."),
