@@ -34,5 +34,6 @@ namespace Simplestack.Drivers.XenApi.Rpc;
 [JsonSerializable(typeof(PifRecord))]
 [JsonSerializable(typeof(VifRecord))]
 [JsonSerializable(typeof(SrRecord))]
+[JsonSerializable(typeof(EventBatch))]
 [JsonSerializable(typeof(JsonElement))]
 internal sealed partial class XenApiJson : JsonSerializerContext;
