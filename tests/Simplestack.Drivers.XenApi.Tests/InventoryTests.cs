@@ -1,0 +1,62 @@
+using System.Text.Json;
+using Simplestack.Drivers.XenApi.Inventory;
+using Simplestack.Drivers.XenApi.Rpc;
+
+namespace Simplestack.Drivers.XenApi.Tests;
+
+public class InventoryTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static EventRecord Event(string cls, string operation, string reference, string? snapshot = null)
+        => new() { Class = cls, Operation = operation, Ref = reference, Snapshot = snapshot is null ? null : JsonDocument.Parse(snapshot).RootElement.Clone() };
+
+    /// <summary>A whole VM record, as xapi always sends one (every field): the defaults, then <paramref name="fields"/> (single quotes for double).</summary>
+    private static string Vm(string fields)
+        => ("{'is_a_template':false,'is_a_snapshot':false,'is_control_domain':false,'domain_type':'hvm','HVM_boot_policy':'BIOS order',"
+            + "'resident_on':'OpaqueRef:NULL','guest_metrics':'OpaqueRef:NULL','VBDs':[],'VIFs':[],'tags':[],'snapshots':[],'other_config':{}," + fields + "}").Replace('\'', '"');
+
+    [Fact]
+    public void Records_follow_add_mod_and_del_and_the_guest_is_built_from_its_vbds_vdis_metrics_and_host()
+    {
+        var records = new GuestRecords();
+        records.Apply([
+            Event("host", "add", "OpaqueRef:h", """{"uuid":"h","name_label":"xcp1"}"""),
+            Event("vdi", "add", "OpaqueRef:d", """{"uuid":"d","virtual_size":"2147483648"}"""),
+            Event("vbd", "add", "OpaqueRef:b", """{"VM":"OpaqueRef:v","VDI":"OpaqueRef:d","type":"Disk","empty":false}"""),
+            Event("vm_guest_metrics", "add", "OpaqueRef:m", """{"networks":{"0/ip":"10.0.0.5"},"PV_drivers_detected":true}"""),
+            Event("vm", "add", "OpaqueRef:v", Vm("'uuid':'v','name_label':'web','power_state':'Running','VCPUs_at_startup':2,'memory_dynamic_max':1073741824,'resident_on':'OpaqueRef:h','guest_metrics':'OpaqueRef:m','VBDs':['OpaqueRef:b']")),
+            Event("vm", "add", "OpaqueRef:t", Vm("'uuid':'t','name_label':'tpl','is_a_template':true")),
+            Event("sr", "add", "OpaqueRef:s", """{"uuid":"s"}"""),
+        ]);
+
+        var web = Assert.Single(records.Guests());
+        Assert.Equal(("web", 2, 1024L, 2d, "xcp1", "10.0.0.5"), (web.Name, web.Cpus, web.Memory, web.Hdd, web.Host, web.Ip));
+
+        records.Apply([Event("vm", "mod", "OpaqueRef:v", Vm("'uuid':'v','name_label':'web2','power_state':'Halted','VBDs':['OpaqueRef:b']"))]);
+        Assert.Equal(("web2", "Halted", 2d, ""), records.Guests().Select(g => (g.Name, g.StateDetail, g.Hdd, g.Host)).Single());
+
+        records.Apply([Event("vdi", "del", "OpaqueRef:d")]); // xapi's del events carry no snapshot
+        Assert.Equal(0, records.Guests().Single().Hdd);
+
+        records.Apply([Event("vm", "del", "OpaqueRef:v")]);
+        Assert.Empty(records.Guests());
+        Assert.Equal(1, records.VmCount);
+    }
+
+    [Fact]
+    public async Task A_pool_that_refuses_event_from_is_read_with_the_bulk_calls_and_after_three_refusals_no_longer_asked()
+    {
+        var xapi = Canned.Pool(); // answers event.from with MESSAGE_METHOD_UNKNOWN
+        await using var connection = await SessionTests.ConnectAsync(xapi);
+
+        for (var i = 0; i < XenInventory.Strikes + 2; i++)
+        {
+            Assert.Equal(["db1", "web1"], (await connection.ListGuestsAsync(Ct)).Select(g => g.Name));
+        }
+
+        Assert.False(connection.Inventory.Enabled);
+        Assert.Equal(XenInventory.Strikes, xapi.Methods.Count(m => m == "event.from"));
+        Assert.Equal(XenInventory.Strikes + 2, xapi.Methods.Count(m => m == "VM.get_all_records"));
+    }
+}
