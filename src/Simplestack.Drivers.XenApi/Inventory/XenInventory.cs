@@ -32,6 +32,7 @@ internal sealed class XenInventory : IAsyncDisposable
 {
     public static readonly TimeSpan PollWait = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan ResyncInterval = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan MinimumPoll = TimeSpan.FromSeconds(1);
 
     /// <summary>The loop stops (and the records are forgotten) when no list was served for this long.</summary>
     public static readonly TimeSpan ActiveWindow = TimeSpan.FromMinutes(2);
@@ -271,10 +272,16 @@ internal sealed class XenInventory : IAsyncDisposable
                 }
 
                 var writes = _session.CompletedWrites;
+                var asked = Environment.TickCount64;
                 var batch = await calls.WaitForEvents(Classes(), from, PollWait, PollWait + _callTimeout, stop);
                 if (TryApply(from, batch, writes))
                 {
                     Volatile.Write(ref _strikes, 0);
+                }
+
+                if (batch.Events.Count == 0 && Environment.TickCount64 - asked < MinimumPoll.TotalMilliseconds)
+                {
+                    await Task.Delay(MinimumPoll, stop); // A pool that answers "nothing" at once must not be asked in a tight loop.
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
