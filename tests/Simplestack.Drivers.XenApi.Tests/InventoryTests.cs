@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Simplestack.Drivers.XenApi.Inventory;
 using Simplestack.Drivers.XenApi.Rpc;
 
@@ -58,5 +59,52 @@ public class InventoryTests
         Assert.False(connection.Inventory.Enabled);
         Assert.Equal(XenInventory.Strikes, xapi.Methods.Count(m => m == "event.from"));
         Assert.Equal(XenInventory.Strikes + 2, xapi.Methods.Count(m => m == "VM.get_all_records"));
+    }
+
+    /// <summary>What event.from answers from the empty token: every canned record as "add".</summary>
+    private static string EverythingAsAdded(string token)
+    {
+        var events = new JsonArray();
+        foreach (var (cls, records) in new[] { ("vm", Canned.AllVms), ("vm_guest_metrics", Canned.AllGuestMetrics), ("vbd", Canned.AllVbds), ("vdi", Canned.AllVdis), ("host", Canned.AllHosts) })
+        {
+            foreach (var (reference, record) in JsonNode.Parse(records)!.AsObject())
+            {
+                events.Add(new JsonObject { ["id"] = "1", ["class"] = cls, ["operation"] = "add", ["ref"] = reference, ["snapshot"] = record!.DeepClone() });
+            }
+        }
+
+        return new JsonObject { ["events"] = events, ["valid_ref_counts"] = new JsonObject(), ["token"] = token }.ToJsonString();
+    }
+
+    [Fact]
+    public async Task Events_lost_forget_the_records_and_the_next_list_seeds_again_with_one_call()
+    {
+        var waits = 0;
+        var xapi = Canned.Pool().On("event.from", p => p[2]!.GetValue<string>() == ""
+            ? FakeXapi.Result(EverythingAsAdded("t1"))
+            : Interlocked.Increment(ref waits) == 1
+                ? FakeXapi.Error("EVENTS_LOST")
+                : FakeXapi.Result("""{"events":[],"valid_ref_counts":{},"token":"t1"}"""));
+        await using var connection = await SessionTests.ConnectAsync(xapi);
+
+        Assert.Equal(["db1", "web1"], (await connection.ListGuestsAsync(Ct)).Select(g => g.Name));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (Volatile.Read(ref waits) == 0 || connection.Inventory.IsSeeded)
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), "the loop never lost its events");
+            await Task.Delay(10, Ct);
+        }
+
+        var guests = await connection.ListGuestsAsync(Ct);
+
+        Assert.Equal(["db1", "web1"], guests.Select(g => g.Name));
+        Assert.Equal(10, guests.Single(g => g.Name == "web1").Hdd);
+        Assert.Equal(2, connection.Inventory.Seeds);
+        Assert.True(connection.Inventory.Enabled);
+        lock (xapi.Calls)
+        {
+            Assert.Equal(2, xapi.Calls.Count(c => c.Method == "event.from" && c.Params[2]!.GetValue<string>() == ""));
+            Assert.DoesNotContain(xapi.Methods, m => m.EndsWith(".get_all_records", StringComparison.Ordinal));
+        }
     }
 }
