@@ -8,19 +8,19 @@ namespace Simplestack.Drivers.XenApi.Rpc;
 /// One XenAPI session of one connection: logged in with originator <c>simplestack</c>, passed as
 /// the first parameter of every call, made again once when the pool says <c>SESSION_INVALID</c>
 /// (the call is then retried once), and logged out when the connection closes. Every call goes
-/// through the connection's <see cref="HypervisorCallPolicy"/> and leaves it as a domain exception.
+/// through the connection's <see cref="HypervisorCallPolicy"/> and leaves it as a domain exception,
+/// except the inventory's long wait on event.from (<see cref="WaitingCallAsync{T}"/>), which would hold a slot.
 /// </summary>
 public sealed class XenApiSession : IAsyncDisposable
 {
     public const string Originator = "simplestack";
     public const string ApiVersion = "1.1";
+    private const string Hypervisor = "xen"; // the metrics' hypervisor tag, as the call policy's
 
     private readonly JsonRpcClient _rpc;
     private readonly HypervisorCallPolicy _policy;
     private readonly HypervisorCredentials _credentials;
     private readonly SemaphoreSlim _relogin = new(1, 1);
-    private const string Hypervisor = "xen";
-
     private string _session;
     private int _logins;
     private long _completedWrites;
