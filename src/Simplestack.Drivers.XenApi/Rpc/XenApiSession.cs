@@ -89,9 +89,6 @@ public sealed class XenApiSession : IAsyncDisposable
     /// </summary>
     public long CompletedWrites => Interlocked.Read(ref _completedWrites);
 
-    /// <summary>Counts a change made to the pool other than by a call (an HTTP import), once it has ended.</summary>
-    public void NoteWrite() => Interlocked.Increment(ref _completedWrites);
-
     /// <summary>Calls <paramref name="method"/> with the session first, then <paramref name="arguments"/>.</summary>
     public async Task<T> CallAsync<T>(string method, JsonTypeInfo<T> resultType, CancellationToken cancellationToken, params JsonNode?[] arguments)
     {
@@ -157,7 +154,10 @@ public sealed class XenApiSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Reads change nothing: field getters, lookups, bulk reads and events. Tasks are polled to see writes end, so they count as writes.</summary>
+    /// <summary>
+    /// Reads change nothing: field getters, lookups, bulk reads and events. Tasks are polled to see
+    /// a write end (an Async call's, an HTTP import's), so task calls count as writes.
+    /// </summary>
     private static bool IsRead(string method)
         => method.StartsWith("event.", StringComparison.Ordinal)
            || (!method.StartsWith("task.", StringComparison.Ordinal) && method.Contains(".get_", StringComparison.Ordinal) && !method.StartsWith("Async.", StringComparison.Ordinal));
