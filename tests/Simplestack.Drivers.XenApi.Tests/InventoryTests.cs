@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Simplestack.Core;
 using Simplestack.Drivers.XenApi.Inventory;
 using Simplestack.Drivers.XenApi.Rpc;
 
@@ -106,5 +107,32 @@ public class InventoryTests
             Assert.Equal(2, xapi.Calls.Count(c => c.Method == "event.from" && c.Params[2]!.GetValue<string>() == ""));
             Assert.DoesNotContain(xapi.Methods, m => m.EndsWith(".get_all_records", StringComparison.Ordinal));
         }
+    }
+
+    [Fact]
+    public async Task The_session_counts_as_writes_every_call_but_getters_lookups_bulk_reads_and_events()
+    {
+        var xapi = new FakeXapi();
+        foreach (var method in new[] { "VM.get_record", "VM.get_all_records", "VM.get_by_name_label", "event.from", "VM.set_name_label", "VM.start", "VBD.create", "task.get_status", "Async.VM.get_record" })
+        {
+            xapi.On(method, "\"\"");
+        }
+
+        var (session, _) = await Rpc.XenApiSession.LoginAsync(
+            new Rpc.JsonRpcClient(new Uri("https://pool.test/jsonrpc"), xapi), new HypervisorCallPolicy("xen", 4, TimeSpan.FromSeconds(5)), new HypervisorCredentials("root", "secret"), Ct);
+        await using var _ = session!;
+
+        foreach (var read in new[] { "VM.get_record", "VM.get_all_records", "VM.get_by_name_label", "event.from" })
+        {
+            await session!.CallAsync(read, Ct);
+        }
+
+        Assert.Equal(0, session!.CompletedWrites);
+        foreach (var write in new[] { "VM.set_name_label", "VM.start", "VBD.create", "task.get_status", "Async.VM.get_record" })
+        {
+            await session.CallAsync(write, Ct);
+        }
+
+        Assert.Equal(5, session.CompletedWrites);
     }
 }
