@@ -238,8 +238,12 @@ public sealed class XenApiSimulator : IAsyncDisposable
         return (found.Ref, (long)_state.Store.Get("VDI", found.Ref)["virtual_size"]!);
     }
 
+    /// <summary>How many calls of <paramref name="method"/> (e.g. <c>VM.get_all_records</c>) any client made since start.</summary>
+    public long Calls(string method) => _state.Calls(method);
+
     public async ValueTask DisposeAsync()
     {
+        _state.Stop();
         _gate.Resume();
         foreach (var app in _apps)
         {

@@ -28,6 +28,7 @@ internal sealed class Dispatcher
     /// <summary>Runs a call; <paramref name="onSlave"/> is true for the listener that plays a pool member.</summary>
     public async Task<object?> CallAsync(RpcCall call, bool onSlave)
     {
+        _state.Called(call.Method);
         if (call.Method == "system.listMethods")
         {
             return ListMethods();
