@@ -40,6 +40,8 @@ public static class XenApiErrors
             "INVALID_DEVICE" => (ErrorKind.InvalidArguments, $"Device '{Shown(failure, 0)}' is not valid (INVALID_DEVICE)."),
             "DEVICE_ALREADY_EXISTS" => (ErrorKind.Conflict, $"The VM already has device {Shown(failure, 0)} (DEVICE_ALREADY_EXISTS); try again."),
             "DEVICE_ALREADY_ATTACHED" or "DEVICE_ALREADY_DETACHED" => (ErrorKind.Conflict, $"The device is not in the state the operation needs ({failure.Code})."),
+            "INVALID_VALUE" => (ErrorKind.InvalidArguments, $"The Xen pool refused a value: {Shown(failure, 0)} '{Shown(failure, 1)}' (INVALID_VALUE)."),
+            "INVALID_IP_ADDRESS_SPECIFIED" => (ErrorKind.InvalidArguments, $"{Shown(failure, 0)}: an address is not valid (INVALID_IP_ADDRESS_SPECIFIED)."),
             VlanTagInvalid => (ErrorKind.InvalidArguments, $"VLAN tag '{Shown(failure, 0)}' is not valid (VLAN_TAG_INVALID)."),
             _ => (ErrorKind.HypervisorError, $"The Xen pool answered {failure.Code}."),
         };
