@@ -77,7 +77,7 @@ public sealed record GuestUpdateBody(
                     ? throw new InvalidArgumentException("cpus must give vcpus_at_startup, vcpus_max or both.")
                     : (startup, max);
             case { ValueKind: JsonValueKind.Number } count:
-                return (JsonFields.Narrow(JsonFields.Integer(count, "cpus"), "cpus"), null);
+                return (JsonFields.Narrow(JsonFields.WholeNumber(count, "cpus"), "cpus"), null);
             default:
                 throw new InvalidArgumentException("cpus must be a number of vCPUs or {\"vcpus_at_startup\", \"vcpus_max\"}.");
         }
@@ -86,7 +86,7 @@ public sealed record GuestUpdateBody(
     private static (long? Memory, MemoryLimits? Limits) ReadMemory(JsonElement? value) => value switch
     {
         null => (null, null),
-        { ValueKind: JsonValueKind.Number } size => (JsonFields.Integer(size, "memory"), null),
+        { ValueKind: JsonValueKind.Number } size => (JsonFields.WholeNumber(size, "memory"), null),
         { ValueKind: JsonValueKind.Object } limits => (null, new MemoryLimits(
             JsonFields.Integer(limits, "memory_static_min", "memory.memory_static_min"),
             JsonFields.Integer(limits, "memory_static_max", "memory.memory_static_max"),
@@ -124,8 +124,8 @@ public sealed record GuestUpdateBody(
         return JsonFields.Find(settings, key) switch
         {
             null => null,
-            { ValueKind: JsonValueKind.String } text when int.TryParse(text.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var number) => number,
-            { ValueKind: JsonValueKind.Number } number => JsonFields.Narrow(JsonFields.Integer(number, field), field),
+            { ValueKind: JsonValueKind.String } text when int.TryParse(JsonFields.Text(text, field), NumberStyles.None, CultureInfo.InvariantCulture, out var number) => number,
+            { ValueKind: JsonValueKind.Number } number => JsonFields.Narrow(JsonFields.WholeNumber(number, field), field),
             _ => throw new InvalidArgumentException($"{field} must be a whole number."),
         };
     }
@@ -135,7 +135,7 @@ public sealed record GuestUpdateBody(
         null => null,
         { ValueKind: JsonValueKind.True } => new Paravirtualization(true),
         { ValueKind: JsonValueKind.False } => new Paravirtualization(false),
-        { ValueKind: JsonValueKind.String } args => new Paravirtualization(true, args.GetString()),
+        { ValueKind: JsonValueKind.String } args => new Paravirtualization(true, JsonFields.Text(args, "paravirtualized")),
         _ => throw new InvalidArgumentException("paravirtualized must be true, false, or the kernel arguments of a paravirtualized boot."),
     };
 }

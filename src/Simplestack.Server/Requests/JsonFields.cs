@@ -21,9 +21,22 @@ public static class JsonFields
     public static string? String(JsonElement body, string property, string? field = null) => Find(body, property) switch
     {
         null => null,
-        { ValueKind: JsonValueKind.String } value => value.GetString(),
+        { ValueKind: JsonValueKind.String } value => Text(value, field ?? property),
         _ => throw new InvalidArgumentException($"{field ?? property} must be a string."),
     };
+
+    /// <summary>A JSON string's text; one that is not valid UTF-16 (a lone surrogate escape) is a 400, not a crash.</summary>
+    public static string Text(JsonElement value, string field)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new InvalidArgumentException($"{field} is not valid text (an unpaired surrogate).");
+        }
+    }
 
     public static bool? Bool(JsonElement body, string property, string? field = null) => Find(body, property) switch
     {
@@ -35,9 +48,10 @@ public static class JsonFields
 
     /// <summary>A whole number (<c>4</c>, or <c>4.0</c>); ranges are the request's own rules.</summary>
     public static long? Integer(JsonElement body, string property, string? field = null)
-        => Find(body, property) is { } value ? Integer(value, field ?? property) : null;
+        => Find(body, property) is { } value ? WholeNumber(value, field ?? property) : null;
 
-    public static long Integer(JsonElement value, string field)
+    /// <summary>A value that must be a whole number.</summary>
+    public static long WholeNumber(JsonElement value, string field)
     {
         if (value.ValueKind == JsonValueKind.Number)
         {
@@ -86,7 +100,7 @@ public static class JsonFields
         var items = new List<string>();
         foreach (var item in value.EnumerateArray())
         {
-            items.Add(item.ValueKind == JsonValueKind.String ? item.GetString()! : throw new InvalidArgumentException($"{name}[{items.Count}] must be a string."));
+            items.Add(item.ValueKind == JsonValueKind.String ? Text(item, $"{name}[{items.Count}]") : throw new InvalidArgumentException($"{name}[{items.Count}] must be a string."));
         }
 
         return items;
