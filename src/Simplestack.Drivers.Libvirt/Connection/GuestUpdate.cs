@@ -14,8 +14,8 @@ public abstract partial class LibvirtHypervisorConnection
     public Task<Guest> UpdateGuestAsync(string guestId, GuestUpdateRequest request, CancellationToken cancellationToken) => _calls.RunAsync(() =>
     {
         request.Validate();
+        using var domain = FindDomain(guestId); // An unknown guest is 404 whatever the body asks.
         RefuseKeysWithoutMeaning(request);
-        using var domain = FindDomain(guestId);
         var active = domain.IsActive;
         var config = DomainDescription.Parse(domain.GetXmlDesc(DomainXmlFlags.Inactive));
         var rename = request.Name is { } wanted && wanted != domain.Name ? CheckRename(wanted, active) : null;

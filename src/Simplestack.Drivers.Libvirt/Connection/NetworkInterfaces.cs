@@ -54,9 +54,9 @@ public abstract partial class LibvirtHypervisorConnection
     public Task<NetworkInterface> UpdateNetworkInterfaceAsync(string guestId, string interfaceId, NicUpdateRequest request, CancellationToken cancellationToken) => _calls.RunAsync(() =>
     {
         request.Validate();
-        RefuseNicKeysWithoutMeaning(request);
         using var domain = FindDomain(guestId);
-        var (nic, _) = FindInterface(domain, interfaceId);
+        var (nic, _) = FindInterface(domain, interfaceId); // An unknown NIC is 404 whatever the body asks.
+        RefuseNicKeysWithoutMeaning(request);
         if (request.Network is { } network)
         {
             LibvirtNames.ValidateName("network", network);
