@@ -105,30 +105,6 @@ public abstract partial class LibvirtHypervisorConnection
         return (long)Math.Ceiling(sizeGiB * BytesPerGiB);
     }
 
-    /// <summary>The original's hdd semantics: the last disk grows so the disks total the wanted size.</summary>
-    private string GrowLastDisk(LibvirtDomain domain, long wantedTotalBytes)
-    {
-        var disks = DomainDescription.Parse(domain.GetXmlDesc()).Disks.Where(d => d.Device == "disk").ToList();
-        if (disks.Count == 0)
-        {
-            throw new ConflictException("The guest has no disk to grow.");
-        }
-
-        var sizes = disks.Select(d => DiskCapacityBytes(domain, d)).ToList();
-        var growth = wantedTotalBytes - sizes.Sum();
-        if (growth < 0)
-        {
-            throw new ConflictException("Disks can only grow: hdd is smaller than the guest's disks already are.");
-        }
-
-        if (growth == 0)
-        {
-            return Applied.Live;
-        }
-
-        return ResizeDisk(domain, disks[^1], sizes[^1] + growth);
-    }
-
     /// <summary>Grows one disk: live with block_resize on a running guest, else its volume.</summary>
     private protected string ResizeDisk(LibvirtDomain domain, ParsedDisk disk, long bytes)
     {

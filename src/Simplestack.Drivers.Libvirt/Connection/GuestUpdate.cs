@@ -5,8 +5,8 @@ using Simplestack.Libvirt;
 namespace Simplestack.Drivers.Libvirt;
 
 // PUT .../guests/{id}. Everything is checked first (keys libvirt has no meaning for, the name, the
-// power state the live keys need, the limits against the definition), so a 4xx or 501 changes
-// nothing. The original's memory limits map onto <memory> (static_max) and <currentMemory>
+// power state the live keys need, the limits against the definition, the disk to grow), so a 4xx
+// or 501 changes nothing; a call that still fails puts the definition's vCPUs and memory back. The original's memory limits map onto <memory> (static_max) and <currentMemory>
 // (target), vcpus_max onto <vcpu>, vcpus_at_startup onto its current count; memory_static_min,
 // vcpu_settings, ha_enabled, a template and a paravirtualized boot have no libvirt meaning here.
 public abstract partial class LibvirtHypervisorConnection
@@ -21,8 +21,15 @@ public abstract partial class LibvirtHypervisorConnection
         var rename = request.Name is { } wanted && wanted != domain.Name ? CheckRename(wanted, active) : null;
         CheckLiveKeys(request, domain, active);
         CheckLimits(request, config);
+        var growth = request.Hdd is { } hdd ? PlanLastDiskGrowth(domain, ToBytes(hdd)) : null;
 
         var applied = new Dictionary<string, string>();
+        using var undo = NewUndo();
+        if (request.Cpus is not null || request.VcpusMax is not null || request.Memory is not null || request.MemoryLimits is not null)
+        {
+            undo.Add($"vCPUs and memory of {domain.Name}", () => RestoreDefinedLimits(domain, config));
+        }
+
         if (request.Cpus is not null || request.VcpusMax is not null)
         {
             applied["cpus"] = ChangeCpus(domain, config, active, request.Cpus, request.VcpusMax);
@@ -49,9 +56,10 @@ public abstract partial class LibvirtHypervisorConnection
             applied["memory_target_live"] = Applied.Live;
         }
 
-        if (request.Hdd is { } hdd)
+        if (request.Hdd is not null)
         {
-            applied["hdd"] = GrowLastDisk(domain, ToBytes(hdd));
+            // Last but the name: a grown disk cannot be shrunk back.
+            applied["hdd"] = growth is { } grow ? ResizeDisk(domain, grow.Disk, grow.Bytes) : Applied.Live;
         }
 
         if (rename is not null)
@@ -60,11 +68,76 @@ public abstract partial class LibvirtHypervisorConnection
             applied["name"] = Applied.Live;
         }
 
+        undo.Commit();
         GuestTouched(domain.Uuid);
         return RecordGuest(domain) with { Applied = applied };
     }, cancellationToken);
 
     private static ulong Kib(long mebibytes) => (ulong)mebibytes * 1024;
+
+    /// <summary>
+    /// The original's hdd: the last disk grows so the disks total the wanted size. Checked only
+    /// (no disk, a shrink: 409; a stopped guest's disk that is no volume: 501); null when they total it already.
+    /// </summary>
+    private (ParsedDisk Disk, long Bytes)? PlanLastDiskGrowth(LibvirtDomain domain, long wantedTotalBytes)
+    {
+        var disks = DomainDescription.Parse(domain.GetXmlDesc()).Disks.Where(d => d.Device == "disk").ToList();
+        if (disks.Count == 0)
+        {
+            throw new ConflictException("The guest has no disk to grow.");
+        }
+
+        var sizes = disks.Select(d => DiskCapacityBytes(domain, d)).ToList();
+        var growth = wantedTotalBytes - sizes.Sum();
+        if (growth < 0)
+        {
+            throw new ConflictException("Disks can only grow: hdd is smaller than the guest's disks already are.");
+        }
+
+        if (growth == 0)
+        {
+            return null;
+        }
+
+        if (!domain.IsActive)
+        {
+            using var volume = (disks[^1].SourcePath is { } path ? Native.TryLookupStorageVolumeByPath(path) : null)
+                ?? throw new FeatureNotAvailableException($"Disk '{disks[^1].Target}' is not a storage volume, so it cannot be grown here.");
+        }
+
+        return (disks[^1], sizes[^1] + growth);
+    }
+
+    /// <summary>
+    /// Undoes a failed update's vCPU and memory changes to the definition (what applied live to a
+    /// running guest stays until its next boot): each maximum and count back, in the order that
+    /// keeps every count within its maximum.
+    /// </summary>
+    private static void RestoreDefinedLimits(LibvirtDomain domain, DomainDescription before)
+    {
+        var now = DomainDescription.Parse(domain.GetXmlDesc(DomainXmlFlags.Inactive));
+        if (before.MaxVcpus >= now.MaxVcpus)
+        {
+            domain.SetMaxVcpus((uint)before.MaxVcpus, DomainModificationImpact.Config);
+            domain.SetVcpus((uint)before.Vcpus, DomainModificationImpact.Config);
+        }
+        else
+        {
+            domain.SetVcpus((uint)before.Vcpus, DomainModificationImpact.Config);
+            domain.SetMaxVcpus((uint)before.MaxVcpus, DomainModificationImpact.Config);
+        }
+
+        if (before.MemoryKiB >= now.MemoryKiB)
+        {
+            domain.SetMaxMemory((ulong)before.MemoryKiB, DomainModificationImpact.Config);
+            domain.SetMemory((ulong)before.CurrentMemoryKiB, DomainModificationImpact.Config);
+        }
+        else
+        {
+            domain.SetMemory((ulong)before.CurrentMemoryKiB, DomainModificationImpact.Config);
+            domain.SetMaxMemory((ulong)before.MemoryKiB, DomainModificationImpact.Config);
+        }
+    }
 
     /// <summary>501 naming every key of the body that libvirt has no meaning for (false template and paravirtualized: what a libvirt guest already is).</summary>
     private static void RefuseKeysWithoutMeaning(GuestUpdateRequest request)

@@ -142,6 +142,21 @@ public class GuestUpdateTests(GatewayFactory factory) : HttpTestBase(factory)
         Assert.Equal(before, await DefinitionAsync(guest.Name));
     }
 
+    [Fact]
+    public async Task A_disk_grow_the_pool_refuses_puts_the_vcpus_and_memory_back()
+    {
+        var guest = await CreateGuestAsync(extra: """, "disks": [{"size": 1}]""");
+        var before = await DefinitionAsync(guest.Name);
+
+        var response = await Client.PutJsonAsync(
+            $"{Base}/guests/{guest.Id}", """{"cpus": {"vcpus_at_startup": 2, "vcpus_max": 4}, "memory": {"memory_static_max": 512, "memory_target": 256}, "hdd": 60000}""");
+
+        Assert.False(response.IsSuccessStatusCode);
+        Assert.NotEqual(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal(before, await DefinitionAsync(guest.Name));
+        Assert.Equal(1, (await Client.GetAsync<Guest>($"{Base}/guests/{guest.Id}")).Hdd);
+    }
+
     [Theory]
     [InlineData("""{"locking_mode": "locked"}""", 501, "locking_mode")]
     [InlineData("""{"ipv4_allowed": ["10.0.0.5"]}""", 501, "ipv4_allowed")]
