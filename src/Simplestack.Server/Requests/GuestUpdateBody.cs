@@ -27,9 +27,6 @@ public sealed record GuestUpdateBody(
     bool? Template = null,
     JsonElement? Paravirtualized = null) : IEndpointParameterMetadataProvider
 {
-    /// <summary>The keys <c>vcpu_settings</c> takes.</summary>
-    private static readonly string[] VcpuSettingKeys = ["weight", "cap"];
-
     /// <summary>The change, read and checked (never null once bound).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public GuestUpdateRequest Request { get; private init; } = new();
@@ -71,6 +68,7 @@ public sealed record GuestUpdateBody(
             case null:
                 return (null, null);
             case { ValueKind: JsonValueKind.Object } limits:
+                JsonFields.OnlyKeys(limits, "cpus", "vcpus_at_startup", "vcpus_max");
                 var startup = JsonFields.Int(limits, "vcpus_at_startup", "cpus.vcpus_at_startup");
                 var max = JsonFields.Int(limits, "vcpus_max", "cpus.vcpus_max");
                 return startup is null && max is null
@@ -83,17 +81,24 @@ public sealed record GuestUpdateBody(
         }
     }
 
-    private static (long? Memory, MemoryLimits? Limits) ReadMemory(JsonElement? value) => value switch
+    private static (long? Memory, MemoryLimits? Limits) ReadMemory(JsonElement? value)
     {
-        null => (null, null),
-        { ValueKind: JsonValueKind.Number } size => (JsonFields.WholeNumber(size, "memory"), null),
-        { ValueKind: JsonValueKind.Object } limits => (null, new MemoryLimits(
-            JsonFields.Integer(limits, "memory_static_min", "memory.memory_static_min"),
-            JsonFields.Integer(limits, "memory_static_max", "memory.memory_static_max"),
-            JsonFields.Integer(limits, "memory_target", "memory.memory_target"))),
-        _ => throw new InvalidArgumentException(
-            "memory must be MiB or {\"memory_target\", \"memory_static_min\", \"memory_static_max\"} in MiB."),
-    };
+        switch (value)
+        {
+            case null:
+                return (null, null);
+            case { ValueKind: JsonValueKind.Number } size:
+                return (JsonFields.WholeNumber(size, "memory"), null);
+            case { ValueKind: JsonValueKind.Object } limits:
+                JsonFields.OnlyKeys(limits, "memory", "memory_static_min", "memory_static_max", "memory_target");
+                return (null, new MemoryLimits(
+                    JsonFields.Integer(limits, "memory_static_min", "memory.memory_static_min"),
+                    JsonFields.Integer(limits, "memory_static_max", "memory.memory_static_max"),
+                    JsonFields.Integer(limits, "memory_target", "memory.memory_target")));
+            default:
+                throw new InvalidArgumentException("memory must be MiB or {\"memory_target\", \"memory_static_min\", \"memory_static_max\"} in MiB.");
+        }
+    }
 
     /// <summary>
     /// <c>{"weight", "cap"}</c>, each a whole number or its digits as a string (the original passed
@@ -107,13 +112,7 @@ public sealed record GuestUpdateBody(
         }
 
         JsonFields.Object(settings, "vcpu_settings");
-        foreach (var property in settings.EnumerateObject())
-        {
-            if (!VcpuSettingKeys.Contains(property.Name, StringComparer.Ordinal))
-            {
-                throw new InvalidArgumentException($"vcpu_settings.{property.Name} is not a setting: expected weight or cap.");
-            }
-        }
+        JsonFields.OnlyKeys(settings, "vcpu_settings", "weight", "cap");
 
         return new VcpuSettings(Setting(settings, "weight"), Setting(settings, "cap"));
     }

@@ -14,6 +14,18 @@ public static class JsonFields
     public static JsonElement Object(JsonElement value, string what = "The request body")
         => value.ValueKind == JsonValueKind.Object ? value : throw new InvalidArgumentException($"{what} must be a JSON object.");
 
+    /// <summary>Refuses a key of the object <paramref name="field"/> that is none of <paramref name="keys"/> (400 naming it), rather than dropping it.</summary>
+    public static void OnlyKeys(JsonElement value, string field, params string[] keys)
+    {
+        foreach (var property in value.EnumerateObject())
+        {
+            if (!keys.Contains(property.Name, StringComparer.Ordinal))
+            {
+                throw new InvalidArgumentException($"{field}.{property.Name} is not a key of {field}: expected {string.Join(", ", keys)}.");
+            }
+        }
+    }
+
     /// <summary>The field's value when present and not null.</summary>
     public static JsonElement? Find(JsonElement body, string property)
         => body.TryGetProperty(property, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;

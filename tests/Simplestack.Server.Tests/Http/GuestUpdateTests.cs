@@ -103,6 +103,8 @@ public class GuestUpdateTests(GatewayFactory factory) : HttpTestBase(factory)
     [InlineData("""{"memory": {"memory_static_max": 256, "memory_target": 512}}""", "memory.memory_target")]
     [InlineData("""{"memory": {"memory_target": 1.5}}""", "memory.memory_target")]
     [InlineData("""{"memory": {}}""", "memory")]
+    [InlineData("""{"memory": {"memory_dynamic_max": 512}}""", "memory.memory_dynamic_max")]
+    [InlineData("""{"cpus": {"vcpus": 2}}""", "cpus.vcpus")]
     [InlineData("""{"memory_target_live": 0}""", "memory_target_live")]
     [InlineData("""{"vcpus_number_live": -1}""", "vcpus_number_live")]
     [InlineData("""{"vcpu_settings": {"mask": "0,1"}}""", "vcpu_settings.mask")]
