@@ -12,9 +12,15 @@ cd "$(dirname "$0")/.."
 
 # Debian's Libcloud, paramiko and pytest for the Python driver's tests (under /usr/bin/python3),
 # os-xenapi's XenAPI.py (one of the independent clients that prove the XenAPI simulator), xva-img
-# (which unpacks the simulator's XVA exports on its own), and Node.js with npm for the other client
-# and for the contract's lint.
-eng/install-deps.sh python3-libcloud python3-paramiko python3-pytest python3-os-xenapi xva-img node
+# (which unpacks the simulator's XVA exports on its own), Node.js with npm for the other client
+# and for the contract's lint, Go and govmomi for vcsim, and pyVmomi (the client that checks it).
+eng/install-deps.sh python3-libcloud python3-paramiko python3-pytest python3-os-xenapi xva-img node \
+  golang-go golang-github-vmware-govmomi-dev python3-pyvmomi
+
+# vcsim's launcher is built once here, so that test projects starting vcsim in parallel find it
+# built. A failed build makes the tests that use vcsim fail, not the whole run.
+eng/vcsim/run.sh --build-only >/dev/null \
+  || echo "eng/test.sh: building vcsim failed; the tests that use it will fail." >&2
 
 # npm packages at the versions their lock files pin, outside the namespace (they need the
 # registry): Xen Orchestra's xen-api for the simulator's tests, Redocly CLI for OpenApiLintTests.
