@@ -16,9 +16,10 @@ cd "$(dirname "$0")/.."
 eng/install-deps.sh python3-libcloud python3-paramiko python3-pytest python3-os-xenapi node
 
 # npm packages at the versions their lock files pin, outside the namespace (they need the
-# registry): Xen Orchestra's xen-api for the simulator's tests, Redocly CLI for OpenApiLintTests.
+# registry): Xen Orchestra's xen-api for the simulator's tests, Redocly CLI for OpenApiLintTests,
+# openapi-typescript, openapi-fetch and TypeScript for GeneratedClientSmokeTests.
 # A failed install makes those tests fail (or skip outside CI), not the whole run.
-for folder in tests/Simplestack.XenApi.Simulator.Tests/js eng/openapi-lint; do
+for folder in tests/Simplestack.XenApi.Simulator.Tests/js eng/openapi-lint eng/ts-client; do
   (cd "$folder" && npm ci --no-audit --no-fund --loglevel=error) \
     || echo "eng/test.sh: npm ci in $folder failed; the tests that use it will fail." >&2
 done
