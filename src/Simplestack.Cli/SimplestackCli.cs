@@ -98,7 +98,9 @@ public sealed class SimplestackCli(CliEnvironment environment)
         root.Subcommands.Add(InfrastructureCommands.Image(this));
         root.Subcommands.Add(InfrastructureCommands.Size(this));
         root.Subcommands.Add(LocationCommands.Build(this));
+        root.Subcommands.Add(CompletionCommands.Build());
         UsageErrors.UseFriendlyNumberParsers(root);
+        CompletionCommands.CompleteGuestNames(root, this);
         return root;
     }
 

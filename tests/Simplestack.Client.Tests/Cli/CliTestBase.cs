@@ -63,7 +63,11 @@ public abstract class CliTestBase : GatewayTestBase, IDisposable
 
     protected Task<Run> RunAsync(params string[] args) => RunInAsync(new Surroundings(), args);
 
-    protected async Task<Run> RunInAsync(Surroundings surroundings, params string[] args)
+    protected Task<Run> RunInAsync(Surroundings surroundings, params string[] args)
+        => RunRawAsync(surroundings, ["--config", ConfigPath, .. args]);
+
+    /// <summary>The command line as given, without the test's <c>--config</c> in front (a directive must come first).</summary>
+    protected async Task<Run> RunRawAsync(Surroundings surroundings, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
@@ -81,7 +85,7 @@ public abstract class CliTestBase : GatewayTestBase, IDisposable
                 return Factory.CreateRecordingClient();
             },
         });
-        var code = await cli.RunAsync(["--config", ConfigPath, .. args], Ct);
+        var code = await cli.RunAsync(args, Ct);
         return new Run(code, output.ToString(), error.ToString());
     }
 }
