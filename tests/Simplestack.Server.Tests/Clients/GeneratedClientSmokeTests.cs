@@ -24,7 +24,7 @@ public sealed class GeneratedClientSmokeTests
         var folder = Path.Combine(root, "eng", "ts-client");
         const string Generator = "node_modules/openapi-typescript/bin/cli.js";
         const string Compiler = "node_modules/typescript/bin/tsc";
-        var node = NodeTool.Require(folder, "The TypeScript client's packages", Generator, Compiler, "node_modules/openapi-fetch/package.json");
+        var node = NodeTool.Require(folder, "openapi-typescript, openapi-fetch and TypeScript", Generator, Compiler, "node_modules/openapi-fetch/package.json");
 
         // Generated now, from the contract in the tree: a contract that breaks the client fails here.
         // Nothing from an earlier run may stand in for this one's output.

@@ -47,7 +47,7 @@ public static class NodeTool
 
         var reason = node is null
             ? "Node.js is not installed (eng/install-deps.sh installs it)."
-            : $"{what} is not installed ({missing} is missing): run npm ci in {Path.GetRelativePath(RepositoryRoot(), folder)} (eng/test.sh does).";
+            : $"{missing} is missing: run npm ci in {Path.GetRelativePath(RepositoryRoot(), folder)} (eng/test.sh does) to install {what}.";
         if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
         {
             Assert.Fail($"{reason} CI=true does not allow skipping it.");
