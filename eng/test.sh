@@ -13,9 +13,10 @@ cd "$(dirname "$0")/.."
 # Debian's Libcloud, paramiko and pytest for the Python driver's tests (under /usr/bin/python3),
 # venv and wheel for the test that pip-installs the driver into a virtual environment, zsh (bash
 # is there) for the CLI's shell completion tests, os-xenapi's XenAPI.py (one of the independent
-# clients that prove the XenAPI simulator), and Node.js with npm for the other one, for the
-# contract's lint and for the generated TypeScript client.
-eng/install-deps.sh python3-libcloud python3-paramiko python3-pytest python3-venv python3-wheel zsh python3-os-xenapi node
+# clients that prove the XenAPI simulator), xva-img (which unpacks the simulator's XVA exports on
+# its own), and Node.js with npm for the other client, for the contract's lint and for the
+# generated TypeScript client.
+eng/install-deps.sh python3-libcloud python3-paramiko python3-pytest python3-venv python3-wheel zsh python3-os-xenapi xva-img node
 
 # npm packages at the versions their lock files pin, outside the namespace (they need the
 # registry): Xen Orchestra's xen-api for the simulator's tests, Redocly CLI for OpenApiLintTests,

@@ -13,6 +13,9 @@ public class ErrorTableTests
     [InlineData("SESSION_AUTHENTICATION_FAILED", ErrorKind.Unauthorized)]
     [InlineData("SR_FULL", ErrorKind.Conflict)]
     [InlineData("VLAN_TAG_INVALID", ErrorKind.InvalidArguments)]
+    [InlineData("IMPORT_ERROR", ErrorKind.InvalidArguments)]
+    [InlineData("HOST_NOT_ENOUGH_FREE_MEMORY", ErrorKind.Conflict)]
+    [InlineData("IMPORT_ERROR_PREMATURE_EOF", ErrorKind.InvalidArguments)]
     [InlineData("SOMETHING_NEW", ErrorKind.HypervisorError)]
     [InlineData("SESSION_INVALID", ErrorKind.HypervisorError)]
     public void Each_code_maps_to_one_kind(string code, ErrorKind kind)

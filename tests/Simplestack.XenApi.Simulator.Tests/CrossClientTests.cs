@@ -36,6 +36,31 @@ public sealed class CrossClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Xen_orchestra_client_copies_a_vm_by_piping_its_export_into_an_import()
+    {
+        Assert.True(File.Exists(Path.Combine(ClientProcess.Directory, "js", "node_modules", "xen-api", "package.json")),
+            "xen-api is not installed: run `npm ci` in tests/Simplestack.XenApi.Simulator.Tests/js (eng/test.sh does)");
+        var source = _simulator.FindByNameLabel("VDI", "build-01 disk 0").Single();
+        _simulator.WriteVdi(source, 5L << 20, [1, 2, 3, 4, 5, 6, 7, 8]);
+        var target = _simulator.AddSr("Second storage", 1L << 40);
+
+        var seen = await ClientProcess.RunAsync("node", "js/xo-transfer.mjs", _simulator.Url.ToString(), "root", "simplestack", "build-01", target);
+
+        Assert.Equal(200, seen.GetProperty("exportStatus").GetInt32());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, seen.GetProperty("exportHeaders").GetProperty("contentLength").ValueKind);
+        Assert.Equal("", seen.GetProperty("exportResult").GetString());
+        // xen-api parsed the task's XML-RPC result into an array holding the new VM.
+        var imported = seen.GetProperty("imported").EnumerateArray().Select(v => v.GetString()!).Single();
+        var vm = _simulator.Record("VM", imported)!;
+        Assert.Equal("build-01", vm["name_label"]);
+        var disk = ((List<object?>)vm["VBDs"]!).Select(v => _simulator.Record("VBD", (string)v!)!).Single(v => (string?)v["type"] == "Disk");
+        var copy = _simulator.Record("VDI", (string)disk["VDI"]!)!;
+        Assert.Equal(target, _simulator.Record("SR", (string)copy["SR"]!)!["uuid"]);
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7, 8], _simulator.ReadVdi((string)copy["uuid"]!, 5L << 20, 8));
+        Assert.Equal(2, _simulator.FindByNameLabel("VM", "build-01").Count);
+    }
+
+    [Fact]
     public async Task Debian_xenapi_py_over_xml_rpc_lists_vms_and_reads_failures()
     {
         var seen = await ClientProcess.RunAsync("/usr/bin/python3", "py/xenapi_client.py", _simulator.Url.ToString(), "root", "simplestack");

@@ -69,7 +69,7 @@ public sealed class XenApiSimulator : IAsyncDisposable
         var apps = new List<WebApplication>();
         try
         {
-            var master = Build(dispatcher, gate, onSlave: false, pkcs12, IPAddress.Loopback, options.Port, options.HttpPort);
+            var master = Build(state, dispatcher, gate, onSlave: false, pkcs12, IPAddress.Loopback, options.Port, options.HttpPort);
             apps.Add(master);
             await master.StartAsync(cancellation).ConfigureAwait(false);
             var addresses = master.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
@@ -81,7 +81,7 @@ public sealed class XenApiSimulator : IAsyncDisposable
             {
                 // A member has its own address: the same port on 127.0.0.2, so a client that
                 // follows HOST_IS_SLAVE by changing only the host name reaches the master.
-                var slave = Build(dispatcher, gate, onSlave: true, pkcs12, IPAddress.Parse("127.0.0.2"), url.Port, null);
+                var slave = Build(state, dispatcher, gate, onSlave: true, pkcs12, IPAddress.Parse("127.0.0.2"), url.Port, null);
                 apps.Add(slave);
                 await slave.StartAsync(cancellation).ConfigureAwait(false);
                 slaveUrl = new Uri($"https://127.0.0.2:{url.Port}/");
@@ -171,8 +171,79 @@ public sealed class XenApiSimulator : IAsyncDisposable
         }
     }
 
+    /// <summary>Adds an empty local SR (type ext, plugged on every host) of <paramref name="bytes"/>, as an administrator would; returns its uuid.</summary>
+    public string AddSr(string name, long bytes)
+    {
+        lock (_state.Store.Sync)
+        {
+            var store = _state.Store;
+            var sr = store.Create("SR", new()
+            {
+                ["name_label"] = name, ["type"] = "ext", ["content_type"] = "user", ["physical_size"] = bytes, ["shared"] = false,
+            });
+            foreach (var host in store.All("host").Select(h => h.Ref).ToList())
+            {
+                store.Create("PBD", new() { ["SR"] = sr, ["host"] = host, ["currently_attached"] = true });
+            }
+            return (string)store.Get("SR", sr)["uuid"]!;
+        }
+    }
+
+    /// <summary>
+    /// Writes bytes into a VDI (by uuid) at an offset, as a guest would; the VDI keeps only the
+    /// 1 MiB blocks that hold data. ArgumentException past virtual_size or for an unknown VDI.
+    /// </summary>
+    public void WriteVdi(string uuid, long offset, ReadOnlySpan<byte> bytes)
+    {
+        lock (_state.Store.Sync)
+        {
+            var (reference, size) = Vdi(uuid);
+            if (offset < 0 || offset + bytes.Length > size)
+            {
+                throw new ArgumentOutOfRangeException(nameof(offset), $"VDI {uuid} holds {size} bytes");
+            }
+            _state.Disks.Write(reference, offset, bytes);
+        }
+    }
+
+    /// <summary>Reads <paramref name="count"/> bytes of a VDI (by uuid) from an offset; never-written bytes are zeros.</summary>
+    public byte[] ReadVdi(string uuid, long offset, int count)
+    {
+        lock (_state.Store.Sync)
+        {
+            var (reference, size) = Vdi(uuid);
+            if (offset < 0 || count < 0 || offset + count > size)
+            {
+                throw new ArgumentOutOfRangeException(nameof(offset), $"VDI {uuid} holds {size} bytes");
+            }
+            return _state.Disks.Read(reference, offset, count);
+        }
+    }
+
+    /// <summary>The indexes of a VDI's 1 MiB blocks that hold a non-zero byte, in order; every other block reads as zeros.</summary>
+    public IReadOnlyList<long> VdiBlocksWritten(string uuid)
+    {
+        lock (_state.Store.Sync)
+        {
+            return _state.Disks.Written(Vdi(uuid).Ref);
+        }
+    }
+
+    private (string Ref, long Size) Vdi(string uuid)
+    {
+        if (_state.Store.FindByUuid(uuid) is not { Class: "VDI" } found)
+        {
+            throw new ArgumentException("no VDI has uuid " + uuid, nameof(uuid));
+        }
+        return (found.Ref, (long)_state.Store.Get("VDI", found.Ref)["virtual_size"]!);
+    }
+
+    /// <summary>How many calls of <paramref name="method"/> (e.g. <c>VM.get_all_records</c>) any client made since start.</summary>
+    public long Calls(string method) => _state.Calls(method);
+
     public async ValueTask DisposeAsync()
     {
+        _state.Stop();
         _gate.Resume();
         foreach (var app in _apps)
         {
@@ -181,7 +252,7 @@ public sealed class XenApiSimulator : IAsyncDisposable
         }
     }
 
-    private static WebApplication Build(Dispatcher dispatcher, PauseGate gate, bool onSlave, byte[] pkcs12,
+    private static WebApplication Build(SimulatorState state, Dispatcher dispatcher, PauseGate gate, bool onSlave, byte[] pkcs12,
         IPAddress address, int port, int? httpPort)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -195,7 +266,7 @@ public sealed class XenApiSimulator : IAsyncDisposable
             }
         });
         var app = builder.Build();
-        Endpoints.Map(app, dispatcher, gate, onSlave);
+        Endpoints.Map(app, state, dispatcher, gate, onSlave);
         return app;
     }
 

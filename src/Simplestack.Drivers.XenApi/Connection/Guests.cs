@@ -1,13 +1,22 @@
 using Simplestack.Core;
+using Simplestack.Drivers.XenApi.Inventory;
 using Simplestack.Drivers.XenApi.Rpc;
 
 namespace Simplestack.Drivers.XenApi;
 
-// Guest reads: the list in bulk calls whose number does not grow with the guests, one guest by
-// uuid or name. Templates, snapshots and the control domain are not guests.
+// Guest reads: the list from the inventory (else in bulk calls whose number does not grow with
+// the guests), one guest by uuid or name. Templates, snapshots and the control domain are not guests.
 public sealed partial class XenApiConnection
 {
-    public async Task<IReadOnlyList<Guest>> ListGuestsAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Every guest, from the connection's inventory (<see cref="XenInventory"/>): one event.from
+    /// seeds it, the pool's events and the gateway's own writes keep it current, and lists answer
+    /// from memory. When the pool will not serve events, <see cref="ReadAllGuestsAsync"/> each time.
+    /// </summary>
+    public Task<IReadOnlyList<Guest>> ListGuestsAsync(CancellationToken cancellationToken) => _inventory.ListAsync(cancellationToken);
+
+    /// <summary>The list read from the pool: bulk calls whose number does not grow with the guests.</summary>
+    private async Task<IReadOnlyList<Guest>> ReadAllGuestsAsync(CancellationToken cancellationToken)
     {
         var vmsTask = Call.AllVms(cancellationToken);
         var metricsTask = Call.AllGuestMetrics(cancellationToken);
@@ -27,6 +36,7 @@ public sealed partial class XenApiConnection
             .OrderBy(g => g.Name, StringComparer.Ordinal)];
     }
 
+    /// <summary>One guest, read from the pool (not the inventory): a few calls, and never older than the call.</summary>
     public async Task<Guest> GetGuestAsync(string guestId, CancellationToken cancellationToken)
     {
         var (vmRef, _) = await FindVmAsync(guestId, cancellationToken);
@@ -64,7 +74,7 @@ public sealed partial class XenApiConnection
         return [.. refs.Zip(records)];
     }
 
-    private static bool IsDisk(VbdRecord? vbd) => vbd is { Type: "Disk", Empty: false } && !XenRefs.IsNull(vbd.Vdi);
+    private static bool IsDisk(VbdRecord? vbd) => GuestRecords.IsDisk(vbd);
 
     /// <summary>
     /// A guest's ref and record by uuid or name: 404 when no guest has it (templates, snapshots and

@@ -115,7 +115,8 @@ public sealed partial class XenApiConnection : IVolumeManagement
         return disk;
     }
 
-    private static bool IsAttachedVolume(VbdRecord vbd) => vbd.OtherConfig.GetValueOrDefault(AttachedVolumeKey) == "true";
+    // A record read without the field has none (the JSON reader leaves init-only maps it did not see null).
+    private static bool IsAttachedVolume(VbdRecord vbd) => vbd.OtherConfig is { } config && config.GetValueOrDefault(AttachedVolumeKey) == "true";
 
     /// <summary>An SR by uuid or name (any SR with PBDs, as storages lists them): 404 when none is, 409 when a name is ambiguous.</summary>
     private async Task<(string Ref, SrRecord Record)> FindSrAsync(string storageId, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Simplestack.Core;
+using Simplestack.Drivers.XenApi.Inventory;
 using Simplestack.Drivers.XenApi.Rpc;
 
 namespace Simplestack.Drivers.XenApi;
@@ -21,6 +22,7 @@ public sealed partial class XenApiConnection :
     private readonly XenApiSession _session;
     private readonly HypervisorCallPolicy _policy;
     private readonly ILogger _logger;
+    private readonly XenInventory _inventory;
     private int _disposed;
 
     internal XenApiConnection(HypervisorTarget target, XenApiSession session, HypervisorCallPolicy policy, ILogger logger)
@@ -29,6 +31,7 @@ public sealed partial class XenApiConnection :
         _session = session;
         _policy = policy;
         _logger = logger;
+        _inventory = new XenInventory(session, ReadAllGuestsAsync, policy.Timeout, logger, target.ToString());
     }
 
     public HypervisorTarget Target { get; }
@@ -44,10 +47,14 @@ public sealed partial class XenApiConnection :
 
     internal HypervisorCallPolicy Policy => _policy;
 
+    /// <summary>The event-fed guest list (for tests: whether it is on and how often it was seeded).</summary>
+    internal XenInventory Inventory => _inventory;
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            await _inventory.DisposeAsync(); // Its wait on event.from ends before the session is logged out.
             await _session.DisposeAsync();
         }
     }

@@ -146,6 +146,29 @@ public sealed class VifRecord
     public Dictionary<string, string> QosAlgorithmParams { get; init; } = [];
 }
 
+/// <summary>
+/// One answer of <c>event.from</c>: what changed in the classes asked for since the token given,
+/// and the token to ask from next. Opaque: the token is passed back as it came.
+/// </summary>
+public sealed class EventBatch
+{
+    public List<EventRecord> Events { get; init; } = [];
+    public string Token { get; init; } = "";
+}
+
+/// <summary>
+/// One change: class in lower case (<c>vm</c>, <c>vbd</c>...), operation <c>add</c>, <c>mod</c> or
+/// <c>del</c>, the object's ref, and for add and mod its whole record as it is now (xapi sends no
+/// snapshot with del).
+/// </summary>
+public sealed class EventRecord
+{
+    public string Class { get; init; } = "";
+    public string Operation { get; init; } = "";
+    public string Ref { get; init; } = "";
+    public System.Text.Json.JsonElement? Snapshot { get; init; }
+}
+
 /// <summary>XenAPI's references: opaque, valid for one session only; compared by the objects' uuids, never stored.</summary>
 public static class XenRefs
 {

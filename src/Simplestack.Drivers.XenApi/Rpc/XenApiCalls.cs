@@ -20,6 +20,14 @@ internal readonly struct XenApiCalls(XenApiSession session)
     public Task<Dictionary<string, NetworkRecord>> AllNetworks(CancellationToken ct) => session.CallAsync("network.get_all_records", J.DictionaryStringNetworkRecord, ct);
     public Task<Dictionary<string, PifRecord>> AllPifs(CancellationToken ct) => session.CallAsync("PIF.get_all_records", J.DictionaryStringPifRecord, ct);
 
+    // ---- events ----
+    /// <summary>What changed since <paramref name="token"/> (everything, as add, from ""), answered at once.</summary>
+    public Task<EventBatch> EventsSince(JsonArray classes, string token, CancellationToken ct) => session.CallAsync("event.from", J.EventBatch, ct, classes, token, 0.0);
+
+    /// <summary>The same, waiting up to <paramref name="wait"/> for a change, outside the call policy's slots.</summary>
+    public Task<EventBatch> WaitForEvents(JsonArray classes, string token, TimeSpan wait, TimeSpan limit, CancellationToken ct)
+        => session.WaitingCallAsync("event.from", J.EventBatch, limit, ct, classes, token, wait.TotalSeconds);
+
     // ---- single objects ----
     public Task<string> VmByUuid(string uuid, CancellationToken ct) => session.CallAsync("VM.get_by_uuid", J.String, ct, uuid);
     public Task<List<string>> VmsByName(string name, CancellationToken ct) => session.CallAsync("VM.get_by_name_label", J.ListString, ct, name);

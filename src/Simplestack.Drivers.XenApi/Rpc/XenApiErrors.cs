@@ -33,6 +33,7 @@ public static class XenApiErrors
             "VM_IS_TEMPLATE" => (ErrorKind.Conflict, "The VM is a template (VM_IS_TEMPLATE)."),
             "NETWORK_CONTAINS_VIF" or "NETWORK_CONTAINS_PIF" => (ErrorKind.Conflict, $"The network is in use ({failure.Code})."),
             "MEMORY_CONSTRAINT_VIOLATION" => (ErrorKind.Conflict, $"The VM's memory limits do not allow this: {Shown(failure, 0)} (MEMORY_CONSTRAINT_VIOLATION)."),
+            "HOST_NOT_ENOUGH_FREE_MEMORY" => (ErrorKind.Conflict, $"No host has the memory to start the VM: {Shown(failure, 0)} bytes needed, {Shown(failure, 1)} free (HOST_NOT_ENOUGH_FREE_MEMORY)."),
             "VDI_IN_USE" => (ErrorKind.Conflict, "The disk is in use (VDI_IN_USE)."),
             SessionAuthenticationFailed => (ErrorKind.Unauthorized, "The Xen pool refused the credentials (SESSION_AUTHENTICATION_FAILED)."),
             SrFull => (ErrorKind.Conflict, $"The storage repository is full: {Shown(failure, 0)} bytes asked, {Shown(failure, 1)} available (SR_FULL)."),
@@ -40,6 +41,9 @@ public static class XenApiErrors
             "INVALID_DEVICE" => (ErrorKind.InvalidArguments, $"Device '{Shown(failure, 0)}' is not valid (INVALID_DEVICE)."),
             "DEVICE_ALREADY_EXISTS" => (ErrorKind.Conflict, $"The VM already has device {Shown(failure, 0)} (DEVICE_ALREADY_EXISTS); try again."),
             "DEVICE_ALREADY_ATTACHED" or "DEVICE_ALREADY_DETACHED" => (ErrorKind.Conflict, $"The device is not in the state the operation needs ({failure.Code})."),
+            "IMPORT_ERROR" or "IMPORT_ERROR_UNEXPECTED_FILE" or "IMPORT_ERROR_PREMATURE_EOF" or "IMPORT_ERROR_SOME_CHECKSUMS_FAILED"
+                or "IMPORT_ERROR_FAILED_TO_FIND_OBJECT" or "IMPORT_INCOMPATIBLE_VERSION" or "IMPORT_ERROR_CANNOT_HANDLE_CHUNKED"
+                => (ErrorKind.InvalidArguments, $"The Xen pool cannot import this body: it is not a whole XVA it can read ({failure.Code})."),
             VlanTagInvalid => (ErrorKind.InvalidArguments, $"VLAN tag '{Shown(failure, 0)}' is not valid (VLAN_TAG_INVALID)."),
             _ => (ErrorKind.HypervisorError, $"The Xen pool answered {failure.Code}."),
         };

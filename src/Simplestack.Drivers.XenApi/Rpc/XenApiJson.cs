@@ -35,5 +35,6 @@ namespace Simplestack.Drivers.XenApi.Rpc;
 [JsonSerializable(typeof(VifRecord))]
 [JsonSerializable(typeof(SrRecord))]
 [JsonSerializable(typeof(TaskRecord))]
+[JsonSerializable(typeof(EventBatch))]
 [JsonSerializable(typeof(JsonElement))]
 internal sealed partial class XenApiJson : JsonSerializerContext;

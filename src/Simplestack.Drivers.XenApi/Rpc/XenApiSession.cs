@@ -8,12 +8,14 @@ namespace Simplestack.Drivers.XenApi.Rpc;
 /// One XenAPI session of one connection: logged in with originator <c>simplestack</c>, passed as
 /// the first parameter of every call, made again once when the pool says <c>SESSION_INVALID</c>
 /// (the call is then retried once), and logged out when the connection closes. Every call goes
-/// through the connection's <see cref="HypervisorCallPolicy"/> and leaves it as a domain exception.
+/// through the connection's <see cref="HypervisorCallPolicy"/> and leaves it as a domain exception,
+/// except the inventory's long wait on event.from (<see cref="WaitingCallAsync{T}"/>), which would hold a slot.
 /// </summary>
 public sealed class XenApiSession : IAsyncDisposable
 {
     public const string Originator = "simplestack";
     public const string ApiVersion = "1.1";
+    private const string Hypervisor = "xen"; // the metrics' hypervisor tag, as the call policy's
 
     private readonly JsonRpcClient _rpc;
     private readonly HypervisorCallPolicy _policy;
@@ -21,6 +23,7 @@ public sealed class XenApiSession : IAsyncDisposable
     private readonly SemaphoreSlim _relogin = new(1, 1);
     private string _session;
     private int _logins;
+    private long _completedWrites;
 
     private XenApiSession(JsonRpcClient rpc, HypervisorCallPolicy policy, HypervisorCredentials credentials, string session)
     {
@@ -80,6 +83,12 @@ public sealed class XenApiSession : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Calls that may have changed the pool, ended (answered or not) so far on this session. The
+    /// guest inventory compares it with what it has caught up to, so the gateway reads its own writes.
+    /// </summary>
+    public long CompletedWrites => Interlocked.Read(ref _completedWrites);
+
     /// <summary>Calls <paramref name="method"/> with the session first, then <paramref name="arguments"/>.</summary>
     public async Task<T> CallAsync<T>(string method, JsonTypeInfo<T> resultType, CancellationToken cancellationToken, params JsonNode?[] arguments)
     {
@@ -94,7 +103,64 @@ public sealed class XenApiSession : IAsyncDisposable
             session = await ReloginAsync(session, cancellationToken);
             return await CallWithAsync(session, method, resultType, arguments, cancellationToken);
         }
+        finally
+        {
+            if (!IsRead(method))
+            {
+                Interlocked.Increment(ref _completedWrites);
+            }
+        }
     }
+
+    /// <summary>
+    /// A call that waits on the pool by design (<c>event.from</c> with a timeout): outside the
+    /// call policy, so its wait holds none of the slots requests need, bounded by
+    /// <paramref name="limit"/> instead, measured like the others, made again once after SESSION_INVALID.
+    /// </summary>
+    public async Task<T> WaitingCallAsync<T>(string method, JsonTypeInfo<T> resultType, TimeSpan limit, CancellationToken cancellationToken, params JsonNode?[] arguments)
+    {
+        var session = Volatile.Read(ref _session);
+        try
+        {
+            return await WaitingCallWithAsync(session, method, resultType, limit, arguments, cancellationToken);
+        }
+        catch (SimplestackException error) when (XenApiErrors.FailureOf(error) is { Code: XenApiErrors.SessionInvalid })
+        {
+            session = await ReloginAsync(session, cancellationToken);
+            return await WaitingCallWithAsync(session, method, resultType, limit, arguments, cancellationToken);
+        }
+    }
+
+    private async Task<T> WaitingCallWithAsync<T>(string session, string method, JsonTypeInfo<T> resultType, TimeSpan limit, JsonNode?[] arguments, CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(limit);
+        try
+        {
+            var result = await Translated(_rpc.CallAsync(method, resultType, [session, .. arguments], deadline.Token));
+            HypervisorMetrics.Record(Hypervisor, method, started, null);
+            return result;
+        }
+        catch (OperationCanceledException error) when (!cancellationToken.IsCancellationRequested)
+        {
+            HypervisorMetrics.Record(Hypervisor, method, started, nameof(ErrorKind.HypervisorTimeout));
+            throw new HypervisorTimeoutException($"The xen hypervisor did not answer {method} within {limit.TotalSeconds:0} s.", error);
+        }
+        catch (SimplestackException error)
+        {
+            HypervisorMetrics.Record(Hypervisor, method, started, error.Kind.ToString());
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Reads change nothing: field getters, lookups, bulk reads and events. Tasks are polled to see
+    /// a write end (an Async call's, an HTTP import's), so task calls count as writes.
+    /// </summary>
+    private static bool IsRead(string method)
+        => method.StartsWith("event.", StringComparison.Ordinal)
+           || (!method.StartsWith("task.", StringComparison.Ordinal) && method.Contains(".get_", StringComparison.Ordinal) && !method.StartsWith("Async.", StringComparison.Ordinal));
 
     /// <summary>A call whose answer is void (<c>""</c>).</summary>
     public Task CallAsync(string method, CancellationToken cancellationToken, params JsonNode?[] arguments)

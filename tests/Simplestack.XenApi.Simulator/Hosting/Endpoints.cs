@@ -3,7 +3,7 @@ using Simplestack.XenApi.Simulator.Semantics;
 
 namespace Simplestack.XenApi.Simulator.Hosting;
 
-/// <summary>The two RPC endpoints xapi serves: POST /jsonrpc and POST / (XML-RPC).</summary>
+/// <summary>The RPC endpoints xapi serves, POST /jsonrpc and POST / (XML-RPC), and its HTTP handlers GET /export and PUT /import.</summary>
 internal static class Endpoints
 {
     // What xapi answers to a body it cannot parse (api_server.ml): a 500 with an HTML page.
@@ -11,7 +11,7 @@ internal static class Endpoints
         "<html><body><h1>HTTP 500 internal server error</h1>An unexpected error occurred; please wait a while and try again. "
         + "If the problem persists, please contact your support representative.</body></html>";
 
-    public static void Map(WebApplication app, Dispatcher dispatcher, PauseGate gate, bool onSlave)
+    public static void Map(WebApplication app, SimulatorState state, Dispatcher dispatcher, PauseGate gate, bool onSlave)
     {
         app.Use(async (context, next) =>
         {
@@ -20,6 +20,15 @@ internal static class Endpoints
         });
         app.MapPost("/jsonrpc", context => JsonRpcAsync(context, dispatcher, onSlave));
         app.MapPost("/", context => XmlRpcAsync(context, dispatcher, onSlave));
+        // xapi finds a handler by the longest prefix of the path: clients send "/export/" too.
+        foreach (var path in new[] { "/export", "/export/{**rest}" })
+        {
+            app.MapGet(path, context => ExportEndpoint.HandleAsync(context, state));
+        }
+        foreach (var path in new[] { "/import", "/import/{**rest}" })
+        {
+            app.MapPut(path, context => ImportEndpoint.HandleAsync(context, state));
+        }
     }
 
     private static async Task JsonRpcAsync(HttpContext context, Dispatcher dispatcher, bool onSlave)

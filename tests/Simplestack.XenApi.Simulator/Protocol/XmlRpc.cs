@@ -94,7 +94,8 @@ internal static class XmlRpc
 
     private static string Escape(string s) => new XText(s).ToString();
 
-    private static object? Decode(XElement? value)
+    /// <summary>One value element, decoded to the wire types (see <see cref="Wire"/>).</summary>
+    public static object? Decode(XElement? value)
     {
         if (value is null)
         {

@@ -22,11 +22,13 @@ internal sealed class Dispatcher
         StorageMessages.Register(_handlers);
         NetworkMessages.Register(_handlers);
         TaskMessages.Register(_handlers);
+        EventMessages.Register(_handlers);
     }
 
     /// <summary>Runs a call; <paramref name="onSlave"/> is true for the listener that plays a pool member.</summary>
     public async Task<object?> CallAsync(RpcCall call, bool onSlave)
     {
+        _state.Called(call.Method);
         if (call.Method == "system.listMethods")
         {
             return ListMethods();

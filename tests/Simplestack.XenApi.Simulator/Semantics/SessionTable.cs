@@ -61,6 +61,9 @@ internal sealed class SessionTable(ObjectStore store, SimulatorOptions options, 
         _lastActive[session] = clock.GetUtcNow();
     }
 
+    /// <summary>Whether a session is logged in (neither logged out nor expired); marks nothing.</summary>
+    public bool IsOpen(string session) => _lastActive.ContainsKey(session);
+
     public void Logout(string session)
     {
         if (_lastActive.Remove(session))

@@ -138,7 +138,9 @@ internal static class StorageMessages
         record["snapshot_time"] = snapshot ? c.State.Now : Wire.ParseDateTime("19700101T00:00:00Z");
         record["location"] = Guid.NewGuid().ToString();
         Reserve(c, (string)record["SR"]!, (long)record["virtual_size"]!);
-        return c.Store.Create("VDI", record);
+        var copy = c.Store.Create("VDI", record);
+        c.State.Disks.Copy(vdiRef, copy);
+        return copy;
     }
 
     /// <summary>VDI.destroy: refused while attached (VDI_IN_USE); its detached VBDs go with it.</summary>
@@ -156,6 +158,7 @@ internal static class StorageMessages
         }
         Reserve(c, (string)vdi["SR"]!, -(long)vdi["virtual_size"]!);
         c.Store.Destroy("VDI", vdiRef);
+        c.State.Disks.Remove(vdiRef);
     }
 
     private static object? Resize(CallContext c, bool online)
@@ -199,7 +202,7 @@ internal static class StorageMessages
     }
 
     /// <summary>Counts bytes against an SR's size; negative gives them back.</summary>
-    private static void Reserve(CallContext c, string srRef, long bytes)
+    public static void Reserve(CallContext c, string srRef, long bytes)
     {
         if (!c.Store.Exists("SR", srRef))
         {

@@ -54,7 +54,7 @@ internal static class TaskMessages
         return task;
     }
 
-    private static string NewTask(CallContext call, string label, string description) =>
+    public static string NewTask(CallContext call, string label, string description) =>
         call.Store.Create("task", new()
         {
             ["name_label"] = label,
@@ -68,9 +68,31 @@ internal static class TaskMessages
         });
 }
 
-/// <summary>event.from: what changed since a token, waiting up to the timeout when nothing has.</summary>
+/// <summary>
+/// event.from: what changed since a token, waiting up to the timeout when nothing has
+/// (xapi_event.ml). Like xapi, a wait ends with SESSION_INVALID as soon as its session is logged
+/// out or expired, del events carry no snapshot, and a stopping pool ends every wait, as a killed
+/// xapi drops its connections.
+/// </summary>
 internal static class EventMessages
 {
+    public static void Register(Dictionary<string, Handler> handlers)
+    {
+        // An artificial change of one object; its token lets a client start event.from at a known
+        // point before it reads everything (Xen Orchestra's xen-api does so).
+        handlers["event.inject"] = c =>
+        {
+            var cls = Schema.Classes.Keys.FirstOrDefault(k => string.Equals(k, c.String(0), StringComparison.OrdinalIgnoreCase))
+                ?? throw new XenApiException(ErrorCodes.HANDLE_INVALID, c.String(0), c.Ref(1));
+            c.Store.Get(cls, c.Ref(1));
+            c.Store.Touch(cls, c.Ref(1));
+            return Token(c.Store);
+        };
+    }
+
+    private static string Token(Store.ObjectStore store) =>
+        store.Generation.ToString("D20", System.Globalization.CultureInfo.InvariantCulture);
+
     public static async Task<object?> FromAsync(CallContext call)
     {
         var classes = Wire.AsList(call.Args[0]).Select(Wire.AsString).ToList();
@@ -84,12 +106,17 @@ internal static class EventMessages
             throw new XenApiException("EVENT_FROM_TOKEN_PARSE_FAILURE", tokenText);
         }
         var deadline = call.State.Clock.GetUtcNow() + TimeSpan.FromSeconds(Math.Max(0, Wire.AsDouble(call.Args[2])));
+        var stopping = call.State.Stopping;
         while (true)
         {
             Task next;
             TimeSpan left;
             lock (call.Store.Sync)
             {
+                if (!call.State.Sessions.IsOpen(call.Session))
+                {
+                    throw new XenApiException(ErrorCodes.SESSION_INVALID, call.Session);
+                }
                 var changes = call.Store.ChangesSince(since, wanted);
                 left = deadline - call.State.Clock.GetUtcNow();
                 if (changes.Count > 0 || left <= TimeSpan.Zero)
@@ -98,23 +125,33 @@ internal static class EventMessages
                 }
                 next = call.Store.NextChange;
             }
-            await Task.WhenAny(next, Task.Delay(left)).ConfigureAwait(false);
+            await Task.WhenAny(next, Task.Delay(left, stopping)).ConfigureAwait(false);
+            stopping.ThrowIfCancellationRequested();
         }
     }
 
     private static Dictionary<string, object?> Answer(CallContext call, List<Store.StoreEvent> changes, HashSet<string>? wanted) => new()
     {
-        ["events"] = changes.Select(e => (object?)new Dictionary<string, object?>
+        ["events"] = changes.Select(e => (object?)Event(call, e)).ToList(),
+        ["valid_ref_counts"] = (wanted ?? Schema.Classes.Keys.ToHashSet()).ToDictionary(
+            c => c.ToLowerInvariant(), c => (object?)(long)call.Store.All(c).Count(), StringComparer.Ordinal),
+        ["token"] = Token(call.Store),
+    };
+
+    private static Dictionary<string, object?> Event(CallContext call, Store.StoreEvent e)
+    {
+        var answer = new Dictionary<string, object?>
         {
-            ["id"] = e.Generation,
+            ["id"] = e.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["timestamp"] = Wire.FormatDateTime(call.State.Now),
             ["class"] = e.Class.ToLowerInvariant(), // xapi names classes in lower case in events
             ["operation"] = e.Operation,
             ["ref"] = e.Ref,
-            ["snapshot"] = e.Snapshot,
-        }).ToList(),
-        ["valid_ref_counts"] = (wanted ?? Schema.Classes.Keys.ToHashSet()).ToDictionary(
-            c => c.ToLowerInvariant(), c => (object?)(long)call.Store.All(c).Count(), StringComparer.Ordinal),
-        ["token"] = call.Store.Generation.ToString("D20", System.Globalization.CultureInfo.InvariantCulture),
-    };
+        };
+        if (e.Snapshot is not null)
+        {
+            answer["snapshot"] = e.Snapshot;
+        }
+        return answer;
+    }
 }

@@ -43,8 +43,20 @@ internal static partial class VmMessages
         return c.Ref(index);
     }
 
-    private static object? Start(CallContext c, string host, bool paused) =>
-        Transition(c, [Halted], paused ? Paused : Running, host);
+    private static object? Start(CallContext c, string host, bool paused)
+    {
+        // xapi refuses a VM the host cannot give its memory to: HOST_NOT_ENOUGH_FREE_MEMORY [needed, available].
+        var vm = c.Record("VM", 0);
+        var needed = Convert.ToInt64(vm["memory_dynamic_min"], System.Globalization.CultureInfo.InvariantCulture);
+        var metrics = c.Store.Get("host_metrics", (string)c.Store.Get("host", host)["metrics"]!);
+        var free = Convert.ToInt64(metrics["memory_free"], System.Globalization.CultureInfo.InvariantCulture);
+        if ((string)vm["power_state"]! == Halted && needed > free)
+        {
+            throw new XenApiException(ErrorCodes.HOST_NOT_ENOUGH_FREE_MEMORY, needed.ToString(System.Globalization.CultureInfo.InvariantCulture), free.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return Transition(c, [Halted], paused ? Paused : Running, host);
+    }
 
     private static object? Transition(CallContext c, string[] allowed, string next, string? host = null)
     {

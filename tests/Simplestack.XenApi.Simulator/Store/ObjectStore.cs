@@ -116,6 +116,7 @@ internal sealed class ObjectStore
     public void Destroy(string cls, string reference)
     {
         var record = Get(cls, reference);
+        var created = _byClass[cls][reference].Created;
         foreach (var relation in Relations.From(cls))
         {
             Link(relation, reference, record[relation.Field] as string, add: false);
@@ -125,7 +126,8 @@ internal sealed class ObjectStore
         {
             _byUuid.Remove(u);
         }
-        _deletions.Add(new StoreEvent(++Generation, cls, reference, "del", Wire.AsMap(Wire.Copy(record))));
+        // xapi's del events carry no snapshot, and name only objects a client could have seen (made before its token).
+        _deletions.Add(new StoreEvent(++Generation, cls, reference, "del", null, created));
         Signal();
     }
 
@@ -142,7 +144,7 @@ internal sealed class ObjectStore
             changes.AddRange(objects.Values.Where(e => e.Modified > since).Select(e =>
                 new StoreEvent(e.Modified, cls, e.Ref, e.Created > since ? "add" : "mod", Wire.AsMap(Wire.Copy(e.Record)))));
         }
-        changes.AddRange(_deletions.Where(d => d.Generation > since && (classes is null || classes.Contains(d.Class))));
+        changes.AddRange(_deletions.Where(d => d.Generation > since && d.Created <= since && (classes is null || classes.Contains(d.Class))));
         changes.Sort((a, b) => a.Generation.CompareTo(b.Generation));
         return changes;
     }
@@ -188,7 +190,8 @@ internal sealed class ObjectStore
     };
 }
 
-internal sealed record StoreEvent(long Generation, string Class, string Ref, string Operation, Dictionary<string, object?> Snapshot);
+/// <summary>One change; <paramref name="Snapshot"/> is null for del; <paramref name="Created"/> is the generation the object was made at.</summary>
+internal sealed record StoreEvent(long Generation, string Class, string Ref, string Operation, Dictionary<string, object?>? Snapshot, long Created = 0);
 
 /// <summary>A ref field whose target lists the object back in one of its set fields.</summary>
 internal sealed record Relation(string ChildClass, string Field, string ParentClass, string ParentSet);
