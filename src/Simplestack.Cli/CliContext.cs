@@ -108,7 +108,7 @@ internal sealed class CliContext : IDisposable
 
         var headers = columns.Select(c => c.Header).ToList();
         var rows = list.Select(item => (IReadOnlyList<string>)columns.Select(c => Cell(c.Value(item))).ToList()).ToList();
-        WriteTable(headers, rows, boxedHeaders: true);
+        WriteTable(headers, rows, isList: true);
     }
 
     /// <summary>One item: a two-column table of fields, one CSV row under the field names, or its JSON or YAML.</summary>
@@ -126,7 +126,7 @@ internal sealed class CliContext : IDisposable
             return;
         }
 
-        WriteTable(null, fields.Select(f => (IReadOnlyList<string>)[f.Field, Cell(f.Value(item))]).ToList(), boxedHeaders: false);
+        WriteTable(null, fields.Select(f => (IReadOnlyList<string>)[f.Field, Cell(f.Value(item))]).ToList(), isList: false);
     }
 
     /// <summary>The outcome of an action without a resource to show: a sentence, or <c>{"result": "ok", ...}</c> as JSON or YAML.</summary>
@@ -156,7 +156,8 @@ internal sealed class CliContext : IDisposable
         }
     }
 
-    private void WriteTable(IReadOnlyList<string>? headers, IReadOnlyList<IReadOnlyList<string>> rows, bool boxedHeaders)
+    /// <summary>A list's rows (no cell wraps) or a shown item's field/value pairs (long values wrap on a terminal).</summary>
+    private void WriteTable(IReadOnlyList<string>? headers, IReadOnlyList<IReadOnlyList<string>> rows, bool isList)
     {
         var writer = Cli.Environment.Out;
         if (Format == OutputFormat.Csv)
@@ -175,10 +176,11 @@ internal sealed class CliContext : IDisposable
         var columnCount = headers?.Count ?? rows.FirstOrDefault()?.Count ?? 0;
         for (var i = 0; i < columnCount; i++)
         {
-            table.AddColumn(new TableColumn(headers?[i] ?? string.Empty).NoWrap());
+            var column = new TableColumn(headers?[i] ?? string.Empty);
+            table.AddColumn(isList || i == 0 ? column.NoWrap() : column);
         }
 
-        if (NoHeaders || !boxedHeaders)
+        if (NoHeaders || !isList)
         {
             table.HideHeaders();
         }
