@@ -7,10 +7,15 @@
 # Arguments name more packages; the word "node" asks for Node.js and npm (eng/test.sh runs Redocly
 # CLI, the OpenAPI contract's linter, with them): Debian's nodejs and npm, each only when no node or
 # npm is on PATH (a machine may have its own Node.js, whose package bundles npm, which Debian's npm
-# would conflict with).
+# would conflict with). A first argument --only leaves out the three above (eng/vcsim/run.sh
+# installs just Go and govmomi that way).
 set -euo pipefail
 
 packages=(libvirt0 libvirt-dev genisoimage)
+if [ "${1:-}" = --only ]; then
+  packages=()
+  shift
+fi
 for argument in "$@"; do
   if [ "$argument" = node ]; then
     command -v node >/dev/null || packages+=(nodejs)

@@ -57,24 +57,6 @@ public sealed record GuestCreateRequest(
     }
 }
 
-public sealed record GuestUpdateRequest(string? Name = null, int? Cpus = null, long? Memory = null, double? Hdd = null) : IValidatable
-{
-    public void Validate()
-    {
-        FieldRules.NotBlankWhenGiven(Name, "name");
-        FieldRules.Cpus(Cpus, "cpus");
-        if (Memory is { } memory)
-        {
-            FieldRules.MemoryMiB(memory, "memory");
-        }
-
-        if (Hdd is { } hdd)
-        {
-            FieldRules.SizeGiB(hdd, "hdd");
-        }
-    }
-}
-
 public sealed record GuestDeleteOptions(bool KeepDisks = false);
 
 public enum PowerAction
@@ -135,12 +117,6 @@ public sealed record NicCreateRequest(string Network, string? Mac = null, string
         FieldRules.NotBlankWhenGiven(Model, "model");
     }
 }
-
-/// <summary>
-/// A NIC change. <see cref="RateLimitBitsPerSecond"/> sets a limit; <see cref="RemoveRateLimit"/>
-/// (the original's <c>"ratelimit": false</c>) removes it.
-/// </summary>
-public sealed record NicUpdateRequest(string? Network = null, long? RateLimitBitsPerSecond = null, bool RemoveRateLimit = false, string? Model = null);
 
 public sealed record SnapshotCreateRequest(string? Name = null) : IValidatable
 {

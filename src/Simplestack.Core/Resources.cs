@@ -90,7 +90,12 @@ public sealed record NetworkInterface(
     IReadOnlyList<string> Ipv6Allowed,
     RateLimit? RateLimit,
     string? Model,
-    int? Vlan);
+    int? Vlan)
+{
+    /// <summary>Whether the NIC is plugged into the guest now (Xen's currently_attached); absent where the driver does not say.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Active { get; init; }
+}
 
 public sealed record Snapshot(
     string Id,

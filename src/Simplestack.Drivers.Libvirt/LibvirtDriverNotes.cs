@@ -15,6 +15,8 @@ internal static class LibvirtDriverNotes
         new("storage", "libvirt storage pools (id: the pool's UUID; the name is accepted)"),
         new("network id", "the libvirt network's name (the UUID is accepted)"),
         new("tags", "`<tags>` in the domain's `<metadata>` (namespace `https://simplestack.dev/xmlns/tags/1`)"),
+        new("update", "`memory` as `{memory_static_max, memory_target}` is `<memory>` and `<currentMemory>`, `cpus` as `{vcpus_at_startup, vcpus_max}` the `<vcpu>` current count and maximum; `memory_target_live` and `vcpus_number_live` change the running guest only (409 when stopped); `memory_static_min`, `vcpu_settings`, `ha_enabled`, `template: true` and a paravirtualized boot have no libvirt meaning: 501 `FeatureNotAvailable` naming them, before anything changes"),
+        new("network interface update", "`locking_mode`, `ipv4_allowed`, `ipv6_allowed` and `active` (Xen's VIF settings) are 501 `FeatureNotAvailable` naming them, before anything changes"),
     ];
 
     // Guests with disks (QEMU and the test hypervisor), not containers.

@@ -129,7 +129,9 @@ internal static class DeviceCommands
             var rate = new Option<long?>("--ratelimit") { Description = "A rate limit in bits per second" };
             var noRate = new Option<bool>("--no-ratelimit") { Description = "Remove the rate limit" };
             var newModel = new Option<string?>("--model") { Description = "A new model" };
-            var update = new Command("update", "Move a network interface or set its rate limit") { guest, mac, moveTo, rate, noRate, newModel };
+            var locking = new Option<string?>("--locking-mode") { Description = "network_default, locked, unlocked or disabled" };
+            var active = new Option<bool?>("--active") { Description = "Plug (true) or unplug (false) it on a running guest" };
+            var update = new Command("update", "Move a network interface, set its rate limit, locking mode or plug state") { guest, mac, moveTo, rate, noRate, newModel, locking, active };
             cli.Action(update, async (context, ct) =>
             {
                 if (context.Get(rate) is not null && context.Get(noRate))
@@ -143,6 +145,8 @@ internal static class DeviceCommands
                     RateLimitBitsPerSecond = context.Get(rate),
                     RemoveRateLimit = context.Get(noRate),
                     Model = context.Get(newModel),
+                    LockingMode = context.Get(locking),
+                    Active = context.Get(active),
                 };
                 ShowNic(context, await context.Client.NetworkInterfaces.UpdateAsync(context.Get(guest), context.Get(mac), request, ct));
             });

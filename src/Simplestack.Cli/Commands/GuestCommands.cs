@@ -151,13 +151,20 @@ internal static class GuestCommands
         var cpus = new Option<int?>("--cpus") { Description = "Virtual CPUs" };
         var memory = new Option<long?>("--memory", "-m") { Description = "Memory in MiB" };
         var hdd = new Option<double?>("--hdd") { Description = "The wanted total disk size in GiB (the last disk grows)" };
-        var command = new Command("update", "Change a guest's name, cpus, memory or disk size") { id, name, cpus, memory, hdd };
+        var vcpusMax = new Option<int?>("--vcpus-max") { Description = "The most virtual CPUs the guest may have (next boot)" };
+        var vcpusLive = new Option<int?>("--vcpus-live") { Description = "Virtual CPUs of the running guest, now" };
+        var memoryLive = new Option<long?>("--memory-live") { Description = "Memory in MiB the running guest settles at, now" };
+        var command = new Command("update", "Change a guest's name, cpus, memory or disk size") { id, name, cpus, memory, hdd, vcpusMax, vcpusLive, memoryLive };
         cli.Action(command, async (context, ct) =>
         {
-            var request = new GuestUpdateRequest { Name = context.Get(name), Cpus = context.Get(cpus), Memory = context.Get(memory), Hdd = context.Get(hdd) };
-            if (request is { Name: null, Cpus: null, Memory: null, Hdd: null })
+            var request = new GuestUpdateRequest
             {
-                throw new CliUsageException("Nothing to change: give --name, --cpus, --memory or --hdd.");
+                Name = context.Get(name), Cpus = context.Get(cpus), Memory = context.Get(memory), Hdd = context.Get(hdd),
+                VcpusMax = context.Get(vcpusMax), VcpusNumberLive = context.Get(vcpusLive), MemoryTargetLive = context.Get(memoryLive),
+            };
+            if (request == new GuestUpdateRequest())
+            {
+                throw new CliUsageException("Nothing to change: give --name, --cpus, --memory, --hdd, --vcpus-max, --vcpus-live or --memory-live.");
             }
 
             ShowGuest(context, await context.Client.Guests.UpdateAsync(context.Get(id), request, ct));

@@ -85,19 +85,57 @@ public sealed record GuestCreateRequest
     public string? Init { get; init; }
 }
 
-/// <summary>The body of <c>PUT .../guests/{id}</c>.</summary>
+/// <summary>
+/// The body of <c>PUT .../guests/{id}</c>. <see cref="Cpus"/> alone is sent as a count, with
+/// <see cref="VcpusMax"/> as <c>{vcpus_at_startup, vcpus_max}</c>; <see cref="Memory"/> is one size,
+/// <see cref="MemoryLimits"/> the limits each on its own (the wire's <c>memory</c> object);
+/// <see cref="PvArgs"/> is sent as <c>paravirtualized</c> itself (a paravirtualized boot with these
+/// kernel arguments). A key the hypervisor has no meaning for answers 501.
+/// </summary>
 public sealed record GuestUpdateRequest
 {
     public string? Name { get; init; }
 
+    /// <summary>vCPUs at boot.</summary>
     public int? Cpus { get; init; }
 
-    /// <summary>MiB.</summary>
+    /// <summary>The most vCPUs the guest may have.</summary>
+    public int? VcpusMax { get; init; }
+
+    /// <summary>MiB, every limit.</summary>
     public long? Memory { get; init; }
+
+    /// <summary>MiB, each limit on its own (not with <see cref="Memory"/>).</summary>
+    public MemoryLimits? MemoryLimits { get; init; }
+
+    /// <summary>MiB a running guest settles at now.</summary>
+    public long? MemoryTargetLive { get; init; }
+
+    /// <summary>vCPUs a running guest has now.</summary>
+    public int? VcpusNumberLive { get; init; }
+
+    public VcpuSettings? VcpuSettings { get; init; }
+
+    public bool? HaEnabled { get; init; }
+
+    /// <summary>true makes the guest a template (it leaves the guest list).</summary>
+    public bool? Template { get; init; }
+
+    /// <summary>A paravirtualized boot (true) or a fully virtualized one (false).</summary>
+    public bool? Paravirtualized { get; init; }
+
+    /// <summary>Kernel arguments of a paravirtualized boot (sent as <c>paravirtualized</c>; wins over <see cref="Paravirtualized"/>).</summary>
+    public string? PvArgs { get; init; }
 
     /// <summary>The wanted total disk size in GiB (the last disk grows).</summary>
     public double? Hdd { get; init; }
 }
+
+/// <summary>Memory limits in MiB; an absent one keeps the guest's.</summary>
+public sealed record MemoryLimits(long? StaticMin = null, long? StaticMax = null, long? Target = null);
+
+/// <summary>vCPU scheduling: <see cref="Weight"/> 1 to 65535, <see cref="Cap"/> percent of one CPU (0: none).</summary>
+public sealed record VcpuSettings(int? Weight = null, int? Cap = null);
 
 /// <summary>
 /// The body of <c>POST .../guests/{id}/disks</c>: a new volume of <see cref="Size"/> GiB, or, with
@@ -159,6 +197,18 @@ public sealed record NicUpdateRequest
     public bool RemoveRateLimit { get; init; }
 
     public string? Model { get; init; }
+
+    /// <summary><c>network_default</c>, <c>locked</c>, <c>unlocked</c> or <c>disabled</c>.</summary>
+    public string? LockingMode { get; init; }
+
+    /// <summary>Replaces the list (empty clears it).</summary>
+    public IReadOnlyList<string>? Ipv4Allowed { get; init; }
+
+    /// <summary>Replaces the list (empty clears it).</summary>
+    public IReadOnlyList<string>? Ipv6Allowed { get; init; }
+
+    /// <summary>Plug (true) or unplug (false) the NIC of a running guest.</summary>
+    public bool? Active { get; init; }
 }
 
 public sealed record NetworkCreateRequest

@@ -179,6 +179,9 @@ public sealed record NetworkInterface
 
     public RateLimit? RateLimit { get; init; }
 
+    /// <summary>Plugged into the guest now; null where the driver does not say.</summary>
+    public bool? Active { get; init; }
+
     public string? Model { get; init; }
 
     public int? Vlan { get; init; }

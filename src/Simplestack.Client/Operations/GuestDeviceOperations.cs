@@ -164,6 +164,26 @@ public sealed class NetworkInterfacesOperations
             body["ratelimit"] = bits;
         }
 
+        if (request.LockingMode is not null)
+        {
+            body["locking_mode"] = request.LockingMode;
+        }
+
+        if (request.Ipv4Allowed is not null)
+        {
+            body["ipv4_allowed"] = new JsonArray([.. request.Ipv4Allowed.Select(a => (JsonNode?)a)]);
+        }
+
+        if (request.Ipv6Allowed is not null)
+        {
+            body["ipv6_allowed"] = new JsonArray([.. request.Ipv6Allowed.Select(a => (JsonNode?)a)]);
+        }
+
+        if (request.Active is { } active)
+        {
+            body["active"] = active;
+        }
+
         return _channel.SendJsonAsync<NetworkInterface>(HttpMethod.Put, _channel.PathFor("guests", guestId, "network_interfaces", interfaceId), body, cancellationToken);
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Simplestack.Client.Models;
 using Simplestack.Client.Transfer;
 
@@ -22,9 +23,39 @@ public sealed class GuestsOperations
     public Task<Guest> CreateAsync(GuestCreateRequest request, CancellationToken cancellationToken = default)
         => _channel.SendJsonAsync<Guest>(HttpMethod.Post, _channel.PathFor("guests"), request, cancellationToken);
 
-    /// <summary>Changes name, cpus, memory or hdd; the answer's <see cref="Guest.Applied"/> says what applied live.</summary>
+    /// <summary>Changes what the request carries; the answer's <see cref="Guest.Applied"/> says what applied live.</summary>
     public Task<Guest> UpdateAsync(string guestId, GuestUpdateRequest request, CancellationToken cancellationToken = default)
-        => _channel.SendJsonAsync<Guest>(HttpMethod.Put, _channel.PathFor("guests", guestId), request, cancellationToken);
+        => _channel.SendJsonAsync<Guest>(HttpMethod.Put, _channel.PathFor("guests", guestId), UpdateBody(request), cancellationToken);
+
+    /// <summary>The wire's body: cpus, memory and paravirtualized take one of two shapes each (the original's).</summary>
+    internal static JsonObject UpdateBody(GuestUpdateRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var body = new JsonObject();
+        void Add(string key, JsonNode? value)
+        {
+            if (value is not null)
+            {
+                body[key] = value;
+            }
+        }
+
+        Add("name", request.Name);
+        Add("cpus", request.VcpusMax is { } max
+            ? new JsonObject { ["vcpus_at_startup"] = request.Cpus, ["vcpus_max"] = max }
+            : request.Cpus);
+        Add("memory", request.MemoryLimits is { } limits
+            ? new JsonObject { ["memory_static_min"] = limits.StaticMin, ["memory_static_max"] = limits.StaticMax, ["memory_target"] = limits.Target }
+            : request.Memory);
+        Add("memory_target_live", request.MemoryTargetLive);
+        Add("vcpus_number_live", request.VcpusNumberLive);
+        Add("vcpu_settings", request.VcpuSettings is { } settings ? new JsonObject { ["weight"] = settings.Weight, ["cap"] = settings.Cap } : null);
+        Add("ha_enabled", request.HaEnabled);
+        Add("template", request.Template);
+        Add("paravirtualized", request.PvArgs is { } args ? args : request.Paravirtualized);
+        Add("hdd", request.Hdd);
+        return body;
+    }
 
     /// <summary>Deletes a guest (running or stopped) and the volumes the gateway created for it, unless <paramref name="keepDisks"/>.</summary>
     public Task DeleteAsync(string guestId, bool keepDisks = false, CancellationToken cancellationToken = default)

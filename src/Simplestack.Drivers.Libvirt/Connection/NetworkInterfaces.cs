@@ -53,17 +53,14 @@ public abstract partial class LibvirtHypervisorConnection
 
     public Task<NetworkInterface> UpdateNetworkInterfaceAsync(string guestId, string interfaceId, NicUpdateRequest request, CancellationToken cancellationToken) => _calls.RunAsync(() =>
     {
+        request.Validate();
         using var domain = FindDomain(guestId);
-        var (nic, _) = FindInterface(domain, interfaceId);
+        var (nic, _) = FindInterface(domain, interfaceId); // An unknown NIC is 404 whatever the body asks.
+        RefuseNicKeysWithoutMeaning(request);
         if (request.Network is { } network)
         {
             LibvirtNames.ValidateName("network", network);
             using var exists = Native.TryLookupNetworkByName(network) ?? throw new InvalidArgumentException($"Network '{network}' does not exist.");
-        }
-
-        if (request.RateLimitBitsPerSecond is <= 0)
-        {
-            throw new InvalidArgumentException("ratelimit must be a positive number of bits per second, or false to remove it.");
         }
 
         long? kBps = request.RateLimitBitsPerSecond is { } bits ? Math.Max(1, bits / 8192) : null;
@@ -90,6 +87,27 @@ public abstract partial class LibvirtHypervisorConnection
         var (nic, _) = FindInterface(domain, interfaceId);
         ChangeDevice(domain, xml => DomainXml.WithoutInterface(xml, nic.Mac), impact => domain.DetachDevice(DomainXml.BuildInterface(InterfaceDefinitionOf(nic)), impact));
     }, cancellationToken);
+
+    /// <summary>
+    /// 501 naming each key libvirt has no meaning for here, before anything changes: XenServer's
+    /// port locking and allowed addresses (libvirt's nwfilters are another model), and plugging a
+    /// NIC in and out of a running guest.
+    /// </summary>
+    private static void RefuseNicKeysWithoutMeaning(NicUpdateRequest request)
+    {
+        var keys = new (bool Given, string Key)[]
+        {
+            (request.LockingMode is not null, "locking_mode"),
+            (request.Ipv4Allowed is not null, "ipv4_allowed"),
+            (request.Ipv6Allowed is not null, "ipv6_allowed"),
+            (request.Active is not null, "active"),
+        };
+        var given = keys.Where(k => k.Given).Select(k => k.Key).ToList();
+        if (given.Count > 0)
+        {
+            throw new FeatureNotAvailableException($"libvirt has no meaning for {string.Join(", ", given)} on a network interface: nothing was changed.");
+        }
+    }
 
     private static (ParsedInterface Nic, int Number) FindInterface(LibvirtDomain domain, string interfaceId)
     {

@@ -156,8 +156,12 @@ public sealed partial class XenApiConnection : IDiskManagement
         await Call.ResizeVdi(disk.VdiRef, bytes, cancellationToken);
     }
 
-    /// <summary>The original's hdd: the last disk (highest userdevice) grows so the disks total <paramref name="hddGiB"/>.</summary>
-    private async Task GrowLastDiskAsync(VmRecord vm, double hddGiB, CancellationToken cancellationToken)
+    /// <summary>
+    /// The original's hdd: the last disk (highest userdevice) grows so the disks total
+    /// <paramref name="hddGiB"/>. Checked only (no disk, a shrink, a plugged disk: 409); null
+    /// when the disks total that already. The update resizes it last (a grow cannot be undone).
+    /// </summary>
+    private async Task<(VmDisk Disk, long Bytes)?> PlanLastDiskGrowthAsync(VmRecord vm, double hddGiB, CancellationToken cancellationToken)
     {
         var disks = await DisksOfAsync(vm, cancellationToken);
         if (disks.Count == 0)
@@ -172,7 +176,17 @@ public sealed partial class XenApiConnection : IDiskManagement
             throw new ConflictException("Disks can only grow: hdd is smaller than the guest's disks already are.");
         }
 
-        await GrowDiskAsync(vm, last, last.Vdi.VirtualSize + growth, cancellationToken);
+        if (growth == 0)
+        {
+            return null;
+        }
+
+        if (last.Vbd.CurrentlyAttached)
+        {
+            throw new ConflictException($"Guest '{vm.NameLabel}' is {vm.PowerState}: grow its disks while it is halted.");
+        }
+
+        return (last, last.Vdi.VirtualSize + growth);
     }
 
     /// <summary>The VM's Disk VBDs with their VDIs, by userdevice.</summary>

@@ -4,7 +4,7 @@ using Simplestack.Drivers.XenApi.Rpc;
 
 namespace Simplestack.Drivers.XenApi;
 
-// Create (from a template: clone, provision, memory, vCPUs, NICs, start), update and delete.
+// Create (from a template: clone, provision, memory, vCPUs, NICs, start) and delete; update is GuestUpdate.cs.
 public sealed partial class XenApiConnection
 {
     public async Task<Guest> CreateGuestAsync(GuestCreateRequest request, CancellationToken cancellationToken)
@@ -138,56 +138,6 @@ public sealed partial class XenApiConnection
         }
 
         return resolved;
-    }
-
-    public async Task<Guest> UpdateGuestAsync(string guestId, GuestUpdateRequest request, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        request.Validate();
-        var (vmRef, vm) = await FindVmAsync(guestId, cancellationToken);
-        var halted = vm.PowerState == "Halted";
-        var applied = new Dictionary<string, string>();
-        if (request.Name is { } name && name != vm.NameLabel)
-        {
-            CheckName(name, "guest");
-            if (!halted)
-            {
-                throw new ConflictException($"Guest '{vm.NameLabel}' is {vm.PowerState}: rename it while it is halted.");
-            }
-
-            var others = await Call.VmsByName(name, cancellationToken);
-            if (others.Count > 0)
-            {
-                throw new ConflictException($"A VM named '{name}' exists already.");
-            }
-
-            await Call.SetNameLabel(vmRef, name, cancellationToken);
-            applied["name"] = Applied.Live;
-        }
-
-        if (request.Memory is { } memory)
-        {
-            applied["memory"] = await SetMemoryAsync(vmRef, vm, memory, cancellationToken);
-        }
-
-        if (request.Cpus is { } cpus)
-        {
-            if (!halted)
-            {
-                throw new ConflictException($"Guest '{vm.NameLabel}' is {vm.PowerState}: change its vCPUs while it is halted.");
-            }
-
-            await SetCpusAsync(vmRef, vm, cpus, cancellationToken);
-            applied["cpus"] = Applied.NextBoot;
-        }
-
-        if (request.Hdd is { } hdd)
-        {
-            await GrowLastDiskAsync(vm, hdd, cancellationToken);
-            applied["hdd"] = halted ? Applied.NextBoot : Applied.Live;
-        }
-
-        return await ReadGuestAsync(vmRef, cancellationToken) with { Applied = applied };
     }
 
     /// <summary>

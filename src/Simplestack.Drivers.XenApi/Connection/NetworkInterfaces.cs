@@ -9,8 +9,9 @@ namespace Simplestack.Drivers.XenApi;
 // NICs are the VM's VIFs, named by their MAC (lower case; '-' is accepted for ':'). `network` is
 // the network's name_label, as the original answered and as libvirt names its networks; the rate
 // limit is VIF QoS "ratelimit" with kbps = bits/8192 (KiB/s: the original's rule, "kbps in xen is
-// actually kBps"), read back as XenAPI holds it. Changes use XenAPI's own calls (VIF.move, the QoS
-// setters), never a destroy-and-recreate, so a NIC keeps its uuid, device and MAC.
+// actually kBps"), read back as XenAPI holds it. Changes use XenAPI's own calls (VIF.move, the QoS,
+// locking and allowed-address setters, plug and unplug), never the original's destroy-and-recreate,
+// so a NIC keeps its uuid, device and MAC.
 public sealed partial class XenApiConnection
 {
     private const long BitsPerKibibyte = 8192;
@@ -61,19 +62,24 @@ public sealed partial class XenApiConnection
         return nic;
     }
 
-    /// <summary>A network change is VIF.move (live on a running VM); a rate limit is the VIF's QoS.</summary>
+    /// <summary>
+    /// A network change is VIF.move (live on a running VM); a rate limit is the VIF's QoS; locking
+    /// and allowed addresses their own setters; <c>active</c> plugs or unplugs the VIF of a running
+    /// VM (409 otherwise). Checked before the first call; a later failure undoes the earlier ones.
+    /// </summary>
     public async Task<NetworkInterface> UpdateNetworkInterfaceAsync(string guestId, string interfaceId, NicUpdateRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.RateLimitBitsPerSecond is <= 0)
-        {
-            throw new InvalidArgumentException("ratelimit must be a positive number of bits per second, or false to remove it.");
-        }
-
+        request.Validate();
         RefuseModel(request.Model);
         var (_, vm) = await FindVmAsync(guestId, cancellationToken);
         var (vifRef, vif) = await FindVifAsync(vm, interfaceId, cancellationToken);
         var networkRef = request.Network is { } network ? (await ResolveNicAsync(new NicSpec(network), "", cancellationToken)).NetworkRef : null;
+        var plug = request.Active is { } active && active != vif.CurrentlyAttached ? active : (bool?)null;
+        if (request.Active is not null && vm.PowerState != "Running")
+        {
+            throw new ConflictException($"Guest '{vm.NameLabel}' is {vm.PowerState}: a NIC is plugged or unplugged on a running guest.");
+        }
 
         await using var undo = new Reverter(_logger);
         if (networkRef is not null && networkRef != vif.Network)
@@ -82,19 +88,48 @@ public sealed partial class XenApiConnection
             undo.Add($"network of NIC {vif.Mac}", async () => await Call.MoveVif(vifRef, vif.Network, CancellationToken.None));
         }
 
+        if (request.LockingMode is { } mode && mode != vif.LockingMode)
+        {
+            await Call.SetVifLockingMode(vifRef, mode, cancellationToken);
+            undo.Add($"locking mode of NIC {vif.Mac}", async () => await Call.SetVifLockingMode(vifRef, vif.LockingMode, CancellationToken.None));
+        }
+
+        if (request.Ipv4Allowed is { } ipv4)
+        {
+            await Call.SetVifIpv4Allowed(vifRef, XenApiCalls.Set(ipv4), cancellationToken);
+            undo.Add($"IPv4 addresses of NIC {vif.Mac}", async () => await Call.SetVifIpv4Allowed(vifRef, XenApiCalls.Set(vif.Ipv4Allowed), CancellationToken.None));
+        }
+
+        if (request.Ipv6Allowed is { } ipv6)
+        {
+            await Call.SetVifIpv6Allowed(vifRef, XenApiCalls.Set(ipv6), cancellationToken);
+            undo.Add($"IPv6 addresses of NIC {vif.Mac}", async () => await Call.SetVifIpv6Allowed(vifRef, XenApiCalls.Set(vif.Ipv6Allowed), CancellationToken.None));
+        }
+
         if (request.RateLimitBitsPerSecond is { } bits)
         {
             var kibibytes = Math.Max(1, bits / BitsPerKibibyte);
             await SetQosAsync(vifRef, RateLimitAlgorithm, new Dictionary<string, string> { ["kbps"] = kibibytes.ToString(CultureInfo.InvariantCulture) }, cancellationToken);
+            undo.Add($"rate limit of NIC {vif.Mac}", async () => await SetQosAsync(vifRef, vif.QosAlgorithmType, vif.QosAlgorithmParams, CancellationToken.None));
         }
         else if (request.RemoveRateLimit)
         {
             await SetQosAsync(vifRef, "", new Dictionary<string, string>(), cancellationToken);
+            undo.Add($"rate limit of NIC {vif.Mac}", async () => await SetQosAsync(vifRef, vif.QosAlgorithmType, vif.QosAlgorithmParams, CancellationToken.None));
         }
 
-        var nic = (await DescribeAsync([await Call.Vif(vifRef, cancellationToken)], cancellationToken))[0];
+        // Last: the other changes are the VIF's record, which a plug applies.
+        if (plug is true)
+        {
+            await Call.PlugVif(vifRef, cancellationToken);
+        }
+        else if (plug is false)
+        {
+            await Call.UnplugVif(vifRef, cancellationToken);
+        }
+
         undo.Commit();
-        return nic;
+        return (await DescribeAsync([await Call.Vif(vifRef, cancellationToken)], cancellationToken))[0];
     }
 
     /// <summary>Unplugs the VIF when it is attached to the running VM (a refusal is answered, not ignored), then destroys it.</summary>
@@ -224,7 +259,7 @@ public sealed partial class XenApiConnection
             Ipv6Allowed: vif.Ipv6Allowed,
             RateLimit: vif.QosAlgorithmType == RateLimitAlgorithm && vif.QosAlgorithmParams.TryGetValue("kbps", out var kbps) ? new RateLimit(kbps) : null,
             Model: null,
-            Vlan: vlan >= 0 ? (int)vlan : null);
+            Vlan: vlan >= 0 ? (int)vlan : null) { Active = vif.CurrentlyAttached };
     }
 
     [GeneratedRegex("^[0-9a-f]{2}(:[0-9a-f]{2}){5}$", RegexOptions.CultureInvariant)]

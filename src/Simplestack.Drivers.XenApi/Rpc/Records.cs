@@ -49,8 +49,11 @@ public sealed class VmRecord
     public long MemoryDynamicMax { get; init; }
     public long VcpusMax { get; init; }
     public long VcpusAtStartup { get; init; }
+    public Dictionary<string, string> VcpusParams { get; init; } = [];
+    public string HaRestartPriority { get; init; } = "";
     public string PvArgs { get; init; } = "";
     public string HvmBootPolicy { get; init; } = "";
+    public Dictionary<string, string> HvmBootParams { get; init; } = [];
     public string DomainType { get; init; } = "";
     public string ResidentOn { get; init; } = XenRefs.Null;
     public string GuestMetrics { get; init; } = XenRefs.Null;

@@ -72,6 +72,13 @@ internal readonly struct XenApiCalls(XenApiSession session)
     public Task SetMemoryDynamicRange(string vm, long min, long max, CancellationToken ct) => session.CallAsync("VM.set_memory_dynamic_range", ct, vm, min, max);
     public Task SetVcpusMax(string vm, long count, CancellationToken ct) => session.CallAsync("VM.set_VCPUs_max", ct, vm, count);
     public Task SetVcpusAtStartup(string vm, long count, CancellationToken ct) => session.CallAsync("VM.set_VCPUs_at_startup", ct, vm, count);
+    public Task SetVcpusNumberLive(string vm, long count, CancellationToken ct) => session.CallAsync("VM.set_VCPUs_number_live", ct, vm, count);
+    public Task SetVcpusParams(string vm, JsonObject parameters, CancellationToken ct) => session.CallAsync("VM.set_VCPUs_params", ct, vm, parameters);
+    public Task SetHaRestartPriority(string vm, string priority, CancellationToken ct) => session.CallAsync("VM.set_ha_restart_priority", ct, vm, priority);
+    public Task SetDomainType(string vm, string type, CancellationToken ct) => session.CallAsync("VM.set_domain_type", ct, vm, type);
+    public Task SetHvmBootPolicy(string vm, string policy, CancellationToken ct) => session.CallAsync("VM.set_HVM_boot_policy", ct, vm, policy);
+    public Task SetHvmBootParams(string vm, JsonObject parameters, CancellationToken ct) => session.CallAsync("VM.set_HVM_boot_params", ct, vm, parameters);
+    public Task SetPvArgs(string vm, string args, CancellationToken ct) => session.CallAsync("VM.set_PV_args", ct, vm, args);
     public Task DestroyVm(string vm, CancellationToken ct) => session.CallAsync("VM.destroy", ct, vm);
     public Task DestroyVdi(string vdi, CancellationToken ct) => session.CallAsync("VDI.destroy", ct, vdi);
 
@@ -82,6 +89,9 @@ internal readonly struct XenApiCalls(XenApiSession session)
     public Task PlugVif(string vif, CancellationToken ct) => session.CallAsync("VIF.plug", ct, vif);
     public Task UnplugVif(string vif, CancellationToken ct) => session.CallAsync("VIF.unplug", ct, vif);
     public Task MoveVif(string vif, string network, CancellationToken ct) => session.CallAsync("VIF.move", ct, vif, network);
+    public Task SetVifLockingMode(string vif, string mode, CancellationToken ct) => session.CallAsync("VIF.set_locking_mode", ct, vif, mode);
+    public Task SetVifIpv4Allowed(string vif, JsonArray addresses, CancellationToken ct) => session.CallAsync("VIF.set_ipv4_allowed", ct, vif, addresses);
+    public Task SetVifIpv6Allowed(string vif, JsonArray addresses, CancellationToken ct) => session.CallAsync("VIF.set_ipv6_allowed", ct, vif, addresses);
     public Task SetVifQosType(string vif, string type, CancellationToken ct) => session.CallAsync("VIF.set_qos_algorithm_type", ct, vif, type);
     public Task SetVifQosParams(string vif, JsonObject parameters, CancellationToken ct) => session.CallAsync("VIF.set_qos_algorithm_params", ct, vif, parameters);
 
@@ -108,6 +118,9 @@ internal readonly struct XenApiCalls(XenApiSession session)
     public Task<TaskRecord> TaskRecord(string task, CancellationToken ct) => session.CallAsync("task.get_record", J.TaskRecord, ct, task);
     public Task CancelTask(string task, CancellationToken ct) => session.CallAsync("task.cancel", ct, task);
     public Task DestroyTask(string task, CancellationToken ct) => session.CallAsync("task.destroy", ct, task);
+
+    /// <summary>A string set as XenAPI takes it (a JSON array of strings).</summary>
+    public static JsonArray Set(IEnumerable<string> values) => [.. values.Select(v => (JsonNode?)JsonValue.Create(v))];
 
     /// <summary>A string map as XenAPI takes it (a JSON object of strings).</summary>
     public static JsonObject Map(IReadOnlyDictionary<string, string>? values)

@@ -44,6 +44,8 @@ public static class XenApiErrors
             "IMPORT_ERROR" or "IMPORT_ERROR_UNEXPECTED_FILE" or "IMPORT_ERROR_PREMATURE_EOF" or "IMPORT_ERROR_SOME_CHECKSUMS_FAILED"
                 or "IMPORT_ERROR_FAILED_TO_FIND_OBJECT" or "IMPORT_INCOMPATIBLE_VERSION" or "IMPORT_ERROR_CANNOT_HANDLE_CHUNKED"
                 => (ErrorKind.InvalidArguments, $"The Xen pool cannot import this body: it is not a whole XVA it can read ({failure.Code})."),
+            "INVALID_VALUE" => (ErrorKind.InvalidArguments, $"The Xen pool refused a value: {Shown(failure, 0)} '{Shown(failure, 1)}' (INVALID_VALUE)."),
+            "INVALID_IP_ADDRESS_SPECIFIED" => (ErrorKind.InvalidArguments, $"{Shown(failure, 0)}: an address is not valid (INVALID_IP_ADDRESS_SPECIFIED)."),
             VlanTagInvalid => (ErrorKind.InvalidArguments, $"VLAN tag '{Shown(failure, 0)}' is not valid (VLAN_TAG_INVALID)."),
             _ => (ErrorKind.HypervisorError, $"The Xen pool answered {failure.Code}."),
         };

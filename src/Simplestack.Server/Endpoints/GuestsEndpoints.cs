@@ -29,8 +29,13 @@ public static class GuestsEndpoints
             .WithSummary("One guest, by UUID or name");
         guests.MapPut("/{guestId}", UpdateGuest)
             .WithName("UpdateGuest")
-            .WithSummary("Change a guest's name, cpus, memory (MiB) or hdd (GiB, the wanted total: the last disk grows)")
-            .WithDescription("The answer's 'applied' says, for each changed field, whether it applied 'live' or at 'next_boot'.")
+            .WithSummary("Change a guest's name, cpus, memory, hdd and the original's other keys")
+            .WithDescription(
+                "memory is MiB, or {memory_target, memory_static_min, memory_static_max} in MiB; cpus a count, or {vcpus_at_startup, vcpus_max}; "
+                + "memory_target_live and vcpus_number_live change a running guest only; hdd is the wanted total in GiB (the last disk grows); "
+                + "paravirtualized is true, false or the kernel arguments; template: true makes the guest a template, which leaves the guest list. "
+                + "Everything is checked before anything changes. A key the hypervisor has no meaning for answers 501 naming it. "
+                + "The answer's 'applied' says, for each changed field, whether it applied 'live' or at 'next_boot'.")
             .ProducesError(StatusCodes.Status409Conflict);
         guests.MapDelete("/{guestId}", DeleteGuest)
             .WithName("DeleteGuest")
@@ -70,10 +75,10 @@ public static class GuestsEndpoints
     public static async Task<Ok<Guest>> GetGuest(HypervisorSession hv, string guestId)
         => TypedResults.Ok(await (await hv.ConnectAsync()).GetGuestAsync(guestId, hv.Aborted));
 
-    public static async Task<Ok<Guest>> UpdateGuest(HypervisorSession hv, string guestId, JsonBody<GuestUpdateRequest> body)
+    public static async Task<Ok<Guest>> UpdateGuest(HypervisorSession hv, string guestId, GuestUpdateBody body)
     {
         var management = await hv.RequireAsync<IGuestManagement>();
-        return TypedResults.Ok(await management.UpdateGuestAsync(guestId, body.Value, hv.Aborted));
+        return TypedResults.Ok(await management.UpdateGuestAsync(guestId, body.Request, hv.Aborted));
     }
 
     public static async Task<NoContent> DeleteGuest(

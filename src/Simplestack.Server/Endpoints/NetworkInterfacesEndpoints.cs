@@ -23,8 +23,12 @@ public static class NetworkInterfacesEndpoints
             .WithSummary("One network interface, by MAC address");
         nics.MapPut("/{interfaceId}", UpdateNetworkInterface)
             .WithName("UpdateNetworkInterface")
-            .WithSummary("Move an interface to another network or set its rate limit")
-            .WithDescription("'ratelimit' is in bits per second (false removes the limit); it reads back as rate_limit {\"kbps\": \"N\"}.")
+            .WithSummary("Move an interface to another network, set its rate limit, locking, allowed addresses, or plug state")
+            .WithDescription(
+                "'ratelimit' is in bits per second (false removes the limit); it reads back as rate_limit {\"kbps\": \"N\"}. "
+                + "locking_mode is network_default, locked, unlocked or disabled; ipv4_allowed and ipv6_allowed replace the lists; "
+                + "active plugs (true) or unplugs (false) the interface of a running guest. The interface keeps its MAC and number. "
+                + "A key the hypervisor has no meaning for answers 501 naming it.")
             .ProducesError(StatusCodes.Status409Conflict);
         nics.MapDelete("/{interfaceId}", DeleteNetworkInterface)
             .WithName("DeleteNetworkInterface")

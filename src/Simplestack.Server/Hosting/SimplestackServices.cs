@@ -57,6 +57,7 @@ public static class SimplestackServices
                 options.AddOperationTransformer<SecurityTransformer>();
                 options.AddOperationTransformer<LocationHeaderTransformer>();
                 options.AddSchemaTransformer<ClosedWordsTransformer>();
+                options.AddSchemaTransformer<UnionShapesTransformer>();
             });
         }
 

@@ -36,7 +36,8 @@ internal sealed class ClosedWordsTransformer : IOpenApiSchemaTransformer
         [(typeof(DriverReadiness), "status")] = ReadinessWords.Driver,
         [(typeof(TargetReadiness), "status")] = ReadinessWords.Target,
         // XenServer's VIF locking modes, which the original API passed through and drivers map to.
-        [(typeof(NetworkInterface), "locking_mode")] = ["network_default", "locked", "unlocked", "disabled"],
+        [(typeof(NetworkInterface), "locking_mode")] = NicLockingModes.All,
+        [(typeof(NicUpdateBody), "locking_mode")] = NicLockingModes.All,
     };
 
     public Task TransformAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)

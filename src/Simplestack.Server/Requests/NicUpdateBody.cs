@@ -9,17 +9,31 @@ namespace Simplestack.Server.Requests;
 
 /// <summary>
 /// <c>PUT .../network_interfaces/{id}</c> as documented: <c>ratelimit</c> is bits per second, or
-/// <c>false</c> to remove the limit. A field that is a number or <c>false</c> has no one .NET type,
-/// so this body binds itself (read by hand from the JSON, through the same reader and size limit as
-/// <see cref="JsonBody{T}"/>) and documents itself as this record.
+/// <c>false</c> to remove the limit; <c>locking_mode</c>, <c>ipv4_allowed</c>, <c>ipv6_allowed</c>
+/// and <c>active</c> as the original took them. A field that is a number or <c>false</c> has no one
+/// .NET type, so this body binds itself (read by hand from the JSON, through the same reader and
+/// size limit as <see cref="JsonBody{T}"/>) and documents itself as this record.
 /// </summary>
-public sealed record NicUpdateBody(string? Network = null, long? Ratelimit = null, string? Model = null) : IEndpointParameterMetadataProvider
+public sealed record NicUpdateBody(
+    string? Network = null,
+    long? Ratelimit = null,
+    string? Model = null,
+    string? LockingMode = null,
+    IReadOnlyList<string>? Ipv4Allowed = null,
+    IReadOnlyList<string>? Ipv6Allowed = null,
+    bool? Active = null) : IEndpointParameterMetadataProvider
 {
     /// <summary><c>"ratelimit": false</c>: remove the limit.</summary>
     [JsonIgnore]
     public bool RemoveRatelimit { get; init; }
 
-    public NicUpdateRequest ToRequest() => new(Network, Ratelimit, RemoveRatelimit, Model);
+    public NicUpdateRequest ToRequest() => new(Network, Ratelimit, RemoveRatelimit, Model)
+    {
+        LockingMode = LockingMode,
+        Ipv4Allowed = Ipv4Allowed,
+        Ipv6Allowed = Ipv6Allowed,
+        Active = Active,
+    };
 
     public static async ValueTask<NicUpdateBody?> BindAsync(HttpContext context)
     {
@@ -31,21 +45,13 @@ public sealed record NicUpdateBody(string? Network = null, long? Ratelimit = nul
         => OpenApiMetadataExtensions.AddJsonBody(builder, typeof(NicUpdateBody), required: true);
 
     /// <summary>
-    /// Reads <c>{"network"?, "model"?, "ratelimit"?}</c>: <c>ratelimit</c> is bits per second (a
-    /// positive whole number) or <c>false</c> to remove the limit.
+    /// Reads <c>{"network"?, "model"?, "ratelimit"?, "locking_mode"?, "ipv4_allowed"?, "ipv6_allowed"?, "active"?}</c>:
+    /// <c>ratelimit</c> is bits per second (a positive whole number) or <c>false</c> to remove the
+    /// limit. The result has passed <see cref="NicUpdateRequest.Validate"/>.
     /// </summary>
     public static NicUpdateBody Read(JsonElement body)
     {
-        if (body.ValueKind != JsonValueKind.Object)
-        {
-            throw new InvalidArgumentException("The request body must be a JSON object.");
-        }
-
-        var network = OptionalString(body, "network");
-        var model = OptionalString(body, "model");
-        FieldRules.NotBlankWhenGiven(network, "network");
-        FieldRules.NotBlankWhenGiven(model, "model");
-
+        JsonFields.Object(body);
         long? rate = null;
         var remove = false;
         if (body.TryGetProperty("ratelimit", out var limit))
@@ -67,18 +73,15 @@ public sealed record NicUpdateBody(string? Network = null, long? Ratelimit = nul
             }
         }
 
-        return new NicUpdateBody(network, rate, model) { RemoveRatelimit = remove };
-    }
-
-    private static string? OptionalString(JsonElement body, string property)
-    {
-        if (!body.TryGetProperty(property, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        return value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : throw new InvalidArgumentException($"{property} must be a string.");
+        var read = new NicUpdateBody(
+            JsonFields.String(body, "network"),
+            rate,
+            JsonFields.String(body, "model"),
+            JsonFields.String(body, "locking_mode"),
+            JsonFields.Strings(body, "ipv4_allowed"),
+            JsonFields.Strings(body, "ipv6_allowed"),
+            JsonFields.Bool(body, "active")) { RemoveRatelimit = remove };
+        read.ToRequest().Validate();
+        return read;
     }
 }

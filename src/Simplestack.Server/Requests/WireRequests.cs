@@ -3,9 +3,10 @@ using Simplestack.Core;
 namespace Simplestack.Server.Requests;
 
 // Bodies that have no record in Core, each with its own rules. The others (GuestCreateRequest,
-// GuestUpdateRequest, DiskCreateRequest, DiskUpdateRequest, NicCreateRequest, SnapshotCreateRequest,
-// NetworkCreateRequest, VolumeCreateRequest) are read directly into Core's records, whose shape is
-// the wire's, and check themselves too.
+// DiskCreateRequest, DiskUpdateRequest, NicCreateRequest, SnapshotCreateRequest, NetworkCreateRequest,
+// VolumeCreateRequest) are read directly into Core's records, whose shape is the wire's, and check
+// themselves too; the guest and NIC updates, whose fields take two shapes, are read by hand
+// (GuestUpdateBody, NicUpdateBody) into Core's records.
 
 /// <summary><c>PUT .../power</c>: <c>start</c>, <c>stop</c>, <c>force_stop</c>, <c>pause</c> or <c>resume</c>.</summary>
 public sealed record PowerRequest(string State) : IValidatable

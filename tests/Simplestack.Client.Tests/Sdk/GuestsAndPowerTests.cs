@@ -56,6 +56,25 @@ public class GuestsAndPowerTests(GatewayFactory factory) : GatewayTestBase(facto
     }
 
     [Fact]
+    public async Task Update_sends_limits_in_the_originals_object_shapes()
+    {
+        var created = await Sdk.Guests.CreateAsync(new GuestCreateRequest { Name = UniqueName(), Memory = 256, Cpus = 1 }, Ct);
+
+        var updated = await Sdk.Guests.UpdateAsync(
+            created.Id,
+            new GuestUpdateRequest { Cpus = 2, VcpusMax = 3, MemoryLimits = new MemoryLimits(StaticMax: 512, Target: 384), Paravirtualized = false },
+            Ct);
+
+        Assert.Equal((2, 384L), (updated.Cpus, updated.Memory));
+        var refused = await Assert.ThrowsAsync<FeatureNotImplementedException>(
+            () => Sdk.Guests.UpdateAsync(created.Id, new GuestUpdateRequest { VcpuSettings = new VcpuSettings(Weight: 512) }, Ct));
+        Assert.Equal((HttpStatusCode.NotImplemented, "FeatureNotAvailable"), (refused.Status, refused.Error));
+        await Assert.ThrowsAsync<InvalidArgumentsException>(
+            () => Sdk.Guests.UpdateAsync(created.Id, new GuestUpdateRequest { Cpus = 4, VcpusMax = 2 }, Ct));
+        await Sdk.Guests.DeleteAsync(created.Id, cancellationToken: Ct);
+    }
+
+    [Fact]
     public async Task Power_actions_change_the_state_and_wrong_states_are_conflicts()
     {
         var guest = await CreateGuestAsync();

@@ -7,40 +7,20 @@ using XenSimulator::Simplestack.XenApi.Simulator;
 namespace Simplestack.Drivers.XenApi.Tests.Simulated;
 
 /// <summary>Create from one body on xen (API.md §4) beyond the shared suite: the template's own disks, a CD-ROM, NICs, start; and failures that leave nothing.</summary>
-public sealed class XenCreateTests : IAsyncLifetime
+public sealed class XenCreateTests : SimulatedXenTest
 {
     private const string Eth0 = "Pool-wide network associated with eth0";
     private const long GiB = 1024L * 1024 * 1024;
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private XenApiSimulator _simulator = null!;
-    private XenApiConnection _xen = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _simulator = await XenApiSimulator.StartAsync(new SimulatorOptions(), Ct);
-        var options = new XenApiDriverOptions();
-        options.CertificatePins[$"127.0.0.1:{_simulator.Url.Port}"] = _simulator.CertificateSha256;
-        _xen = (XenApiConnection)await new XenApiDriver(options).ConnectAsync(
-            new HypervisorTarget("xen", "127.0.0.1", _simulator.Url.Port), new HypervisorCredentials("root", "simplestack"), Ct);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _xen.DisposeAsync();
-        await _simulator.DisposeAsync();
-    }
-
-    private IReadOnlyDictionary<string, object?> Vm(string uuid) => _simulator.Record("VM", uuid)!;
+    private IReadOnlyDictionary<string, object?> Vm(string uuid) => Simulator.Record("VM", uuid)!;
 
     private IEnumerable<IReadOnlyDictionary<string, object?>> Vbds(string uuid)
-        => ((IEnumerable<object?>)Vm(uuid)["VBDs"]!).Select(r => _simulator.Record("VBD", (string)r!)!);
+        => ((IEnumerable<object?>)Vm(uuid)["VBDs"]!).Select(r => Simulator.Record("VBD", (string)r!)!);
 
     [Fact]
     public async Task A_template_guest_gets_its_provisioned_disk_then_the_bodys_disks_a_cdrom_nics_and_starts()
     {
-        var guest = await _xen.CreateGuestAsync(new GuestCreateRequest(
+        var guest = await Xen.CreateGuestAsync(new GuestCreateRequest(
             "full-1", 1024, Cpus: 2, Image: "Debian Bookworm 12",
             Disks: [new DiskSpec(2, Name: "data")],
             NetworkInterfaces: [new NicSpec(Eth0), new NicSpec(Eth0, Mac: "02:00:00:00:00:77")],
@@ -56,13 +36,13 @@ public sealed class XenCreateTests : IAsyncLifetime
 
         var disks = Vbds(guest.Id).Where(b => (string?)b["type"] == "Disk").OrderBy(b => (string)b["userdevice"]!).ToList();
         Assert.Equal(["0", "1"], disks.Select(d => (string)d["userdevice"]!));
-        Assert.Equal([10 * GiB, 2 * GiB], disks.Select(d => Convert.ToInt64(_simulator.Record("VDI", (string)d["VDI"]!)!["virtual_size"], CultureInfo.InvariantCulture)));
+        Assert.Equal([10 * GiB, 2 * GiB], disks.Select(d => Convert.ToInt64(Simulator.Record("VDI", (string)d["VDI"]!)!["virtual_size"], CultureInfo.InvariantCulture)));
         Assert.Equal(12, guest.Hdd);
 
         var cd = Assert.Single(Vbds(guest.Id), b => (string?)b["type"] == "CD");
-        Assert.Equal("debian-12-netinst.iso", _simulator.Record("VDI", (string)cd["VDI"]!)!["name_label"]);
+        Assert.Equal("debian-12-netinst.iso", Simulator.Record("VDI", (string)cd["VDI"]!)!["name_label"]);
 
-        var nics = await _xen.ListNetworkInterfacesAsync(guest.Id, Ct);
+        var nics = await Xen.ListNetworkInterfacesAsync(guest.Id, Ct);
         Assert.Equal([0, 1], nics.Select(n => n.Number).Order());
         Assert.Contains(nics, n => n.Mac == "02:00:00:00:00:77");
     }
@@ -70,33 +50,33 @@ public sealed class XenCreateTests : IAsyncLifetime
     [Fact]
     public async Task A_create_naming_an_unknown_iso_template_or_network_makes_nothing()
     {
-        var vms = _simulator.Uuids("VM").Count;
-        var vdis = _simulator.Uuids("VDI").Count;
-        var vbds = _simulator.Uuids("VBD").Count;
+        var vms = Simulator.Uuids("VM").Count;
+        var vdis = Simulator.Uuids("VDI").Count;
+        var vbds = Simulator.Uuids("VBD").Count;
 
-        await Assert.ThrowsAsync<InvalidArgumentException>(() => _xen.CreateGuestAsync(new GuestCreateRequest("bad-1", 512, Image: "Debian Bookworm 12", Cdrom: "no-such.iso"), Ct));
-        await Assert.ThrowsAsync<InvalidArgumentException>(() => _xen.CreateGuestAsync(new GuestCreateRequest("bad-2", 512, Image: "no-such-template"), Ct));
-        await Assert.ThrowsAnyAsync<SimplestackException>(() => _xen.CreateGuestAsync(new GuestCreateRequest("bad-3", 512, Image: "Debian Bookworm 12", NetworkInterfaces: [new NicSpec("no-such-network")]), Ct));
-        await Assert.ThrowsAsync<ConflictException>(() => _xen.CreateGuestAsync(new GuestCreateRequest("web-01", 512, Image: "Debian Bookworm 12"), Ct));
+        await Assert.ThrowsAsync<InvalidArgumentException>(() => Xen.CreateGuestAsync(new GuestCreateRequest("bad-1", 512, Image: "Debian Bookworm 12", Cdrom: "no-such.iso"), Ct));
+        await Assert.ThrowsAsync<InvalidArgumentException>(() => Xen.CreateGuestAsync(new GuestCreateRequest("bad-2", 512, Image: "no-such-template"), Ct));
+        await Assert.ThrowsAnyAsync<SimplestackException>(() => Xen.CreateGuestAsync(new GuestCreateRequest("bad-3", 512, Image: "Debian Bookworm 12", NetworkInterfaces: [new NicSpec("no-such-network")]), Ct));
+        await Assert.ThrowsAsync<ConflictException>(() => Xen.CreateGuestAsync(new GuestCreateRequest("web-01", 512, Image: "Debian Bookworm 12"), Ct));
 
-        Assert.Equal(vms, _simulator.Uuids("VM").Count);
-        Assert.Equal(vdis, _simulator.Uuids("VDI").Count);
-        Assert.Equal(vbds, _simulator.Uuids("VBD").Count);
+        Assert.Equal(vms, Simulator.Uuids("VM").Count);
+        Assert.Equal(vdis, Simulator.Uuids("VDI").Count);
+        Assert.Equal(vbds, Simulator.Uuids("VBD").Count);
     }
 
     [Fact]
     public async Task A_create_whose_start_fails_removes_the_vm_and_the_disks_it_made()
     {
-        var vms = _simulator.Uuids("VM").Count;
-        var vdis = _simulator.Uuids("VDI").Count;
+        var vms = Simulator.Uuids("VM").Count;
+        var vdis = Simulator.Uuids("VDI").Count;
 
         // More memory than the host has free (48 GiB): VM.start fails after everything else was made.
-        var error = await Assert.ThrowsAsync<ConflictException>(() => _xen.CreateGuestAsync(
+        var error = await Assert.ThrowsAsync<ConflictException>(() => Xen.CreateGuestAsync(
             new GuestCreateRequest("huge-1", 1024 * 1024, Image: "Debian Bookworm 12", Disks: [new DiskSpec(1)], Start: true), Ct));
 
         Assert.Contains("HOST_NOT_ENOUGH_FREE_MEMORY", error.Message, StringComparison.Ordinal);
-        Assert.Equal(vms, _simulator.Uuids("VM").Count);
-        Assert.Equal(vdis, _simulator.Uuids("VDI").Count);
-        Assert.Empty(_simulator.FindByNameLabel("VM", "huge-1"));
+        Assert.Equal(vms, Simulator.Uuids("VM").Count);
+        Assert.Equal(vdis, Simulator.Uuids("VDI").Count);
+        Assert.Empty(Simulator.FindByNameLabel("VM", "huge-1"));
     }
 }

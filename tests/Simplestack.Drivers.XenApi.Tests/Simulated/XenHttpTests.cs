@@ -1,5 +1,6 @@
 extern alias XenSimulator;
 
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -95,6 +96,53 @@ public sealed class XenHttpTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
         Assert.Equal(0, _simulator.SessionsCreated); // Refused before any login: the password never went to an untrusted peer.
+    }
+
+    [Fact]
+    public async Task The_originals_update_shapes_are_read_and_applied()
+    {
+        using var body = new StringContent(
+            """
+            {"memory": {"memory_target": 1024, "memory_static_min": 512, "memory_static_max": 3072},
+             "cpus": {"vcpus_at_startup": 1, "vcpus_max": 4},
+             "paravirtualized": "console=hvc0",
+             "vcpu_settings": {"weight": "512", "cap": 0},
+             "ha_enabled": true}
+            """, Encoding.UTF8, "application/json");
+        var answer = await _client.PutAsync($"{_base}/guests/build-01", body, Ct);
+
+        Assert.True(answer.StatusCode == HttpStatusCode.OK, await answer.Content.ReadAsStringAsync(Ct));
+        var guest = JsonDocument.Parse(await answer.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal((1, 1024, true), (guest.GetProperty("cpus").GetInt32(), guest.GetProperty("memory").GetInt64(), guest.GetProperty("paravirtualized").GetBoolean()));
+        Assert.Equal("next_boot", guest.GetProperty("applied").GetProperty("memory").GetString());
+        var vm = _simulator.Record("VM", _simulator.FindByNameLabel("VM", "build-01").Single())!;
+        Assert.Equal((3072L << 20, 4L, "console=hvc0", "best-effort"),
+            (Convert.ToInt64(vm["memory_static_max"], CultureInfo.InvariantCulture), Convert.ToInt64(vm["VCPUs_max"], CultureInfo.InvariantCulture), (string)vm["PV_args"]!, (string)vm["ha_restart_priority"]!));
+
+        using var count = new StringContent("""{"cpus": 2, "memory": 2048}""", Encoding.UTF8, "application/json");
+        Assert.Equal(HttpStatusCode.OK, (await _client.PutAsync($"{_base}/guests/build-01", count, Ct)).StatusCode);
+        vm = _simulator.Record("VM", _simulator.FindByNameLabel("VM", "build-01").Single())!;
+        Assert.Equal((2L, 2048L << 20), (Convert.ToInt64(vm["VCPUs_at_startup"], CultureInfo.InvariantCulture), Convert.ToInt64(vm["memory_static_max"], CultureInfo.InvariantCulture)));
+    }
+
+    [Fact]
+    public async Task Limits_out_of_order_are_400_naming_the_field_and_the_nic_keys_apply_over_http()
+    {
+        using var bad = new StringContent("""{"name": "renamed", "memory": {"memory_static_min": 4096, "memory_static_max": 1024}}""", Encoding.UTF8, "application/json");
+        var refused = await _client.PutAsync($"{_base}/guests/build-01", bad, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var refusal = await refused.Content.ReadAsStringAsync(Ct);
+        Assert.True(refusal.Contains("memory.memory_static_min", StringComparison.Ordinal), refusal);
+        Assert.Empty(_simulator.FindByNameLabel("VM", "renamed"));
+
+        var nics = JsonDocument.Parse(await _client.GetStringAsync($"{_base}/guests/web-01/network_interfaces", Ct)).RootElement;
+        var mac = nics[0].GetProperty("id").GetString();
+        using var change = new StringContent("""{"ratelimit": false, "locking_mode": "locked", "ipv4_allowed": ["10.0.0.9"], "active": false}""", Encoding.UTF8, "application/json");
+        var answer = await _client.PutAsync($"{_base}/guests/web-01/network_interfaces/{mac}", change, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var nic = JsonDocument.Parse(await answer.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal(("locked", "10.0.0.9", false, mac), (nic.GetProperty("locking_mode").GetString(), nic.GetProperty("ipv4_allowed")[0].GetString(), nic.GetProperty("active").GetBoolean(), nic.GetProperty("mac").GetString()));
     }
 
     public async ValueTask DisposeAsync()

@@ -118,6 +118,43 @@ public class RequestReadersTests
         Assert.Equal(TimeSpan.FromSeconds(2.5), PowerEndpoints.ParseWait(2.5, 600));
     }
 
+    private static GuestUpdateRequest GuestUpdate(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return GuestUpdateBody.Read(document.RootElement);
+    }
+
+    [Fact]
+    public void Guest_update_numbers_are_one_size_and_objects_are_limits()
+    {
+        Assert.Equal(new GuestUpdateRequest(Cpus: 2, Memory: 1024), GuestUpdate("""{"cpus": 2, "memory": 1024}"""));
+
+        var limits = GuestUpdate("""{"cpus": {"vcpus_at_startup": 1, "vcpus_max": 4}, "memory": {"memory_target": 512, "memory_static_min": 256, "memory_static_max": 2048}}""");
+        Assert.Equal((1, 4, (long?)null), (limits.Cpus, limits.VcpusMax, limits.Memory));
+        Assert.Equal(new MemoryLimits(256, 2048, 512), limits.MemoryLimits);
+    }
+
+    [Fact]
+    public void Guest_update_reads_the_originals_other_keys()
+    {
+        var request = GuestUpdate("""{"vcpu_settings": {"weight": "512", "cap": 50}, "ha_enabled": false, "template": true, "memory_target_live": 768, "vcpus_number_live": 2, "hdd": 30.5}""");
+
+        Assert.Equal(new VcpuSettings(512, 50), request.VcpuSettings);
+        Assert.Equal((false, true, 768L, 2, 30.5), (request.HaEnabled, request.Template, request.MemoryTargetLive, request.VcpusNumberLive, request.Hdd));
+        Assert.Null(request.Paravirtualized);
+    }
+
+    [Theory]
+    [InlineData("true", true, null)]
+    [InlineData("false", false, null)]
+    [InlineData("\"console=hvc0\"", true, "console=hvc0")]
+    public void Guest_update_paravirtualized_is_true_false_or_kernel_arguments(string value, bool enabled, string? args)
+        => Assert.Equal(new Paravirtualization(enabled, args), GuestUpdate($$"""{"paravirtualized": {{value}}}""").Paravirtualized);
+
+    [Fact]
+    public void Guest_update_null_fields_are_absent()
+        => Assert.Equal(new GuestUpdateRequest(), GuestUpdate("""{"cpus": null, "memory": null, "paravirtualized": null, "name": null}"""));
+
     private static NicUpdateRequest Nic(string json)
     {
         using var document = JsonDocument.Parse(json);

@@ -36,8 +36,8 @@ internal static class GenericMessages
         {
             return c => Wire.Copy(c.Record(c.Class, 0)[got.Name]);
         }
-        // Some setters are not implicit in the IDL (VM.set_VCPUs_max) but, for the simulator, a
-        // plain write of the field is their whole effect.
+        // Some setters are not implicit in the IDL but, for the simulator, a plain write of the
+        // field is their whole effect; those with checks have handlers (VmSettings.cs).
         if (Field(cls, name, "set_") is { } set)
         {
             return c => { c.Store.Set(c.Class, c.Ref(0), set.Name, c.Args[1]); return null; };

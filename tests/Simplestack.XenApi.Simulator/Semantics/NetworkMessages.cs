@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using Simplestack.XenApi.Simulator.Model;
 using Simplestack.XenApi.Simulator.Protocol;
@@ -6,8 +8,8 @@ using Simplestack.XenApi.Simulator.Protocol;
 namespace Simplestack.XenApi.Simulator.Semantics;
 
 /// <summary>
-/// Networks, VIFs and VLANs. VIF.set_locking_mode, set_ipv4/ipv6_allowed and the QoS setters are
-/// plain field writes (the generic setters); VIF.move changes the network in place, keeping the
+/// Networks, VIFs and VLANs. VIF.set_locking_mode takes xapi's four modes, set_ipv4/ipv6_allowed
+/// valid addresses only; the QoS setters are plain field writes (the generic setters); VIF.move changes the network in place, keeping the
 /// MAC (live on a running VM, as xapi's); plug, unplug and destroy check the VM's power state.
 /// </summary>
 internal static class NetworkMessages
@@ -39,6 +41,18 @@ internal static class NetworkMessages
             c.Store.Destroy("VIF", c.Ref(0));
             return null;
         };
+        handlers["VIF.set_locking_mode"] = c =>
+        {
+            c.Record("VIF", 0);
+            if (!LockingModes.Contains(c.String(1)))
+            {
+                throw new XenApiException(ErrorCodes.INVALID_VALUE, "locking_mode", c.String(1));
+            }
+            c.Store.Set("VIF", c.Ref(0), "locking_mode", c.String(1));
+            return null;
+        };
+        handlers["VIF.set_ipv4_allowed"] = c => SetAllowed(c, "ipv4_allowed", AddressFamily.InterNetwork);
+        handlers["VIF.set_ipv6_allowed"] = c => SetAllowed(c, "ipv6_allowed", AddressFamily.InterNetworkV6);
         handlers["network.create"] = c =>
         {
             var record = Wire.AsMap(Wire.Copy(c.Args[0]));
@@ -58,7 +72,7 @@ internal static class NetworkMessages
 
     // xapi_vif_helpers.ml raises these, though no message of the IDL lists them (so none is generated).
     private const string MacInvalid = "MAC_INVALID", InvalidDevice = "INVALID_DEVICE", DeviceAlreadyExists = "DEVICE_ALREADY_EXISTS";
-    private const string DeviceAlreadyAttached = "DEVICE_ALREADY_ATTACHED";
+    private const string DeviceAlreadyAttached = "DEVICE_ALREADY_ATTACHED", InvalidIpAddressSpecified = "INVALID_IP_ADDRESS_SPECIFIED";
 
     /// <summary>
     /// VIF.create as xapi_vif_helpers.create: the device is a whole number no other VIF of the VM
@@ -90,6 +104,21 @@ internal static class NetworkMessages
             throw new XenApiException(MacInvalid, mac);
         }
         return c.Store.Create("VIF", record);
+    }
+
+    private static readonly string[] LockingModes = ["network_default", "locked", "unlocked", "disabled"];
+
+    /// <summary>xapi_vif.set_ipv4_allowed / set_ipv6_allowed: every address valid (INVALID_IP_ADDRESS_SPECIFIED), stored as a set.</summary>
+    private static object? SetAllowed(CallContext c, string field, AddressFamily family)
+    {
+        c.Record("VIF", 0);
+        var addresses = Wire.AsList(c.Args[1]).Select(Wire.AsString).Distinct(StringComparer.Ordinal).ToList();
+        if (addresses.Any(a => !IPAddress.TryParse(a, out var ip) || ip.AddressFamily != family || (family == AddressFamily.InterNetwork && a.Count(ch => ch == '.') != 3)))
+        {
+            throw new XenApiException(InvalidIpAddressSpecified, field);
+        }
+        c.Store.Set("VIF", c.Ref(0), field, addresses.Select(a => (object?)a).ToList());
+        return null;
     }
 
     /// <summary>Six pairs of hex digits separated by ':' (xapi's Helpers.is_valid_MAC); the case is kept as given.</summary>

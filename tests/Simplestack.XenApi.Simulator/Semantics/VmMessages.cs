@@ -31,10 +31,10 @@ internal static partial class VmMessages
         handlers["VM.set_memory_dynamic_range"] = c => SetMemory(c, halted: false, ("memory_dynamic_min", 1), ("memory_dynamic_max", 2));
         handlers["VM.set_memory_static_range"] = c => SetMemory(c, halted: true, ("memory_static_min", 1), ("memory_static_max", 2));
         handlers["VM.set_memory"] = c => SetMemory(c, halted: false, ("memory_dynamic_min", 1), ("memory_dynamic_max", 1), ("memory_static_max", 1));
-        handlers["VM.set_VCPUs_number_live"] = SetVcpusLive;
         handlers["VM.get_allowed_VBD_devices"] = c => FreeDevices(c, "VBDs", 16);
         handlers["VM.get_allowed_VIF_devices"] = c => FreeDevices(c, "VIFs", 7);
         RegisterCopies(handlers);
+        RegisterSettings(handlers);
     }
 
     private static string HostArg(CallContext c, int index)
@@ -142,7 +142,7 @@ internal static partial class VmMessages
         _ => ["resume", "resume_on", "hard_shutdown", "destroy", "clone", "copy"],
     };
 
-    private static object? SetFields(CallContext c, params (string Field, int Arg)[] fields)
+    internal static object? SetFields(CallContext c, params (string Field, int Arg)[] fields)
     {
         c.Record("VM", 0);
         foreach (var (field, arg) in fields)
@@ -176,23 +176,6 @@ internal static partial class VmMessages
             throw new XenApiException(ErrorCodes.MEMORY_CONSTRAINT_VIOLATION, "Memory limits must satisfy: static_min <= dynamic_min <= dynamic_max <= static_max");
         }
         return SetFields(c, fields);
-    }
-
-    private static object? SetVcpusLive(CallContext c)
-    {
-        var vm = c.Record("VM", 0);
-        if ((string)vm["power_state"]! != Running)
-        {
-            throw new XenApiException(ErrorCodes.VM_BAD_POWER_STATE, c.Ref(0), Running, (string)vm["power_state"]!);
-        }
-        if (c.Long(1) > (long)vm["VCPUs_max"]!)
-        {
-            throw new XenApiException(ErrorCodes.VALUE_NOT_SUPPORTED, "nvcpu", c.String(1), "value is greater than VCPUs_max");
-        }
-        var metrics = c.Store.Get("VM_metrics", (string)vm["metrics"]!);
-        metrics["VCPUs_number"] = c.Long(1);
-        c.Store.Touch("VM_metrics", (string)vm["metrics"]!);
-        return null;
     }
 
     private static List<object?> FreeDevices(CallContext c, string devices, int count)
