@@ -41,7 +41,9 @@ public sealed class CliUsageTests(GatewayFactory factory) : CliTestBase(factory)
 
         var size = await RunAsync("disk", "create", "test", "--size", "big");
         Assert.Equal("simplestack: --size takes a number, not 'big'.", size.ErrorLines[0]);
-        foreach (var run in new[] { memory, wait, size })
+        var active = await RunAsync("nic", "update", "test", "52:54:00:00:00:01", "--active", "maybe");
+        Assert.Equal("simplestack: unexpected argument 'maybe' for 'simplestack nic update'.", active.ErrorLines[0]); // a yes/no takes true or false only
+        foreach (var run in new[] { memory, wait, size, active })
         {
             Assert.DoesNotContain("System.", run.Error, StringComparison.Ordinal);
         }
