@@ -83,7 +83,6 @@ public sealed class SimplestackCli(CliEnvironment environment)
             root.Options.Add(option);
         }
 
-
         root.Subcommands.Add(GuestCommands.Build(this));
         root.Subcommands.Add(DeviceCommands.Disk(this));
         root.Subcommands.Add(DeviceCommands.Nic(this));
