@@ -11,11 +11,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian's Libcloud, paramiko and pytest for the Python driver's tests (under /usr/bin/python3),
-# os-xenapi's XenAPI.py (one of the independent clients that prove the XenAPI simulator), xva-img
-# (which unpacks the simulator's XVA exports on its own), Node.js with npm for the other client
-# and for the contract's lint, Go and govmomi for vcsim, and pyVmomi (the client that checks it).
-eng/install-deps.sh python3-libcloud python3-paramiko python3-pytest python3-os-xenapi xva-img node \
-  golang-go golang-github-vmware-govmomi-dev python3-pyvmomi
+# venv and wheel for the test that pip-installs the driver into a virtual environment, zsh (bash
+# is there) for the CLI's shell completion tests, os-xenapi's XenAPI.py (one of the independent
+# clients that prove the XenAPI simulator), xva-img (which unpacks the simulator's XVA exports on
+# its own), Node.js with npm for the other client, for the contract's lint and for the generated
+# TypeScript client, Go and govmomi for vcsim, and pyVmomi (the client that checks it).
+eng/install-deps.sh python3-libcloud python3-paramiko python3-pytest python3-venv python3-wheel zsh \
+  python3-os-xenapi xva-img node golang-go golang-github-vmware-govmomi-dev python3-pyvmomi
 
 # vcsim's launcher is built once here, so that test projects starting vcsim in parallel find it
 # built. A failed build makes the tests that use vcsim fail, not the whole run.
@@ -23,9 +25,10 @@ eng/vcsim/run.sh --build-only >/dev/null \
   || echo "eng/test.sh: building vcsim failed; the tests that use it will fail." >&2
 
 # npm packages at the versions their lock files pin, outside the namespace (they need the
-# registry): Xen Orchestra's xen-api for the simulator's tests, Redocly CLI for OpenApiLintTests.
+# registry): Xen Orchestra's xen-api for the simulator's tests, Redocly CLI for OpenApiLintTests,
+# openapi-typescript, openapi-fetch and TypeScript for GeneratedClientSmokeTests.
 # A failed install makes those tests fail (or skip outside CI), not the whole run.
-for folder in tests/Simplestack.XenApi.Simulator.Tests/js eng/openapi-lint; do
+for folder in tests/Simplestack.XenApi.Simulator.Tests/js eng/openapi-lint eng/ts-client; do
   (cd "$folder" && npm ci --no-audit --no-fund --loglevel=error) \
     || echo "eng/test.sh: npm ci in $folder failed; the tests that use it will fail." >&2
 done

@@ -11,9 +11,6 @@ namespace Simplestack.Cli;
 /// <summary>One command's run: the chosen location, its gateway client, and the output.</summary>
 internal sealed class CliContext : IDisposable
 {
-    /// <summary>The gateway a fresh machine runs (<c>eng/run.sh</c>), used when there is no configuration file.</summary>
-    public static readonly Uri BuiltInGateway = new("http://127.0.0.1:8080");
-
     private static readonly JsonSerializerOptions IndentedJson = new(SimplestackJson.Options)
     {
         WriteIndented = true,
@@ -23,19 +20,20 @@ internal sealed class CliContext : IDisposable
 
     private readonly Lazy<ComputeDriver> _driver;
 
-    private CliContext(SimplestackCli cli, ParseResult parseResult, SimplestackConfiguration configuration, SimplestackLocation location)
+    private CliContext(SimplestackCli cli, ParseResult parseResult, EffectiveLocation effective, OutputFormat format)
     {
         Cli = cli;
         ParseResult = parseResult;
-        Configuration = configuration;
-        Location = location;
-        Json = parseResult.GetValue(GlobalOptions.Json);
+        Effective = effective;
+        Format = format;
+        NoHeaders = parseResult.GetValue(GlobalOptions.NoHeaders);
         ShowProgress = !parseResult.GetValue(GlobalOptions.NoProgress);
         var environment = cli.Environment;
         Out = ConsoleFactory.Create(environment.Out, interactive: false, environment.Width);
         Error = ConsoleFactory.Create(environment.Error, environment.Interactive, environment.Width);
+        var location = effective.Location;
         _driver = new Lazy<ComputeDriver>(() => new ComputeDriver(
-            SimplestackConfiguration.FromLocation(location, configuration.InstanceTypes),
+            SimplestackConfiguration.FromLocation(location, effective.Configuration.InstanceTypes),
             null,
             environment.HttpFactory));
     }
@@ -44,11 +42,19 @@ internal sealed class CliContext : IDisposable
 
     public ParseResult ParseResult { get; }
 
-    public SimplestackConfiguration Configuration { get; }
+    /// <summary>The location in effect (file, environment, flags) and where each value came from.</summary>
+    public EffectiveLocation Effective { get; }
 
-    public SimplestackLocation Location { get; }
+    public SimplestackConfiguration Configuration => Effective.Configuration;
 
-    public bool Json { get; }
+    public SimplestackLocation Location => Effective.Location;
+
+    public OutputFormat Format { get; }
+
+    /// <summary>JSON or YAML: the data itself rather than a table or a sentence.</summary>
+    public bool Structured => Format is OutputFormat.Json or OutputFormat.Yaml;
+
+    public bool NoHeaders { get; }
 
     public bool ShowProgress { get; }
 
@@ -68,104 +74,67 @@ internal sealed class CliContext : IDisposable
 
     public static CliContext Create(SimplestackCli cli, ParseResult parseResult)
     {
-        var configuration = LoadConfiguration(parseResult);
-        var location = configuration.GetLocation(parseResult.GetValue(GlobalOptions.Location));
-        if (parseResult.GetValue(GlobalOptions.Gateway) is { } gateway)
-        {
-            if (!Uri.TryCreate(gateway, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
-            {
-                throw new CliUsageException($"--gateway must be an http:// or https:// URL, not '{gateway}'.");
-            }
-
-            location = location with { GatewayUrl = url };
-        }
-
-        if (parseResult.GetValue(GlobalOptions.Hypervisor) is { } hypervisor)
-        {
-            location = location with { Hypervisor = hypervisor };
-        }
-
-        if (parseResult.GetValue(GlobalOptions.Host) is { } host)
-        {
-            location = location with { Host = host };
-        }
-
-        return new CliContext(cli, parseResult, configuration, location);
+        var format = OutputFormats.From(parseResult.GetValue(GlobalOptions.Output), parseResult.GetValue(GlobalOptions.Json));
+        return new CliContext(cli, parseResult, EffectiveLocation.Resolve(parseResult, cli.Environment.Variables), format);
     }
 
     /// <summary>
-    /// <c>--config</c>, else <c>$SIMPLESTACK_CONFIG</c>, else the default file; when none is named and the
-    /// default file does not exist, the gateway of a fresh machine (<c>http://127.0.0.1:8080</c>, <c>test/default</c>).
+    /// Asks a yes/no question on the terminal; false without a terminal to ask on (standard input
+    /// or standard error redirected), so scripts never hang on a prompt.
     /// </summary>
-    private static SimplestackConfiguration LoadConfiguration(ParseResult parseResult)
+    public bool Confirm(string question)
     {
-        var explicitPath = parseResult.GetValue(GlobalOptions.Config);
-        if (explicitPath is null && System.Environment.GetEnvironmentVariable(SimplestackConfiguration.EnvironmentVariable) is { Length: > 0 } fromEnvironment)
+        var environment = Cli.Environment;
+        if (!environment.CanPrompt)
         {
-            explicitPath = fromEnvironment;
+            return false;
         }
 
-        if (explicitPath is not null)
-        {
-            return SimplestackConfiguration.Load(explicitPath);
-        }
-
-        var path = SimplestackConfiguration.DefaultPath();
-        return File.Exists(path)
-            ? SimplestackConfiguration.Load(path)
-            : SimplestackConfiguration.FromLocation(new SimplestackLocation(SimplestackConfiguration.DefaultSection, BuiltInGateway, "test", "default"));
+        environment.Error.Write($"{question} [y/N] ");
+        environment.Error.Flush();
+        var answer = environment.Input.ReadLine()?.Trim();
+        return answer is not null && (answer.Equals("y", StringComparison.OrdinalIgnoreCase) || answer.Equals("yes", StringComparison.OrdinalIgnoreCase));
     }
 
-    /// <summary>A list: a table with these columns, or a JSON array of the items.</summary>
+    /// <summary>A list: a table (boxed on a terminal, plain columns otherwise), CSV, or the items as JSON or YAML.</summary>
     public void List<T>(IEnumerable<T> items, params (string Header, Func<T, object?> Value)[] columns)
     {
         var list = items.ToList();
-        if (Json)
+        if (Structured)
         {
-            WriteJson(list);
+            WriteData(list);
             return;
         }
 
-        var table = new Table().Border(TableBorder.Simple);
-        foreach (var (header, _) in columns)
-        {
-            table.AddColumn(new TableColumn(header).NoWrap());
-        }
-
-        foreach (var item in list)
-        {
-            table.AddRow(columns.Select(c => new Text(Format(c.Value(item)))).ToArray<Spectre.Console.Rendering.IRenderable>());
-        }
-
-        Out.Write(table);
+        var headers = columns.Select(c => c.Header).ToList();
+        var rows = list.Select(item => (IReadOnlyList<string>)columns.Select(c => Cell(c.Value(item))).ToList()).ToList();
+        WriteTable(headers, rows, isList: true);
     }
 
-    /// <summary>One item: a two-column table of fields, or its JSON.</summary>
+    /// <summary>One item: a two-column table of fields, one CSV row under the field names, or its JSON or YAML.</summary>
     public void Show<T>(T item, params (string Field, Func<T, object?> Value)[] fields)
     {
-        if (Json)
+        if (Structured)
         {
-            WriteJson(item);
+            WriteData(item);
             return;
         }
 
-        var grid = new Table().Border(TableBorder.Simple).HideHeaders();
-        grid.AddColumn(new TableColumn("field").NoWrap());
-        grid.AddColumn(new TableColumn("value"));
-        foreach (var (field, value) in fields)
+        if (Format == OutputFormat.Csv)
         {
-            grid.AddRow(new Text(field), new Text(Format(value(item))));
+            TextTable.WriteCsv(Cli.Environment.Out, NoHeaders ? null : fields.Select(f => f.Field).ToList(), [fields.Select(f => Cell(f.Value(item))).ToList()]);
+            return;
         }
 
-        Out.Write(grid);
+        WriteTable(null, fields.Select(f => (IReadOnlyList<string>)[f.Field, Cell(f.Value(item))]).ToList(), isList: false);
     }
 
-    /// <summary>The outcome of an action without a resource to show: a sentence, or <c>{"result": "ok", ...}</c>.</summary>
+    /// <summary>The outcome of an action without a resource to show: a sentence, or <c>{"result": "ok", ...}</c> as JSON or YAML.</summary>
     public void Done(string sentence, object? json = null)
     {
-        if (Json)
+        if (Structured)
         {
-            WriteJson(json ?? new { result = "ok" });
+            WriteData(json ?? new { result = "ok" });
         }
         else
         {
@@ -173,10 +142,58 @@ internal sealed class CliContext : IDisposable
         }
     }
 
-    public void WriteJson<T>(T value)
-        => Cli.Environment.Out.WriteLine(JsonSerializer.Serialize(value, IndentedJson));
+    /// <summary>The data in snake_case JSON (indented) or YAML.</summary>
+    public void WriteData<T>(T value)
+    {
+        var writer = Cli.Environment.Out;
+        if (Format == OutputFormat.Yaml)
+        {
+            writer.Write(Yaml.Write(JsonSerializer.SerializeToElement(value, IndentedJson)));
+        }
+        else
+        {
+            writer.WriteLine(JsonSerializer.Serialize(value, IndentedJson));
+        }
+    }
 
-    public static string Format(object? value) => value switch
+    /// <summary>A list's rows (no cell wraps) or a shown item's field/value pairs (long values wrap on a terminal).</summary>
+    private void WriteTable(IReadOnlyList<string>? headers, IReadOnlyList<IReadOnlyList<string>> rows, bool isList)
+    {
+        var writer = Cli.Environment.Out;
+        if (Format == OutputFormat.Csv)
+        {
+            TextTable.WriteCsv(writer, NoHeaders ? null : headers, rows);
+            return;
+        }
+
+        if (!Cli.Environment.OutIsTerminal)
+        {
+            TextTable.WritePlain(writer, NoHeaders ? null : headers, rows);
+            return;
+        }
+
+        var table = new Table().Border(TableBorder.Simple);
+        var columnCount = headers?.Count ?? rows.FirstOrDefault()?.Count ?? 0;
+        for (var i = 0; i < columnCount; i++)
+        {
+            var column = new TableColumn(headers?[i] ?? string.Empty);
+            table.AddColumn(isList || i == 0 ? column.NoWrap() : column);
+        }
+
+        if (NoHeaders || !isList)
+        {
+            table.HideHeaders();
+        }
+
+        foreach (var row in rows)
+        {
+            table.AddRow(row.Select(cell => new Text(cell)).ToArray<Spectre.Console.Rendering.IRenderable>());
+        }
+
+        Out.Write(table);
+    }
+
+    public static string Cell(object? value) => value switch
     {
         null => "-",
         string s => s.Length == 0 ? "-" : s,

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.Net.Sockets;
+using System.Text.Json;
 using Simplestack.Cli.Commands;
 using Simplestack.Client;
 using Simplestack.Client.Configuration;
@@ -46,30 +48,6 @@ public static class ExitCodes
     public const int Cancelled = 130;
 }
 
-/// <summary>Where the tool writes and how it reaches the gateway; tests pass their own.</summary>
-public sealed class CliEnvironment
-{
-    public required TextWriter Out { get; init; }
-
-    public required TextWriter Error { get; init; }
-
-    /// <summary>Whether progress bars may redraw in place (stderr is a terminal).</summary>
-    public bool Interactive { get; init; }
-
-    /// <summary>Makes the HttpClient of a location; null: a plain one per location.</summary>
-    public Func<SimplestackLocation, HttpClient>? HttpFactory { get; init; }
-
-    /// <summary>Output width for tables when the output is not a terminal.</summary>
-    public int Width { get; init; } = 200;
-
-    public static CliEnvironment FromConsole() => new()
-    {
-        Out = Console.Out,
-        Error = Console.Error,
-        Interactive = !Console.IsErrorRedirected,
-    };
-}
-
 /// <summary>The <c>simplestack</c> command: builds the command tree and runs one command line.</summary>
 public sealed class SimplestackCli(CliEnvironment environment)
 {
@@ -79,6 +57,14 @@ public sealed class SimplestackCli(CliEnvironment environment)
     {
         var root = BuildRoot();
         var parsed = root.Parse(args);
+        if (parsed.Action is ParseErrorAction)
+        {
+            // One line and a hint, not the whole help text (the parser's own error action prints both).
+            var (message, hint) = UsageErrors.Describe(parsed);
+            await ReportAsync(new CliFailure(ExitCodes.Usage, message, "UsageError", null), hint, WantsJson(parsed));
+            return ExitCodes.Usage;
+        }
+
         var configuration = new InvocationConfiguration { Output = Environment.Out, Error = Environment.Error };
         return await parsed.InvokeAsync(configuration, cancellationToken);
     }
@@ -87,7 +73,9 @@ public sealed class SimplestackCli(CliEnvironment environment)
     {
         var root = new RootCommand(
             "simplestack: drive hypervisors through a Simplestack gateway.\n"
-            + "Locations come from ~/.simplestack/simplestack.cfg (or $SIMPLESTACK_CONFIG, or --config).\n"
+            + "Locations come from ~/.simplestack/simplestack.cfg (or $SIMPLESTACK_CONFIG, or --config); $SIMPLESTACK_GATEWAY,\n"
+            + "$SIMPLESTACK_HYPERVISOR, $SIMPLESTACK_HOST, $SIMPLESTACK_TOKEN (USER:PASSWORD) and $SIMPLESTACK_API_KEY override\n"
+            + "the location, and --gateway, --hypervisor, --host override them ('simplestack location list' shows what is in effect).\n"
             + "Exit codes: 0 ok, 1 usage or invalid input, 2 not found, 3 conflict, 4 auth, 5 server/hypervisor error, "
             + "6 not implemented by this hypervisor, 7 configuration error, 8 gateway unreachable, 130 interrupted.");
         foreach (var option in GlobalOptions.All)
@@ -108,7 +96,10 @@ public sealed class SimplestackCli(CliEnvironment environment)
         root.Subcommands.Add(InfrastructureCommands.Pool(this));
         root.Subcommands.Add(InfrastructureCommands.Image(this));
         root.Subcommands.Add(InfrastructureCommands.Size(this));
-        root.Subcommands.Add(InfrastructureCommands.Location(this));
+        root.Subcommands.Add(LocationCommands.Build(this));
+        root.Subcommands.Add(CompletionCommands.Build());
+        UsageErrors.UseFriendlyNumberParsers(root);
+        CompletionCommands.CompleteGuestNames(root, this);
         return root;
     }
 
@@ -125,9 +116,10 @@ public sealed class SimplestackCli(CliEnvironment environment)
             }
             catch (Exception e)
             {
-                var (code, message) = Describe(e, cancellationToken);
-                await Environment.Error.WriteLineAsync($"simplestack: {message}");
-                return code;
+                var failure = Describe(e, cancellationToken);
+                var hint = e is CliUsageException ? $"See '{UsageErrors.CommandPath(parseResult.CommandResult)} --help'." : null;
+                await ReportAsync(failure, hint, WantsJson(parseResult));
+                return failure.Code;
             }
             finally
             {
@@ -135,10 +127,10 @@ public sealed class SimplestackCli(CliEnvironment environment)
             }
         });
 
-    /// <summary>The exit code and the one-line message of a failure.</summary>
-    public static (int Code, string Message) Describe(Exception e, CancellationToken cancellationToken = default) => e switch
+    /// <summary>The exit code, the one-line message and the error word (with the HTTP status, if any) of a failure.</summary>
+    public static CliFailure Describe(Exception e, CancellationToken cancellationToken = default) => e switch
     {
-        SimplestackApiException api => ((int)api.Status switch
+        SimplestackApiException api => new((int)api.Status switch
         {
             400 or 411 or 413 => ExitCodes.Usage,
             401 or 403 => ExitCodes.Auth,
@@ -146,22 +138,62 @@ public sealed class SimplestackCli(CliEnvironment environment)
             409 => ExitCodes.Conflict,
             501 => ExitCodes.NotImplemented,
             _ => ExitCodes.ServerError,
-        }, $"{OneLine(api.Message)} ({(int)api.Status} {api.Error})"),
-        ConfigurationException config => (ExitCodes.Configuration, OneLine(config.Message)),
-        CliUsageException usage => (ExitCodes.Usage, OneLine(usage.Message)),
-        CliConflictException conflict => (ExitCodes.Conflict, OneLine(conflict.Message)),
-        OperationCanceledException when cancellationToken.IsCancellationRequested => (ExitCodes.Cancelled, "interrupted."),
+        }, $"{OneLine(api.Message)} ({(int)api.Status} {api.Error})", api.Error, (int)api.Status),
+        ConfigurationException config => new(ExitCodes.Configuration, OneLine(config.Message), "ConfigurationError", null),
+        CliUsageException usage => new(ExitCodes.Usage, OneLine(usage.Message), "UsageError", null),
+        CliConflictException conflict => new(ExitCodes.Conflict, OneLine(conflict.Message), "Conflict", null),
+        OperationCanceledException when cancellationToken.IsCancellationRequested => new(ExitCodes.Cancelled, "interrupted.", "Interrupted", null),
         HttpRequestException { InnerException: SocketException or IOException } or HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError }
-            => (ExitCodes.Unreachable, $"cannot reach the gateway: {OneLine(e.Message)}"),
-        HttpRequestException or TaskCanceledException => (ExitCodes.Unreachable, $"the gateway did not answer: {OneLine(e.Message)}"),
-        FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException => (ExitCodes.Usage, OneLine(e.Message)),
-        IOException => (ExitCodes.ServerError, OneLine(e.Message)),
-        NotSupportedException => (ExitCodes.NotImplemented, OneLine(e.Message)),
-        _ => (ExitCodes.ServerError, $"unexpected error: {OneLine(e.Message)}"),
+            => new(ExitCodes.Unreachable, $"cannot reach the gateway: {OneLine(e.Message)}", "GatewayUnreachable", null),
+        HttpRequestException or TaskCanceledException => new(ExitCodes.Unreachable, $"the gateway did not answer: {OneLine(e.Message)}", "GatewayUnreachable", null),
+        FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException => new(ExitCodes.Usage, OneLine(e.Message), "UsageError", null),
+        IOException => new(ExitCodes.ServerError, OneLine(e.Message), "Error", null),
+        NotSupportedException => new(ExitCodes.NotImplemented, OneLine(e.Message), "FeatureNotImplemented", null),
+        _ => new(ExitCodes.ServerError, $"unexpected error: {OneLine(e.Message)}", "Error", null),
     };
+
+    /// <summary>
+    /// A failure on stderr: <c>simplestack: MESSAGE</c> and the hint on a second line, or with
+    /// <c>--json</c> (or <c>--output json</c>) one JSON object a script can parse.
+    /// </summary>
+    private async Task ReportAsync(CliFailure failure, string? hint, bool json)
+    {
+        if (json)
+        {
+            await Environment.Error.WriteLineAsync(JsonSerializer.Serialize(
+                new ErrorLine(failure.Error, failure.Message, failure.Status, failure.Code, hint), ErrorJson));
+            return;
+        }
+
+        await Environment.Error.WriteLineAsync($"simplestack: {failure.Message}");
+        if (hint is not null)
+        {
+            await Environment.Error.WriteLineAsync(hint);
+        }
+    }
+
+    /// <summary>Whether the command line asks for JSON, read from its tokens: it may not have parsed.</summary>
+    private static bool WantsJson(ParseResult result)
+    {
+        var tokens = result.Tokens.Select(t => t.Value).ToList();
+        return tokens.Contains(GlobalOptions.Json.Name)
+            || tokens.Zip(tokens.Skip(1)).Any(pair => pair.First == GlobalOptions.Output.Name && pair.Second == "json");
+    }
+
+    private static readonly JsonSerializerOptions ErrorJson = new()
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // 'guest' rather than \u0027guest\u0027
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private sealed record ErrorLine(string Error, string Message, int? Status, int ExitCode, string? Hint);
 
     private static string OneLine(string text) => string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }
+
+/// <summary>A failure as the tool reports it: exit code, one-line message, error word (the gateway's, or the tool's own) and HTTP status.</summary>
+public sealed record CliFailure(int Code, string Message, string Error, int? Status);
 
 /// <summary>The command line itself is wrong in a way the parser cannot see (exit 1).</summary>
 public sealed class CliUsageException(string message) : Exception(message)
@@ -189,54 +221,6 @@ public sealed class CliConflictException(string message) : Exception(message)
         : this(message + " " + inner.Message)
     {
     }
-}
-
-/// <summary>The options every command takes.</summary>
-internal static class GlobalOptions
-{
-    public static readonly Option<string?> Config = new("--config", "-c")
-    {
-        Description = "The configuration file (default: $SIMPLESTACK_CONFIG, else ~/.simplestack/simplestack.cfg)",
-        Recursive = true,
-    };
-
-    public static readonly Option<string?> Location = new("--location", "-l")
-    {
-        Description = "The location: a section of the configuration file (default: [default])",
-        Recursive = true,
-    };
-
-    public static readonly Option<bool> Json = new("--json")
-    {
-        Description = "Write JSON for scripts instead of tables",
-        Recursive = true,
-    };
-
-    public static readonly Option<string?> Gateway = new("--gateway")
-    {
-        Description = "The gateway URL, overriding the location's gateway_url",
-        Recursive = true,
-    };
-
-    public static readonly Option<string?> Hypervisor = new("--hypervisor")
-    {
-        Description = "The hypervisor, overriding the location's (test, kvm, lxc, ...)",
-        Recursive = true,
-    };
-
-    public static readonly Option<string?> Host = new("--host")
-    {
-        Description = "The host, overriding the location's",
-        Recursive = true,
-    };
-
-    public static readonly Option<bool> NoProgress = new("--no-progress")
-    {
-        Description = "Do not draw progress bars",
-        Recursive = true,
-    };
-
-    public static IEnumerable<Option> All => [Config, Location, Json, Gateway, Hypervisor, Host, NoProgress];
 }
 
 internal static class ConsoleFactory

@@ -191,6 +191,17 @@ def test_images_and_create_node_from_one(driver, gateway):
     driver.destroy_node(node)
 
 
+def test_a_default_size_grows_the_image_boot_disk_to_its_disk(driver, gateway):
+    sizes = {s.id: s for s in driver.list_sizes()}
+    assert sizes['m1.medium'].disk == 20 and sizes['t1.micro'].disk == 5
+    image = next(i for i in driver.list_images() if i.id == 'demo-image.qcow2')
+    node = driver.create_node(name=unique(), size=sizes['m1.medium'], image=image, ex_networks=[], ex_start=False)
+    disks = get(gateway, 'guests/%s/disks' % node.id)
+    # The image's 64 MiB grown to the size's 20 GiB.
+    assert [d['size_bytes'] for d in disks] == [20 << 30]
+    driver.destroy_node(node)
+
+
 def test_volumes_create_list_detach_destroy(driver, gateway):
     volume = driver.create_volume(1, unique('vol') + '.img', ex_storage_id='default-pool')
     assert volume.size == 1 and volume.state == StorageVolumeState.AVAILABLE

@@ -248,9 +248,9 @@ internal static class DeviceCommands
 
     private static void ListTags(CliContext context, IReadOnlyList<string> tags)
     {
-        if (context.Json)
+        if (context.Structured)
         {
-            context.WriteJson(tags);
+            context.WriteData(tags);
         }
         else
         {
@@ -275,9 +275,19 @@ internal static class DeviceCommands
 
         {
             var guest = GuestCommands.GuestArgument();
-            var name = new Option<string?>("--name") { Description = "The snapshot's name (default: generated)" };
-            var create = new Command("create", "Take a snapshot") { guest, name };
-            cli.Action(create, async (context, ct) => ShowSnapshot(context, await context.Client.Snapshots.CreateAsync(context.Get(guest), context.Get(name), ct)));
+            var name = new Argument<string?>("name") { Description = "The snapshot's name (default: generated)", Arity = ArgumentArity.ZeroOrOne };
+            var nameOption = new Option<string?>("--name") { Description = "The snapshot's name, as the positional NAME" };
+            var create = new Command("create", "Take a snapshot: snapshot create GUEST [NAME]") { guest, name, nameOption };
+            cli.Action(create, async (context, ct) =>
+            {
+                var (positional, option) = (context.Get(name), context.Get(nameOption));
+                if (positional is not null && option is not null && positional != option)
+                {
+                    throw new CliUsageException($"two names for one snapshot: '{positional}' and --name '{option}'.");
+                }
+
+                ShowSnapshot(context, await context.Client.Snapshots.CreateAsync(context.Get(guest), positional ?? option, ct));
+            });
             snapshot.Subcommands.Add(create);
         }
 

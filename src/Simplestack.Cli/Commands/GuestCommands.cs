@@ -176,9 +176,31 @@ internal static class GuestCommands
     {
         var id = GuestArgument();
         var keep = new Option<bool>("--keep-disks") { Description = "Keep every volume of the guest" };
-        var command = new Command("delete", "Delete a guest (running or stopped) with its snapshots and the volumes created for it") { id, keep };
+        var force = new Option<bool>("--force", "-f") { Description = "Delete a running or paused guest without asking" };
+        var command = new Command(
+            "delete",
+            "Delete a guest with its snapshots and the volumes created for it; a running one needs --force or a yes on the terminal")
+        {
+            id, keep, force,
+        };
         cli.Action(command, async (context, ct) =>
         {
+            if (!context.Get(force))
+            {
+                // As incus: a running guest is not deleted by accident. Scripts say --force; a person is asked.
+                var guest = await context.Client.Guests.GetAsync(context.Get(id), ct);
+                if (guest.State is GuestState.Started or GuestState.Paused)
+                {
+                    var state = GuestStateConverter.ToWire(guest.State);
+                    if (!context.Confirm($"Guest '{guest.Name}' is {state}. Delete it?"))
+                    {
+                        throw new CliConflictException(context.Cli.Environment.CanPrompt
+                            ? $"guest '{guest.Name}' was not deleted."
+                            : $"guest '{guest.Name}' is {state}: stop it first, or give --force to delete it anyway.");
+                    }
+                }
+            }
+
             await context.Client.Guests.DeleteAsync(context.Get(id), context.Get(keep), ct);
             context.Done($"Deleted guest {context.Get(id)}.", new { result = "deleted", id = context.Get(id) });
         });

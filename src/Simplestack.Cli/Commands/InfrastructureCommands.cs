@@ -3,7 +3,7 @@ using Simplestack.Client.Models;
 
 namespace Simplestack.Cli.Commands;
 
-/// <summary><c>simplestack network|storage|volume|host|pool|image|size|location ...</c></summary>
+/// <summary><c>simplestack network|storage|volume|host|pool|image|size ...</c></summary>
 internal static class InfrastructureCommands
 {
     public static Command Network(SimplestackCli cli)
@@ -130,7 +130,8 @@ internal static class InfrastructureCommands
             cli.Action(list, async (context, ct) =>
             {
                 var client = context.Client;
-                var pools = context.Get(inStorage) is { } one ? [one] : (await client.Storages.ListAsync(ct)).Select(s => s.Name).ToList();
+                var storages = await StorageNamesAsync(context, ct);
+                var pools = context.Get(inStorage) is { } one ? [one] : storages.Names;
                 var volumes = new List<VolumeInfo>();
                 foreach (var pool in pools)
                 {
@@ -139,7 +140,7 @@ internal static class InfrastructureCommands
 
                 context.List(
                     volumes,
-                    ("STORAGE", v => v.StorageId),
+                    ("STORAGE", v => storages.NameOf(v.StorageId)),
                     ("ID", v => v.Id),
                     ("NAME", v => v.Name),
                     ("SIZE (GiB)", v => v.Size),
@@ -230,6 +231,26 @@ internal static class InfrastructureCommands
         return volume;
     }
 
+    /// <summary>The pools' names, to show in lists instead of their UUIDs (the JSON keeps the ids).</summary>
+    private static async Task<StorageNames> StorageNamesAsync(CliContext context, CancellationToken ct)
+    {
+        try
+        {
+            return new StorageNames(await context.Client.Storages.ListAsync(ct));
+        }
+        catch (Client.FeatureNotImplementedException)
+        {
+            return new StorageNames([]);
+        }
+    }
+
+    private sealed record StorageNames(IReadOnlyList<StorageInfo> Storages)
+    {
+        public List<string> Names => [.. Storages.Select(s => s.Name)];
+
+        public string? NameOf(string? id) => Storages.FirstOrDefault(s => s.Id == id || s.Name == id)?.Name ?? id;
+    }
+
     private static Argument<string> StorageArgument() => new("storage") { Description = "The pool's UUID or name" };
 
     private static Argument<string> VolumeArgument() => new("volume") { Description = "The volume's id or name" };
@@ -302,13 +323,18 @@ internal static class InfrastructureCommands
         var image = new Command("image", "Images guests can be created from");
         {
             var list = new Command("list", "List images");
-            cli.Action(list, async (context, ct) => context.List(
-                await context.Client.Images.ListAsync(ct),
-                ("ID", i => i.Id),
-                ("NAME", i => i.Name),
-                ("STORAGE", i => i.StorageId),
-                ("SIZE (GiB)", i => i.Size),
-                ("FORMAT", i => i.Format)));
+            cli.Action(list, async (context, ct) =>
+            {
+                var images = await context.Client.Images.ListAsync(ct);
+                var storages = context.Structured ? new StorageNames([]) : await StorageNamesAsync(context, ct);
+                context.List(
+                    images,
+                    ("ID", i => i.Id),
+                    ("NAME", i => i.Name),
+                    ("STORAGE", i => storages.NameOf(i.StorageId)),
+                    ("SIZE (GiB)", i => i.Size),
+                    ("FORMAT", i => i.Format));
+            });
             image.Subcommands.Add(list);
         }
         return image;
@@ -322,9 +348,9 @@ internal static class InfrastructureCommands
             cli.Action(list, async (context, ct) =>
             {
                 var sizes = await context.Driver.ListSizesAsync(cancellationToken: ct);
-                if (context.Json)
+                if (context.Structured)
                 {
-                    context.WriteJson(sizes.Select(s => new { id = s.Id, name = s.Name, cpus = s.Cpus, memory = s.Ram, disk = s.Disk, source = s.Source }));
+                    context.WriteData(sizes.Select(s => new { id = s.Id, name = s.Name, cpus = s.Cpus, memory = s.Ram, disk = s.Disk, source = s.Source }));
                     return;
                 }
 
@@ -339,35 +365,5 @@ internal static class InfrastructureCommands
             size.Subcommands.Add(list);
         }
         return size;
-    }
-
-    public static Command Location(SimplestackCli cli)
-    {
-        var location = new Command("location", "Locations: the sections of the configuration file");
-        {
-            var list = new Command("list", "List locations");
-            cli.Action(list, (context, _) =>
-            {
-                var rows = context.Configuration.Locations.Select(l => new
-                {
-                    name = l.Name,
-                    gateway_url = l.GatewayUrl.ToString(),
-                    hypervisor = l.Hypervisor,
-                    host = l.Host,
-                    username = l.Username,
-                    file = context.Configuration.Path,
-                }).ToList();
-                context.List(
-                    rows,
-                    ("NAME", r => r.name),
-                    ("GATEWAY", r => r.gateway_url),
-                    ("HYPERVISOR", r => r.hypervisor),
-                    ("HOST", r => r.host),
-                    ("USER", r => r.username));
-                return Task.CompletedTask;
-            });
-            location.Subcommands.Add(list);
-        }
-        return location;
     }
 }

@@ -19,7 +19,7 @@ public static class CatalogEndpoints
         routes.MapGet("/sizes", ListSizes)
             .WithTags("Sizes")
             .WithName("ListSizes")
-            .WithSummary("Instance types (cpus, memory in MiB) from configuration; StratusLab's standard list by default");
+            .WithSummary("Instance types (cpus, memory in MiB, disk in GiB) from configuration; StratusLab's standard list by default");
 
         var volumes = routes.MapGroup("/storages/{storageId}/volumes").WithTags("Volumes");
         volumes.MapGet(string.Empty, ListVolumes)
@@ -66,20 +66,26 @@ public static class CatalogEndpoints
 }
 
 /// <summary>
-/// Instance types: StratusLab's standard list (cpus / MiB), to which configuration
+/// Instance types: StratusLab's standard list (cpus / MiB / GiB), to which configuration
 /// (<c>Simplestack:Sizes</c>) adds sizes or replaces them by id.
 /// </summary>
+/// <remarks>
+/// Each names a disk, so a client creating a guest from a size and an image asks for a boot disk
+/// of that many GiB (<c>"disks": [{"size": GiB}]</c> next to <c>"image"</c>; the libvirt drivers
+/// grow the image's copy or overlay to it) rather than getting the image's own few MiB. The
+/// figures are a lab's (thin qcow2 overlays), growing with memory, not EC2's instance stores.
+/// </remarks>
 public static class InstanceSizes
 {
     public static readonly IReadOnlyList<InstanceSize> StratusLab =
     [
-        new("t1.micro", "t1.micro", 1, 512),
-        new("m1.small", "m1.small", 1, 1536),
-        new("m1.medium", "m1.medium", 1, 3072),
-        new("m1.large", "m1.large", 2, 6144),
-        new("m1.xlarge", "m1.xlarge", 4, 8192),
-        new("c1.medium", "c1.medium", 2, 1536),
-        new("c1.xlarge", "c1.xlarge", 4, 6144),
+        new("t1.micro", "t1.micro", 1, 512, 5),
+        new("m1.small", "m1.small", 1, 1536, 10),
+        new("m1.medium", "m1.medium", 1, 3072, 20),
+        new("m1.large", "m1.large", 2, 6144, 40),
+        new("m1.xlarge", "m1.xlarge", 4, 8192, 80),
+        new("c1.medium", "c1.medium", 2, 1536, 10),
+        new("c1.xlarge", "c1.xlarge", 4, 6144, 40),
     ];
 
     public static IReadOnlyList<InstanceSize> From(IEnumerable<SizeOptions> configured)

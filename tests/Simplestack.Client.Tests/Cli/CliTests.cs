@@ -4,52 +4,8 @@ using Simplestack.Cli;
 namespace Simplestack.Client.Tests.Cli;
 
 /// <summary>The <c>simplestack</c> command run in process against the in-process gateway.</summary>
-public sealed class CliTests : GatewayTestBase, IDisposable
+public sealed class CliTests(GatewayFactory factory) : CliTestBase(factory)
 {
-    private readonly string _config;
-
-    public CliTests(GatewayFactory factory)
-        : base(factory)
-    {
-        _config = Path.Combine(Path.GetTempPath(), $"simplestack-cli-{Guid.NewGuid():N}.cfg");
-        File.WriteAllText(_config, """
-            [default]
-            gateway_url = http://localhost
-            hypervisor = test
-            host = default
-
-            [elsewhere]
-            hypervisor = nope
-
-            [instance_types]
-            tiny = 1, 64
-            """);
-    }
-
-    public void Dispose()
-    {
-        File.Delete(_config);
-    }
-
-    private sealed record Run(int ExitCode, string Out, string Error)
-    {
-        public JsonElement Json => JsonDocument.Parse(Out).RootElement;
-    }
-
-    private async Task<Run> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var cli = new SimplestackCli(new CliEnvironment
-        {
-            Out = output,
-            Error = error,
-            HttpFactory = _ => Factory.CreateRecordingClient(),
-        });
-        var code = await cli.RunAsync(["--config", _config, .. args], Ct);
-        return new Run(code, output.ToString(), error.ToString());
-    }
-
     [Fact]
     public async Task Guest_list_prints_a_table_and_json()
     {
@@ -157,7 +113,7 @@ public sealed class CliTests : GatewayTestBase, IDisposable
         var output = new StringWriter();
         var error = new StringWriter();
         var code = await new SimplestackCli(new CliEnvironment { Out = output, Error = error })
-            .RunAsync(["--config", _config, "--gateway", "http://127.0.0.1:1", "guest", "list"], Ct);
+            .RunAsync(["--config", ConfigPath, "--gateway", "http://127.0.0.1:1", "guest", "list"], Ct);
         Assert.Equal(ExitCodes.Unreachable, code);
         Assert.StartsWith("simplestack: cannot reach the gateway", error.ToString(), StringComparison.Ordinal);
     }

@@ -145,6 +145,17 @@ public class ComputeDriverTests : GatewayTestBase, IDisposable
     }
 
     [Fact]
+    public async Task A_default_size_grows_the_boot_disk_from_the_image_to_its_disk()
+    {
+        var medium = Assert.Single(await _driver.ListSizesAsync(cancellationToken: Ct), s => s.Id == "m1.medium");
+        Assert.Equal(20, medium.Disk);
+        var image = Assert.Single(await _driver.ListImagesAsync(cancellationToken: Ct), i => i.Id == "demo-image.qcow2");
+        var node = await _driver.CreateNodeAsync(UniqueName("node"), medium, image, options: new CreateNodeOptions { Start = false, Networks = [] }, cancellationToken: Ct);
+        Assert.Equal(20L << 30, Assert.Single(await Sdk.Disks.ListAsync(node.Id, Ct)).SizeBytes); // not the image's 64 MiB
+        await _driver.DestroyNodeAsync(node, Ct);
+    }
+
+    [Fact]
     public async Task Volumes_create_list_destroy_and_detach()
     {
         var volume = await _driver.CreateVolumeAsync(1, UniqueName("vol") + ".img", storageId: "default-pool", cancellationToken: Ct);

@@ -60,6 +60,7 @@ public class InfrastructureTests(GatewayFactory factory) : GatewayTestBase(facto
         var small = Assert.Single(sizes, s => s.Id == "m1.small");
         Assert.Equal(1, small.Cpus);
         Assert.Equal(1536, small.Memory);
+        Assert.Equal(10, small.Disk);
         var xlarge = Assert.Single(sizes, s => s.Id == "c1.xlarge");
         Assert.Equal(4, xlarge.Cpus);
         Assert.Equal(6144, xlarge.Memory);

@@ -24,7 +24,27 @@ public sealed class CatalogTests(GatewayFactory factory) : HttpTestBase(factory)
     {
         var sizes = await Client.GetAsync<List<InstanceSize>>($"{Base}/sizes");
         Assert.Equal(["t1.micro", "m1.small", "m1.medium", "m1.large", "m1.xlarge", "c1.medium", "c1.xlarge"], sizes.Select(s => s.Id));
-        Assert.Equal(new InstanceSize("m1.large", "m1.large", 2, 6144), sizes.Single(s => s.Id == "m1.large"));
+        Assert.Equal(new InstanceSize("m1.large", "m1.large", 2, 6144, 40), sizes.Single(s => s.Id == "m1.large"));
+        Assert.Equal([5, 10, 20, 40, 80, 10, 40], sizes.Select(s => s.Disk));
+    }
+
+    [Fact]
+    public async Task A_guest_made_from_a_size_and_an_image_has_a_boot_disk_of_the_sizes_gib_on_the_image()
+    {
+        // What the SDK, the CLI and the Libcloud driver send for a size with a disk and an image.
+        var small = (await Client.GetAsync<List<InstanceSize>>($"{Base}/sizes")).Single(s => s.Id == "m1.small");
+        var demo = (await Client.GetAsync<List<Image>>($"{Base}/images")).Single(i => i.Id == "demo-image.qcow2");
+        var guest = await CreateGuestAsync(extra: $$""", "image": "{{demo.Id}}", "disks": [{"size": {{small.Disk}}}] """);
+
+        var disk = Assert.Single(await Client.GetAsync<List<Disk>>($"{Base}/guests/{guest.Id}/disks"));
+        Assert.Equal(10L << 30, disk.SizeBytes);
+        Assert.Equal(10, (await Client.GetAsync<Guest>($"{Base}/guests/{guest.Id}")).Hdd);
+        // libvirt's own word: a qcow2 overlay of 10 GiB on the image, not the image's 64 MiB.
+        using var volume = (await LibvirtAsync()).TryLookupStorageVolumeByPath(disk.Path!)!;
+        Assert.Equal(10UL << 30, volume.GetInfo().Capacity);
+        var description = Simplestack.Drivers.Libvirt.Xml.VolumeDescription.Parse(volume.GetXmlDesc());
+        Assert.Equal("qcow2", description.Format);
+        Assert.Equal(demo.Path, description.BackingPath);
     }
 
     [Fact]

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
+using Simplestack.Server.Tests.Clients;
 
 namespace Simplestack.Server.Tests.Http;
 
@@ -11,56 +11,23 @@ namespace Simplestack.Server.Tests.Http;
 /// </summary>
 public sealed class OpenApiLintTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task The_contract_passes_Redocly_lint_with_no_error_and_no_warning()
     {
-        var root = RepositoryRoot();
+        var root = NodeTool.RepositoryRoot();
         var lint = Path.Combine(root, "eng", "openapi-lint");
-        var cli = Path.Combine(lint, "node_modules", "@redocly", "cli", "bin", "cli.js");
-        var node = FindOnPath("node");
-        if (node is null || !File.Exists(cli))
-        {
-            var reason = node is null
-                ? "Node.js is not installed (eng/install-deps.sh installs it)."
-                : "Redocly CLI is not installed: run npm ci in eng/openapi-lint (eng/test.sh does).";
-            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            {
-                Assert.Fail($"{reason} CI=true does not allow skipping the contract's lint.");
-            }
+        const string Cli = "node_modules/@redocly/cli/bin/cli.js";
+        var node = NodeTool.Require(lint, "Redocly CLI", Cli);
 
-            Assert.Skip(reason);
-        }
-
-        var start = new ProcessStartInfo(node, [cli, "lint", "--config", Path.Combine(lint, "redocly.yaml"), "--format=json", Path.Combine(root, "docs", "openapi.json")])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = lint,
-        };
         // No usage report and no update check: nothing leaves the machine.
-        start.Environment["REDOCLY_TELEMETRY"] = "off";
-        start.Environment["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true";
-        start.Environment["NO_COLOR"] = "1";
+        var run = await NodeTool.RunAsync(
+            node,
+            lint,
+            [Path.Combine(lint, Cli), "lint", "--config", Path.Combine(lint, "redocly.yaml"), "--format=json", Path.Combine(root, "docs", "openapi.json")],
+            TimeSpan.FromMinutes(2),
+            new Dictionary<string, string> { ["REDOCLY_TELEMETRY"] = "off", ["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true" });
 
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(Ct);
-        var errors = process.StandardError.ReadToEndAsync(Ct);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromMinutes(2));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        var report = await output;
-        using var result = JsonDocument.Parse(report);
+        using var result = JsonDocument.Parse(run.Out);
         var totals = result.RootElement.GetProperty("totals");
         var problems = string.Join(
             Environment.NewLine,
@@ -68,28 +35,8 @@ public sealed class OpenApiLintTests
                 $"{p.GetProperty("severity").GetString()} {p.GetProperty("ruleId").GetString()} "
                 + $"{p.GetProperty("location")[0].GetProperty("pointer").GetString()}: {p.GetProperty("message").GetString()}"));
         Assert.True(
-            process.ExitCode == 0 && totals.GetProperty("errors").GetInt32() == 0 && totals.GetProperty("warnings").GetInt32() == 0,
-            $"redocly lint exited {process.ExitCode} with {totals.GetProperty("errors").GetInt32()} errors and "
-            + $"{totals.GetProperty("warnings").GetInt32()} warnings:{Environment.NewLine}{problems}{Environment.NewLine}{await errors}");
+            run.ExitCode == 0 && totals.GetProperty("errors").GetInt32() == 0 && totals.GetProperty("warnings").GetInt32() == 0,
+            $"redocly lint exited {run.ExitCode} with {totals.GetProperty("errors").GetInt32()} errors and "
+            + $"{totals.GetProperty("warnings").GetInt32()} warnings:{Environment.NewLine}{problems}{Environment.NewLine}{run.Error}");
     }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Directory.Build.props"))
-                && File.Exists(Path.Combine(directory.FullName, "docs", "openapi.json")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("The repository (Directory.Build.props, docs/openapi.json) was not found above the test binaries.");
-    }
-
-    private static string? FindOnPath(string name)
-        => (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(directory => Path.Combine(directory, name))
-            .FirstOrDefault(File.Exists);
 }
