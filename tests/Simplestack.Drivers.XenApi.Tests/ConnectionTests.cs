@@ -110,8 +110,8 @@ public class ConnectionTests
             .On("VM.set_is_a_template", "\"\"")
             .On("VM.set_memory_limits", "\"\"")
             .On("VM.get_record", Canned.Vm("new-uuid", "web2", "Halted", vbds: "[\"OpaqueRef:newvbd\"]"))
-            .On("VBD.get_record", """{"VM":"OpaqueRef:new","VDI":"OpaqueRef:newvdi","type":"Disk","userdevice":"0","empty":false}""")
-            .On("VDI.get_record", """{"uuid":"newvdi","name_label":"d","SR":"OpaqueRef:sr1","virtual_size":1,"sharable":false,"VBDs":["OpaqueRef:newvbd"]}""")
+            .On("VBD.get_record", """{"VM":"OpaqueRef:new","VDI":"OpaqueRef:newvdi","type":"Disk","userdevice":"0","device":"","mode":"RW","empty":false,"currently_attached":false,"other_config":{}}""")
+            .On("VDI.get_record", """{"uuid":"newvdi","name_label":"d","SR":"OpaqueRef:sr1","virtual_size":1,"physical_utilisation":1,"sharable":false,"read_only":false,"is_a_snapshot":false,"VBDs":["OpaqueRef:newvbd"],"sm_config":{}}""")
             .On("VIF.create", _ => FakeXapi.Error("SR_FULL", "1", "0"))
             .On("VM.destroy", "\"\"")
             .On("VDI.destroy", "\"\"");

@@ -44,8 +44,19 @@ public sealed partial class XenApiConnection
             await SetCpusAsync(vmRef, vm, cpus, cancellationToken);
         }
 
-        // The body's disks come after the template's own, each under its own undo (a VDI whose
-        // VBD failed is not the VM's yet, so the VM's undo would not find it).
+        // As on every driver, with an image the body's first disk is the boot disk: when the
+        // template provisioned one, it grows to that size (never shrinks: the larger wins) where
+        // provisioning put it, and the other disks come after it. A diskless template ("Other
+        // install media") gets every disk of the body. Each added disk has its own undo (a VDI
+        // whose VBD failed is not the VM's yet, so the VM's undo would not find it).
+        var provisioned = await DisksOfAsync(vm, cancellationToken);
+        if (provisioned.Count > 0 && diskSrs.Count > 0)
+        {
+            var boot = provisioned[0];
+            await GrowDiskAsync(vm, boot, Math.Max(boot.Vdi.VirtualSize, Bytes(diskSrs[0].Spec.Size)), cancellationToken);
+            diskSrs.RemoveAt(0);
+        }
+
         foreach (var (spec, srRef) in diskSrs)
         {
             await AddDiskAsync(vmRef, vm, spec.Size, spec.Name, srRef ?? await DefaultSrForAsync(vm, cancellationToken), undo, cancellationToken);

@@ -22,7 +22,7 @@ public sealed class XenCreateTests : SimulatedXenTest
     {
         var guest = await Xen.CreateGuestAsync(new GuestCreateRequest(
             "full-1", 1024, Cpus: 2, Image: "Debian Bookworm 12",
-            Disks: [new DiskSpec(2, Name: "data")],
+            Disks: [new DiskSpec(16), new DiskSpec(2, Name: "data")],
             NetworkInterfaces: [new NicSpec(Eth0), new NicSpec(Eth0, Mac: "02:00:00:00:00:77")],
             Cdrom: "debian-12-netinst.iso",
             Start: true), Ct);
@@ -36,8 +36,9 @@ public sealed class XenCreateTests : SimulatedXenTest
 
         var disks = Vbds(guest.Id).Where(b => (string?)b["type"] == "Disk").OrderBy(b => (string)b["userdevice"]!).ToList();
         Assert.Equal(["0", "1"], disks.Select(d => (string)d["userdevice"]!));
-        Assert.Equal([10 * GiB, 2 * GiB], disks.Select(d => Convert.ToInt64(Simulator.Record("VDI", (string)d["VDI"]!)!["virtual_size"], CultureInfo.InvariantCulture)));
-        Assert.Equal(12, guest.Hdd);
+        // The first disk of the body is the boot disk the template provisioned (10 GiB), grown to 16.
+        Assert.Equal([16 * GiB, 2 * GiB], disks.Select(d => Convert.ToInt64(Simulator.Record("VDI", (string)d["VDI"]!)!["virtual_size"], CultureInfo.InvariantCulture)));
+        Assert.Equal(18, guest.Hdd);
 
         var cd = Assert.Single(Vbds(guest.Id), b => (string?)b["type"] == "CD");
         Assert.Equal("debian-12-netinst.iso", Simulator.Record("VDI", (string)cd["VDI"]!)!["name_label"]);
@@ -45,6 +46,17 @@ public sealed class XenCreateTests : SimulatedXenTest
         var nics = await Xen.ListNetworkInterfacesAsync(guest.Id, Ct);
         Assert.Equal([0, 1], nics.Select(n => n.Number).Order());
         Assert.Contains(nics, n => n.Mac == "02:00:00:00:00:77");
+    }
+
+    [Fact]
+    public async Task A_size_smaller_than_the_templates_disk_keeps_the_templates_and_a_diskless_template_gets_every_disk()
+    {
+        // What a Libcloud create with a size (its disk) and an image sends.
+        var small = await Xen.CreateGuestAsync(new GuestCreateRequest("sized-1", 512, Image: "Debian Bookworm 12", Disks: [new DiskSpec(5)]), Ct);
+        Assert.Equal(10, Assert.Single(await Xen.ListDisksAsync(small.Id, Ct)).Size);
+
+        var bare = await Xen.CreateGuestAsync(new GuestCreateRequest("bare-1", 512, Image: "Other install media", Disks: [new DiskSpec(5), new DiskSpec(1)]), Ct);
+        Assert.Equal([5d, 1d], (await Xen.ListDisksAsync(bare.Id, Ct)).Select(d => d.Size));
     }
 
     [Fact]
