@@ -26,14 +26,14 @@ public sealed class CliCompletionTests(GatewayFactory factory) : CliTestBase(fac
     [Fact]
     public async Task The_suggest_directive_offers_commands_and_guest_names()
     {
-        var name = UniqueName("web");
+        var name = UniqueName("suggested"); // a prefix no other test's guest has (the test hypervisor is shared)
         await CreateGuestAsync(name);
 
         Assert.Equal(["show"], await SuggestAsync("guest sh"));
         var guests = await SuggestAsync("guest show ");
         Assert.Contains(name, guests);
         Assert.Contains("test", guests);
-        Assert.Equal([name], (await SuggestAsync("snapshot list web")).Where(s => !s.StartsWith('-')));
+        Assert.Equal([name], (await SuggestAsync("snapshot list suggested")).Where(s => !s.StartsWith('-')));
         // Only where a guest belongs: a snapshot's name is not completed with guests.
         Assert.DoesNotContain(name, await SuggestAsync($"snapshot show {name} "));
     }
@@ -64,9 +64,9 @@ public sealed class CliCompletionTests(GatewayFactory factory) : CliTestBase(fac
             }
             complete_line "simplestack gu"
             complete_line "simplestack guest sh"
-            complete_line "simplestack guest power start web"
+            complete_line "simplestack guest power start bashguest"
             """;
-        var (name, lines) = await CompleteInShellAsync("bash", ["-c", Script]);
+        var (name, lines) = await CompleteInShellAsync("bash", "bashguest", ["-c", Script]);
         Assert.Equal(["guest", "show", name], lines[..3]);
     }
 
@@ -81,18 +81,19 @@ public sealed class CliCompletionTests(GatewayFactory factory) : CliTestBase(fac
             eval "$(simplestack completion zsh)"
             words=(simplestack gu); CURRENT=2; _simplestack_complete
             words=(simplestack guest sh); CURRENT=3; _simplestack_complete
-            words=(simplestack guest power start web); CURRENT=5; _simplestack_complete
+            words=(simplestack guest power start zshguest); CURRENT=5; _simplestack_complete
             """;
-        var (name, lines) = await CompleteInShellAsync("zsh", ["-f", "-c", Script]);
+        var (name, lines) = await CompleteInShellAsync("zsh", "zshguest", ["-f", "-c", Script]);
         Assert.Equal(["guest", "show", name], lines[..3].Select(l => l.Trim()));
     }
 
     /// <summary>
     /// Runs a shell script with <c>simplestack</c> (the tool this test project built, run by dotnet)
-    /// on PATH and a gateway on a loopback port holding one guest <c>web-*</c>; returns its name and
-    /// the script's output lines. A missing shell skips, except in CI, where eng/test.sh installs it.
+    /// on PATH and a gateway on a loopback port holding one guest <c>{prefix}-*</c>; returns its name
+    /// and the script's output lines. Gateways in one process share the test hypervisor, so each
+    /// test completes its own prefix, which no other test's guest has. A missing shell skips, except in CI, where eng/test.sh installs it.
     /// </summary>
-    private async Task<(string Guest, string[] Lines)> CompleteInShellAsync(string shell, string[] arguments)
+    private async Task<(string Guest, string[] Lines)> CompleteInShellAsync(string shell, string prefix, string[] arguments)
     {
         var path = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator)
             .Select(d => Path.Combine(d, shell)).FirstOrDefault(File.Exists);
@@ -108,7 +109,7 @@ public sealed class CliCompletionTests(GatewayFactory factory) : CliTestBase(fac
         gateway.StartServer();
         var url = gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         using var sdk = SimplestackClient.Create(new Uri(url), SimplestackTarget.Test);
-        var name = UniqueName("web");
+        var name = UniqueName(prefix);
         await sdk.Guests.CreateAsync(new Models.GuestCreateRequest { Name = name, Memory = 64 }, Ct);
 
         var bin = Directory.CreateTempSubdirectory("simplestack-bin-");
