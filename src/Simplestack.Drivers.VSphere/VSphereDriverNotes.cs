@@ -1,0 +1,23 @@
+using Simplestack.Core;
+
+namespace Simplestack.Drivers.VSphere;
+
+/// <summary>
+/// What the vmware driver means by the API's common words (API.md §8, VMware column), shown by
+/// <c>GET /drivers</c> and in <c>docs/drivers.md</c>.
+/// </summary>
+internal static class VSphereDriverNotes
+{
+    public static IReadOnlyList<DriverNote> All { get; } =
+    [
+        new("target", "`vmware/{ESXi host or vCenter}[:port]`: the vSphere Web Services (vim25 SOAP) at `https://{host}/sdk`; certificates verified against the system CAs, `Simplestack:VSphere:CaFile`, or a pin in `Simplestack:VSphere:CertificatePins`"),
+        new("session", "one `Login` per pooled connection (the `vmware_soap_session` cookie kept), made again once on `NotAuthenticated`, `Logout` when the connection closes"),
+        new("guest id", "`config.uuid` (the BIOS UUID, as the original); `instanceUuid` and the name (where unique) are accepted; templates are not guests"),
+        new("state", "poweredOn -> STARTED; poweredOff -> STOPPED; suspended -> PAUSED (`state_detail` keeps vSphere's word)"),
+        new("memory / cpus / hdd", "`config.hardware.memoryMB` / `config.hardware.numCPU` / the sum of the virtual disks' capacity in GiB"),
+        new("hosts", "the HostSystems (a vCenter's ESXi hosts, or the one ESXi); id and address: the host's name; cpus: its logical CPUs"),
+        new("pool", "`about` of the service content; memory: the hosts' `summary.hardware.memorySize` and `summary.quickStats.overallMemoryUsage` summed; uuid: vCenter's instance uuid, or the ESXi host's hardware uuid"),
+        new("power", "start `PowerOnVM_Task`; stop `ShutdownGuest` (needs VMware Tools: 409 without them); force_stop `PowerOffVM_Task`; pause `SuspendVM_Task`; resume `PowerOnVM_Task`; reboot `RebootGuest` (501 where the server lacks it), forced `ResetVM_Task`; tasks are waited on through the PropertyCollector"),
+        new("storage", "datastores (id: the datastore's managed object id; the name is accepted); used is capacity − free space, allocated adds `uncommitted`"),
+    ];
+}
