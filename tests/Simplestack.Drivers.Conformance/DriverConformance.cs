@@ -61,6 +61,9 @@ public abstract partial class DriverConformance : IAsyncLifetime
     /// <summary>Whether the hypervisor can reset a guest (a forced reboot; else 501 FeatureNotAvailable).</summary>
     protected virtual bool SupportsForcedReboot => true;
 
+    /// <summary>Whether the hypervisor can ask a running guest to reboot (a reboot without force; else 501 FeatureNotAvailable).</summary>
+    protected virtual bool SupportsGuestReboot => true;
+
     /// <summary>Whether a started <see cref="BootableGuest"/> stops when asked (<c>stop</c>, not <c>force_stop</c>); else the wait answers 504.</summary>
     protected virtual bool StopsWhenAsked => true;
 
