@@ -18,6 +18,9 @@ internal static class VSphereDriverNotes
         new("hosts", "the HostSystems (a vCenter's ESXi hosts, or the one ESXi); id and address: the host's name; cpus: its logical CPUs"),
         new("pool", "`about` of the service content; memory: the hosts' `summary.hardware.memorySize` and `summary.quickStats.overallMemoryUsage` summed; uuid: vCenter's instance uuid, or the ESXi host's hardware uuid"),
         new("power", "start `PowerOnVM_Task`; stop `ShutdownGuest` (needs VMware Tools: 409 without them); force_stop `PowerOffVM_Task`; pause `SuspendVM_Task`; resume `PowerOnVM_Task`; reboot `RebootGuest` (501 where the server lacks it), forced `ResetVM_Task`; tasks are waited on through the PropertyCollector"),
+        new("create", "`CreateVM_Task` in the first datacenter's VM folder and the first host or cluster's resource pool (by name): a paravirtual SCSI controller, one thin disk per body disk (on its `storage_id`, else that host or cluster's first datastore), a vmxnet3 NIC per body NIC on a standard port group (distributed port groups, `image` (clone), `cdrom`, install and cloud-init seeds are not built yet: 501); destroyed again when a later step fails"),
+        new("update", "`ReconfigVM_Task`: `name` and `cpus` while powered off (409 otherwise), `memory` any time (live on a running VM, where the server allows hot-add); `hdd`, `paravirtualized` and `template` are not built yet (501); Xen's memory limits, live targets, vcpu settings and HA are 501 FeatureNotAvailable"),
+        new("delete", "a running or suspended VM is powered off (`PowerOffVM_Task`), then `Destroy_Task` removes it with its disks and snapshots; `keep_disks` is not built yet (501)"),
         new("storage", "datastores (id: the datastore's managed object id; the name is accepted); used is capacity − free space, allocated adds `uncommitted`"),
     ];
 }
