@@ -21,6 +21,9 @@ internal static class VSphereDriverNotes
         new("create", "`CreateVM_Task` in the first datacenter's VM folder and the first host or cluster's resource pool (by name): a paravirtual SCSI controller, one thin disk per body disk (on its `storage_id`, else that host or cluster's first datastore), a vmxnet3 NIC per body NIC on a standard port group (distributed port groups, `image` (clone), `cdrom`, install and cloud-init seeds are not built yet: 501); destroyed again when a later step fails"),
         new("update", "`ReconfigVM_Task`: `name` and `cpus` while powered off (409 otherwise), `memory` any time (live on a running VM, where the server allows hot-add); `hdd`, `paravirtualized` and `template` are not built yet (501); Xen's memory limits, live targets, vcpu settings and HA are 501 FeatureNotAvailable"),
         new("delete", "a running or suspended VM is powered off (`PowerOffVM_Task`), then `Destroy_Task` removes it with its disks and snapshots; `keep_disks` is not built yet (501)"),
-        new("storage", "datastores (id: the datastore's managed object id; the name is accepted); used is capacity − free space, allocated adds `uncommitted`"),
+        new("tags", "kept in the VM's `annotation`, one tag a line, as the original did; changed by `ReconfigVM_Task` guarded by `config.changeVersion` (a concurrent change answers 409)"),
+        new("snapshots id", "the snapshot's name (unique per VM; its managed object id is accepted); `created` is `createTime` in UTC, `state` the power state it was taken in, `path` its managed object id"),
+        new("snapshots", "`CreateSnapshot_Task` (with memory when the VM runs, never quiesced), `RevertToSnapshot_Task` then `PowerOnVM_Task` when the snapshot was taken running and the VM is not, `RemoveSnapshot_Task` (children kept)"),
+                new("storage", "datastores (id: the datastore's managed object id; the name is accepted); used is capacity − free space, allocated adds `uncommitted`"),
     ];
 }

@@ -73,9 +73,14 @@ public static class ConfigSpecs
             devices);
     }
 
-    /// <summary>The spec of <c>ReconfigVM_Task</c>: only the fields given change.</summary>
-    public static XElement Reconfigure(string? name = null, long? memoryMiB = null, int? cpus = null, string? annotation = null)
+    /// <summary>
+    /// The spec of <c>ReconfigVM_Task</c>: only the fields given change. With
+    /// <paramref name="changeVersion"/> (the <c>config.changeVersion</c> read before), the server
+    /// refuses the change if the configuration changed since (a read-modify-write stays whole).
+    /// </summary>
+    public static XElement Reconfigure(string? name = null, long? memoryMiB = null, int? cpus = null, string? annotation = null, string? changeVersion = null)
         => E("spec",
+            changeVersion is null ? null : E("changeVersion", changeVersion),
             name is null ? null : E("name", name),
             annotation is null ? null : E("annotation", annotation),
             cpus is null ? null : E("numCPUs", Int(cpus.Value)),

@@ -34,6 +34,7 @@ public static class VimFaults
             ManagedObjectNotFound => (ErrorKind.EntityNotFound, $"The {Named(ObjectType(fault), "object")} was not found (it may have just been deleted) (ManagedObjectNotFound)."),
             InvalidPowerState => (ErrorKind.Conflict, $"The VM is {Named(fault.Field("existingState"), "in another power state")}; the operation needs it {Named(fault.Field("requestedState"), "otherwise")} (InvalidPowerState)."),
             TaskInProgress => (ErrorKind.Conflict, "Another task is running on this object (TaskInProgress); try again."),
+            "ConcurrentAccess" => (ErrorKind.Conflict, "The configuration changed while this change was made (ConcurrentAccess); try again."),
             "InvalidState" or "InvalidDatastoreState" or "InvalidHostState" => (ErrorKind.Conflict, $"The object is not in a state that allows this ({type})."),
             ToolsUnavailable => (ErrorKind.Conflict, "The guest's VMware Tools are not running, so it cannot be asked to shut down or reboot (ToolsUnavailable); use force."),
             DuplicateName or "AlreadyExists" or "FileAlreadyExists" => (ErrorKind.Conflict, $"The name is taken ({type})."),

@@ -38,6 +38,13 @@ public sealed class VSphereDriverConformance(VcsimVpxFixture vpx) : DriverConfor
     /// <summary>vcsim 0.24.2 has no RebootGuest (MethodNotFound): the driver answers 501 FeatureNotAvailable.</summary>
     protected override bool SupportsGuestReboot => false;
 
+    /// <summary>
+    /// vcsim 0.24.2 panics (simulator/snapshot.go:134, setting a nil currentSnapshot) when the current
+    /// snapshot is a root with a child and is removed; the connection is dropped and the driver answers 503.
+    /// Real vSphere makes the parent (or none) current.
+    /// </summary>
+    protected override bool DeletesTheSnapshotRevertedTo => false;
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
