@@ -45,12 +45,13 @@ public sealed partial class VSphereConnection
     /// </summary>
     private async Task<MoRef> FindVmAsync(string guestId, CancellationToken cancellationToken)
     {
-        if (Guid.TryParse(guestId, out _))
+        if (Guid.TryParse(guestId, out var uuid))
         {
             foreach (var instance in new[] { false, true })
             {
+                // vSphere writes uuids in lower case and compares them as text.
                 var found = (await _session.CallAsync("FindByUuid", _session.Content.SearchIndex, cancellationToken,
-                    E("uuid", guestId), E("vmSearch", "true"), E("instanceUuid", Bool(instance)))).Child("returnval");
+                    E("uuid", uuid.ToString("D")), E("vmSearch", "true"), E("instanceUuid", Bool(instance)))).Child("returnval");
                 if (found is not null)
                 {
                     var vm = MoRef.From(found);

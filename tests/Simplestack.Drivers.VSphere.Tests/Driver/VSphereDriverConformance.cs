@@ -4,12 +4,18 @@ using Simplestack.Drivers.VSphere.Tests.Vcsim;
 
 namespace Simplestack.Drivers.VSphere.Tests.Driver;
 
+/// <summary>The driver conformance suite on the vmware driver against a vCenter vcsim (VPX).</summary>
+public sealed class VSphereDriverConformance(VcsimVpxFixture vpx) : VSphereConformance(vpx), IClassFixture<VcsimVpxFixture>;
+
+/// <summary>The driver conformance suite on the vmware driver against a standalone ESX vcsim.</summary>
+public sealed class VSphereEsxDriverConformance(VcsimEsxFixture esx) : VSphereConformance(esx), IClassFixture<VcsimEsxFixture>;
+
 /// <summary>
-/// The driver conformance suite on the vmware driver against one vCenter vcsim for the class
-/// (each test removes the guests it made). Capabilities the driver does not implement yet are
-/// asserted to answer 501 by the suite itself.
+/// The driver conformance suite on the vmware driver against one vcsim for the class (each test
+/// removes the guests it made). Capabilities the driver does not implement yet are asserted to
+/// answer 501 by the suite itself.
 /// </summary>
-public sealed class VSphereDriverConformance(VcsimVpxFixture vpx) : DriverConformance, IClassFixture<VcsimVpxFixture>
+public abstract class VSphereConformance(VcsimFixture vpx) : DriverConformance
 {
     private VcsimProbe? _probe;
 

@@ -27,6 +27,30 @@ public sealed class VSphereReadTests(VcsimVpxFixture vpx) : IClassFixture<VcsimV
         var one = guests[2];
         Assert.Equal(one, await connection.GetGuestAsync(one.Id, Ct));
         Assert.Equal(one, await connection.GetGuestAsync(one.Name, Ct));
+        Assert.Equal(one, await connection.GetGuestAsync(one.Id.ToUpperInvariant(), Ct));
+    }
+
+    [Fact]
+    public async Task A_guest_is_also_found_by_its_instance_uuid_and_an_unknown_uuid_or_name_is_404()
+    {
+        await using var connection = await VcsimConnection.OpenAsync(vpx.Vcsim, cancellationToken: Ct);
+        using var soap = new VimSoap(vpx.Vcsim);
+        var content = await soap.ServiceContentAsync(Ct);
+        await soap.LoginAsync(content, vpx.Vcsim.User, vpx.Vcsim.Password, Ct);
+        var vm = (await soap.InvokeAsync(VimSoap.Method("FindByInventoryPath", VimSoap.Ref("_this", content.Element(VimSoap.Vim + "searchIndex")!),
+            new System.Xml.Linq.XElement(VimSoap.Vim + "inventoryPath", "DC0/vm/DC0_H0_VM1")), Ct)).Single();
+        var instanceUuid = (await soap.InvokeAsync(VimSoap.Method("RetrievePropertiesEx", VimSoap.Ref("_this", content.Element(VimSoap.Vim + "propertyCollector")!),
+            new System.Xml.Linq.XElement(VimSoap.Vim + "specSet",
+                new System.Xml.Linq.XElement(VimSoap.Vim + "propSet", new System.Xml.Linq.XElement(VimSoap.Vim + "type", "VirtualMachine"), new System.Xml.Linq.XElement(VimSoap.Vim + "pathSet", "config.instanceUuid")),
+                new System.Xml.Linq.XElement(VimSoap.Vim + "objectSet", VimSoap.Ref("obj", vm))),
+            new System.Xml.Linq.XElement(VimSoap.Vim + "options")), Ct)).Single().Descendants(VimSoap.Vim + "val").Single().Value;
+
+        var guest = await connection.GetGuestAsync(instanceUuid, Ct);
+
+        Assert.Equal("DC0_H0_VM1", guest.Name);
+        Assert.NotEqual(instanceUuid, guest.Id); // the id stays config.uuid
+        await Assert.ThrowsAsync<EntityNotFoundException>(() => connection.GetGuestAsync(Guid.NewGuid().ToString(), Ct));
+        await Assert.ThrowsAsync<EntityNotFoundException>(() => connection.GetGuestAsync("no-such-vm", Ct));
     }
 
     [Fact]
@@ -43,5 +67,25 @@ public sealed class VSphereReadTests(VcsimVpxFixture vpx) : IClassFixture<VcsimV
         Assert.Equal(4, hosts.Count); // DC0_H0 and the cluster's three.
         Assert.Equal("LocalDS_0", Assert.Single(storages).Name);
         Assert.True(storages[0].SizeBytes > 0);
+    }
+}
+
+/// <summary>The driver's reads against a standalone ESX vcsim (apiType HostAgent: no vCenter instance uuid).</summary>
+public sealed class VSphereEsxReadTests(VcsimEsxFixture esx) : IClassFixture<VcsimEsxFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task An_esx_host_is_one_host_its_guests_and_its_hardware_uuid_as_the_pool_uuid()
+    {
+        await using var connection = await VcsimConnection.OpenAsync(esx.Vcsim, cancellationToken: Ct);
+
+        Assert.False(connection.Content.IsVCenter);
+        var host = Assert.Single(await connection.ListHostsAsync(Ct));
+        Assert.Equal(["ha-host_VM0", "ha-host_VM1"], (await connection.ListGuestsAsync(Ct)).Select(g => g.Name));
+        Assert.All(await connection.ListGuestsAsync(Ct), g => Assert.Equal(host.Name, g.Host));
+        var pool = await connection.GetPoolInfoAsync(Ct);
+        Assert.True(Guid.TryParse(pool.Uuid, out _), pool.Uuid);
+        Assert.Equal(host.Memory, pool.TotalMemory);
     }
 }
