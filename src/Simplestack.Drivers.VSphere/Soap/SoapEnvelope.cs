@@ -14,8 +14,23 @@ public static class SoapEnvelope
 {
     private static readonly XmlWriterSettings WriterSettings = new() { Encoding = new UTF8Encoding(false), Indent = false };
 
-    /// <summary>The request body for <paramref name="method"/> with its parameters (<c>_this</c> first).</summary>
+    /// <summary>
+    /// The request body for <paramref name="method"/> with its parameters (<c>_this</c> first). A
+    /// value XML 1.0 cannot carry (a NUL, a lone surrogate) is a 400 naming no value.
+    /// </summary>
     public static byte[] WriteRequest(string method, IEnumerable<XElement> parameters)
+    {
+        try
+        {
+            return Write(method, parameters);
+        }
+        catch (ArgumentException error) when (error is not ArgumentNullException)
+        {
+            throw new InvalidArgumentException($"A value sent with {method} holds a character XML cannot carry (a control character or a lone surrogate).");
+        }
+    }
+
+    private static byte[] Write(string method, IEnumerable<XElement> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         using var buffer = new MemoryStream();

@@ -1,3 +1,4 @@
+using System.Xml;
 using System.Xml.Linq;
 using Simplestack.Core;
 using static Simplestack.Drivers.VSphere.Soap.Vim;
@@ -42,6 +43,12 @@ public sealed class VimSession : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(soap);
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(credentials);
+        if (!IsXmlText(credentials.User) || !IsXmlText(credentials.Password))
+        {
+            // Nothing is sent: a SOAP Login cannot carry it, so no vSphere account can have it.
+            throw new UnauthorizedException("The user name or password holds a character a vSphere login cannot carry (a control character or a lone surrogate).");
+        }
+
         var answer = await RunAsync(soap, policy, "RetrieveServiceContent", [Ref("_this", ServiceInstance)], cancellationToken);
         var content = ServiceContent.Read(answer.Child("returnval") ?? throw new HypervisorErrorException("The vSphere server answered RetrieveServiceContent without content."));
         if (content.ApiVersion.Length > 0)
@@ -60,6 +67,19 @@ public sealed class VimSession : IAsyncDisposable
             await session.LogoutQuietlyAsync(); // A login that answered after the caller gave up still made a session.
             session._relogin.Dispose();
             throw;
+        }
+    }
+
+    private static bool IsXmlText(string value)
+    {
+        try
+        {
+            XmlConvert.VerifyXmlChars(value);
+            return true;
+        }
+        catch (System.Xml.XmlException)
+        {
+            return false;
         }
     }
 

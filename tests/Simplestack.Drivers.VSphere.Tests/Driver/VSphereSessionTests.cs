@@ -90,6 +90,22 @@ public sealed class VSphereSessionTests(VcsimVpxFixture vpx) : IClassFixture<Vcs
             .ConnectAsync(VcsimConnection.Target(vpx.Vcsim), new HypervisorCredentials(vpx.Vcsim.User, vpx.Vcsim.Password), Ct));
     }
 
+    [Theory]
+    [InlineData("ro0t\0", "simplestack")]
+    [InlineData("root", "pa55\0word")]
+    public async Task Credentials_a_login_cannot_carry_are_401_and_open_no_session(string user, string password)
+    {
+        using var admin = await AdminAsync();
+        var before = await SessionKeysAsync(admin);
+
+        var error = await Assert.ThrowsAsync<UnauthorizedException>(() => VcsimConnection.Driver(vpx.Vcsim)
+            .ConnectAsync(VcsimConnection.Target(vpx.Vcsim), new HypervisorCredentials(user, password), Ct));
+
+        Assert.DoesNotContain("pa55", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("ro0t", error.Message, StringComparison.Ordinal);
+        Assert.Empty((await SessionKeysAsync(admin)).Except(before));
+    }
+
     [Fact]
     public async Task Missing_credentials_are_401_before_any_traffic()
         => await Assert.ThrowsAsync<UnauthorizedException>(() => VcsimConnection.Driver(vpx.Vcsim).ConnectAsync(VcsimConnection.Target(vpx.Vcsim), null, Ct));

@@ -100,3 +100,21 @@ public sealed class SoapEnvelopeTests
         Assert.Contains("Login", error.Message, StringComparison.Ordinal);
     }
 }
+
+/// <summary>
+/// Characters XML 1.0 cannot carry never reach the server and never become a 500 (a lone surrogate is
+/// no such case: the UTF-8 encoder sends it as U+FFFD).
+/// </summary>
+public sealed class SoapEnvelopeRefusalTests
+{
+    [Theory]
+    [InlineData("nul\0")]
+    [InlineData("bell\u0007")]
+    public void A_value_xml_cannot_carry_is_400_naming_the_method_but_not_the_value(string value)
+    {
+        var error = Assert.Throws<Simplestack.Core.InvalidArgumentException>(() => SoapEnvelope.WriteRequest("FindByUuid", [E("uuid", value)]));
+
+        Assert.Contains("FindByUuid", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(value, error.Message, StringComparison.Ordinal);
+    }
+}
