@@ -53,6 +53,11 @@ public sealed partial class VSphereConnection : IGuestManagement
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
         RefuseNotBuiltYet(request);
+        if (request.Name is not null)
+        {
+            CheckName(request.Name); // A bad body is 400 whatever the guest's state.
+        }
+
         var vm = await FindVmAsync(guestId, cancellationToken);
         var (name, state) = await ReadPowerAsync(vm, cancellationToken);
         if ((request.Name is not null || request.Cpus is not null) && state != "poweredOff")
@@ -62,7 +67,6 @@ public sealed partial class VSphereConnection : IGuestManagement
 
         if (request.Name is { } newName && newName != name)
         {
-            CheckName(newName);
             var named = await _collector.RetrieveAllAsync(new Dictionary<string, string[]> { ["VirtualMachine"] = ["name", "config.uuid", "config.template"] }, cancellationToken);
             if (named.Any(o => GuestMapping.IsGuest(o) && o.Text("name") == newName))
             {
@@ -118,12 +122,17 @@ public sealed partial class VSphereConnection : IGuestManagement
         await RunTaskAsync("Destroy_Task", vm, cancellationToken);
     }
 
-    /// <summary>Names vSphere would store but the API could not address: empty, control characters, '/' (vCenter escapes it), over 80 characters.</summary>
+    /// <summary>
+    /// Names vSphere would store but the API could not address: empty, control characters, '/'
+    /// (vCenter escapes it), over 80 characters; and "." or "..", because the server makes the VM's
+    /// datastore folder from its name (vcsim then writes outside the datastore).
+    /// </summary>
     private static void CheckName(string name)
     {
-        if (string.IsNullOrWhiteSpace(name) || name.Any(char.IsControl) || name.Contains('/', StringComparison.Ordinal) || name.Length > 80)
+        if (string.IsNullOrWhiteSpace(name) || name.Any(char.IsControl) || name.Contains('/', StringComparison.Ordinal) || name.Length > 80
+            || name is "." or "..")
         {
-            throw new InvalidArgumentException("A guest name must be 1 to 80 characters, without control characters or '/'.");
+            throw new InvalidArgumentException("A guest name must be 1 to 80 characters, without control characters or '/', and not '.' or '..'.");
         }
     }
 

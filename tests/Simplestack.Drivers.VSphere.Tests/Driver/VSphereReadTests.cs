@@ -70,6 +70,26 @@ public sealed class VSphereReadTests(VcsimVpxFixture vpx) : IClassFixture<VcsimV
     }
 }
 
+/// <summary>Guest names the server would turn into a datastore folder outside the datastore.</summary>
+public sealed class VSphereNameTests(VcsimVpxFixture vpx) : IClassFixture<VcsimVpxFixture>
+{
+    [Theory]
+    [InlineData(".")]
+    [InlineData("..")]
+    public async Task Dot_names_are_refused_and_nothing_is_written_beside_the_datastore(string name)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var parent = Path.GetDirectoryName(vpx.Vcsim.DatastoreFolders[0])!;
+        var siblings = Directory.GetDirectories(Path.GetDirectoryName(parent)!);
+        await using var connection = await VcsimConnection.OpenAsync(vpx.Vcsim, cancellationToken: ct);
+
+        await Assert.ThrowsAsync<InvalidArgumentException>(() => connection.CreateGuestAsync(new GuestCreateRequest(name, 256), ct));
+        await Assert.ThrowsAsync<InvalidArgumentException>(() => connection.UpdateGuestAsync("DC0_H0_VM0", new GuestUpdateRequest(Name: name), ct));
+
+        Assert.Equal(siblings, Directory.GetDirectories(Path.GetDirectoryName(parent)!));
+    }
+}
+
 /// <summary>The driver's reads against a standalone ESX vcsim (apiType HostAgent: no vCenter instance uuid).</summary>
 public sealed class VSphereEsxReadTests(VcsimEsxFixture esx) : IClassFixture<VcsimEsxFixture>
 {
