@@ -60,7 +60,15 @@ public abstract partial class DriverConformance
     {
         var guest = await CreateGuestAsync(start: true);
         var power = Connection.Require<IGuestPower>();
-        await power.RebootAsync(guest.Id, force: false, Ct);
+        if (SupportsGuestReboot)
+        {
+            await power.RebootAsync(guest.Id, force: false, Ct);
+        }
+        else
+        {
+            await AssertNotAvailableAsync(() => power.RebootAsync(guest.Id, force: false, Ct));
+        }
+
         if (SupportsForcedReboot)
         {
             await power.RebootAsync(guest.Id, force: true, Ct);

@@ -61,6 +61,15 @@ public abstract partial class DriverConformance : IAsyncLifetime
     /// <summary>Whether the hypervisor can reset a guest (a forced reboot; else 501 FeatureNotAvailable).</summary>
     protected virtual bool SupportsForcedReboot => true;
 
+    /// <summary>Whether the hypervisor can ask a running guest to reboot (a reboot without force; else 501 FeatureNotAvailable).</summary>
+    protected virtual bool SupportsGuestReboot => true;
+
+    /// <summary>
+    /// Whether the snapshot a guest was just reverted to (the current one, with a child) can be
+    /// deleted; a known limit of a simulator, not of the API: the suite then deletes the other snapshot.
+    /// </summary>
+    protected virtual bool DeletesTheSnapshotRevertedTo => true;
+
     /// <summary>Whether a started <see cref="BootableGuest"/> stops when asked (<c>stop</c>, not <c>force_stop</c>); else the wait answers 504.</summary>
     protected virtual bool StopsWhenAsked => true;
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Simplestack.Core;
 using Simplestack.Drivers.Libvirt;
+using Simplestack.Drivers.VSphere;
 using Simplestack.Drivers.XenApi;
 using Simplestack.Server.Connections;
 using Simplestack.Server.Endpoints;
@@ -20,6 +21,7 @@ public static class SimplestackServices
 {
     public const string LibvirtSection = "Simplestack:Libvirt";
     public const string XenApiSection = "Simplestack:XenApi";
+    public const string VSphereSection = "Simplestack:VSphere";
 
     /// <summary>
     /// Registers the gateway: drivers, then each part with its own options (targets, connections,
@@ -30,7 +32,10 @@ public static class SimplestackServices
         services.AddOptions<LibvirtDriverOptions>().Bind(configuration.GetSection(LibvirtSection));
         services.AddOptions<XenApiDriverOptions>()
             .Bind(configuration.GetSection(XenApiSection))
-            .PostConfigure(options => ReadCertificatePins(configuration.GetSection($"{XenApiSection}:CertificatePins"), options));
+            .PostConfigure(options => ReadCertificatePins(configuration.GetSection($"{XenApiSection}:CertificatePins"), options.CertificatePins));
+        services.AddOptions<VSphereDriverOptions>()
+            .Bind(configuration.GetSection(VSphereSection))
+            .PostConfigure(options => ReadCertificatePins(configuration.GetSection($"{VSphereSection}:CertificatePins"), options.CertificatePins));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(CreateDrivers);
 
@@ -77,7 +82,7 @@ public static class SimplestackServices
             .Add("kvm", LibvirtDriver.Qemu(libvirt, loggers), "qemu")
             .Add("lxc", LibvirtDriver.Lxc(libvirt, loggers))
             .Add("xen", new XenApiDriver(services.GetRequiredService<IOptions<XenApiDriverOptions>>().Value, loggers))
-            .Add("vmware", new PlaceholderDriver("vmware", ErrorKind.FeatureNotImplemented, "The VMware driver is not built yet."))
+            .Add("vmware", new VSphereDriver(services.GetRequiredService<IOptions<VSphereDriverOptions>>().Value, loggers))
             .Add("hyperv", new PlaceholderDriver(
                 "hyperv",
                 ErrorKind.FeatureNotAvailable,
@@ -90,16 +95,17 @@ public static class SimplestackServices
     /// Certificate pins are keyed by <c>host:port</c>, and ':' is configuration's own separator, so
     /// the binder would see a section per host: the pins are read here with their whole relative
     /// path as the key (<c>"127.0.0.1:8443": "ab12..."</c> in JSON, or
-    /// <c>Simplestack__XenApi__CertificatePins__127.0.0.1__8443</c> in the environment).
+    /// <c>Simplestack__XenApi__CertificatePins__127.0.0.1__8443</c> in the environment; the same
+    /// under <c>Simplestack:VSphere</c>).
     /// </summary>
-    private static void ReadCertificatePins(IConfigurationSection pins, XenApiDriverOptions options)
+    private static void ReadCertificatePins(IConfigurationSection pins, IDictionary<string, string> certificatePins)
     {
-        options.CertificatePins.Clear();
+        certificatePins.Clear();
         foreach (var (target, fingerprint) in pins.AsEnumerable(makePathsRelative: true))
         {
             if (fingerprint is not null)
             {
-                options.CertificatePins[target] = fingerprint;
+                certificatePins[target] = fingerprint;
             }
         }
     }

@@ -109,10 +109,15 @@ public class InfrastructureTests(GatewayFactory factory) : GatewayTestBase(facto
         Assert.Equal(HttpStatusCode.Forbidden, refused.Status);
         Assert.Equal("TargetNotAllowed", refused.Error);
 
-        using var vmware = Factory.CreateSdk(new SimplestackTarget("vmware", "127.0.0.1:1") { Username = "root", Password = "pw" });
-        var notBuilt = await Assert.ThrowsAsync<FeatureNotImplementedException>(() => vmware.Guests.ListAsync(Ct));
+        using var hyperv = Factory.CreateSdk(new SimplestackTarget("hyperv", "host1.example"));
+        var notBuilt = await Assert.ThrowsAsync<FeatureNotImplementedException>(() => hyperv.Guests.ListAsync(Ct));
         Assert.Equal(HttpStatusCode.NotImplemented, notBuilt.Status);
         Assert.IsAssignableFrom<SimplestackApiException>(notBuilt);
+
+        // A real driver whose hypervisor does not answer (loopback, nothing listens): 503.
+        using var vmware = Factory.CreateSdk(new SimplestackTarget("vmware", "127.0.0.1:1") { Username = "root", Password = "pw" });
+        var unreachable = await Assert.ThrowsAsync<HypervisorException>(() => vmware.Guests.ListAsync(Ct));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, unreachable.Status);
     }
 
     [Fact]

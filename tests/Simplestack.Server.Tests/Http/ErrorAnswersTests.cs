@@ -63,7 +63,7 @@ public class ErrorAnswersTests(GatewayFactory factory) : HttpTestBase(factory)
             ("GET", "/kvm/kvm1.lab.example", null, HttpStatusCode.Unauthorized),
             ("GET", "/test/default/guests/missing", null, HttpStatusCode.NotFound),
             ("POST", "/test/default/guests", "{\"name\":", HttpStatusCode.BadRequest),
-            ("GET", "/vmware/vcenter.example", null, HttpStatusCode.NotImplemented),
+            ("GET", "/hyperv/host1.example", null, HttpStatusCode.NotImplemented),
             ("DELETE", "/healthz", null, HttpStatusCode.MethodNotAllowed),
         ];
         foreach (var (method, url, body, status) in cases)

@@ -125,9 +125,11 @@ public class EveryRouteTargetChecksTests(GatewayFactory factory) : HttpTestBase(
 
     [Theory]
     [MemberData(nameof(Routes))]
-    public async Task A_driver_not_built_yet_is_501(string method, string path, string? body)
+    public async Task A_hypervisor_that_does_not_answer_is_503_and_no_connection_is_kept(string method, string path, string? body)
     {
-        await (await SendAsync(method, "/vmware/vcenter.example" + path, body)).ShouldBeErrorAsync(HttpStatusCode.NotImplemented, "FeatureNotImplemented");
+        // vmware/127.0.0.1:1: a real driver on a loopback port where nothing listens.
+        await (await SendAsync(method, "/vmware/127.0.0.1:1" + path, body, token: Convert.ToBase64String(Encoding.UTF8.GetBytes("root:secret"))))
+            .ShouldBeErrorAsync(HttpStatusCode.ServiceUnavailable, "HypervisorUnavailable");
         await AssertNoConnectionAsync();
     }
 

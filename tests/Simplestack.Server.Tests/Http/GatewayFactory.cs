@@ -31,7 +31,7 @@ public class GatewayFactory : WebApplicationFactory<Program>
             ["Simplestack:AllowedTargets:2"] = "qemu/localhost",
             ["Simplestack:AllowedTargets:3"] = "lxc/localhost",
             ["Simplestack:AllowedTargets:4"] = "xen/127.0.0.1:1", // loopback, nothing listens: no traffic leaves the machine
-            ["Simplestack:AllowedTargets:5"] = "vmware/*",
+            ["Simplestack:AllowedTargets:5"] = "vmware/127.0.0.1:1", // loopback, nothing listens: the vmware driver is real, so never "vmware/*"
             ["Simplestack:AllowedTargets:6"] = "hyperv/*",
             ["Simplestack:AllowedTargets:7"] = "kvm/*.lab.example",
             ["Simplestack:MaxJsonBodyBytes"] = "65536",

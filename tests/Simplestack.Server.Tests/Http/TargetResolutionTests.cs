@@ -80,8 +80,17 @@ public class TargetResolutionTests(GatewayFactory factory) : HttpTestBase(factor
     }
 
     [Fact]
-    public async Task Vmware_is_501_not_built_yet()
-        => await (await Client.GetAsync("/vmware/vcenter.example/guests", Ct)).ShouldBeErrorAsync(HttpStatusCode.NotImplemented, "FeatureNotImplemented");
+    public async Task Vmware_host_that_does_not_answer_is_503()
+    {
+        var error = await (await GetWithTokenAsync("/vmware/127.0.0.1:1/guests", Token("root:secret"))).ShouldBeErrorAsync(HttpStatusCode.ServiceUnavailable, "HypervisorUnavailable");
+        Assert.Contains("127.0.0.1:1", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", error.GetRawText(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Factory.Pool.OpenConnections, c => c.Target.Hypervisor == "vmware");
+    }
+
+    [Fact]
+    public async Task Vmware_host_other_than_the_allowed_loopback_one_is_403()
+        => await (await GetWithTokenAsync("/vmware/vcenter.example/guests", Token("root:secret"))).ShouldBeErrorAsync(HttpStatusCode.Forbidden, "TargetNotAllowed");
 
     [Fact]
     public async Task Hyperv_is_501_not_available()

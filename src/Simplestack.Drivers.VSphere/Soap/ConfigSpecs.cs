@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Xml.Linq;
+using static Simplestack.Drivers.VSphere.Soap.Vim;
+
+namespace Simplestack.Drivers.VSphere.Soap;
+
+/// <summary>A new virtual disk: its size and the datastore it is made on.</summary>
+public sealed record NewDisk(long CapacityKiB, string DatastoreName);
+
+/// <summary>A new NIC on a standard port group (the network's name and its managed object).</summary>
+public sealed record NewNic(string NetworkName, MoRef Network);
+
+/// <summary>
+/// <c>VirtualMachineConfigSpec</c> values, built as pure functions in the WSDL's element order
+/// (govmomi's vim25/types/types.go): name, guestId, annotation, files, numCPUs, memoryMB,
+/// deviceChange. Devices are polymorphic, so each carries its <c>xsi:type</c>.
+/// </summary>
+public static class ConfigSpecs
+{
+    /// <summary>The controller key new disks hang from (negative: a key the server replaces).</summary>
+    private const int NewControllerKey = -100;
+
+    /// <summary>The SCSI unit the controller itself takes: disks skip it.</summary>
+    private const int ControllerUnit = 7;
+
+    /// <summary>
+    /// The spec of <c>CreateVM_Task</c>: a VM in the folder <c>[datastore] name/</c> with a
+    /// paravirtual SCSI controller, one thin disk per <paramref name="disks"/> entry and a
+    /// vmxnet3 NIC per <paramref name="nics"/> entry.
+    /// </summary>
+    public static XElement Create(string elementName, string name, long memoryMiB, int cpus, string datastoreName, IReadOnlyList<NewDisk> disks, IReadOnlyList<NewNic> nics)
+    {
+        var devices = new List<XElement>();
+        if (disks.Count > 0)
+        {
+            devices.Add(DeviceChange("add", null,
+                Typed("device", "ParaVirtualSCSIController", E("key", Int(NewControllerKey)), E("busNumber", "0"), E("sharedBus", "noSharing"))));
+        }
+
+        for (var i = 0; i < disks.Count; i++)
+        {
+            var unit = i < ControllerUnit ? i : i + 1;
+            devices.Add(DeviceChange("add", "create",
+                Typed("device", "VirtualDisk",
+                    E("key", Int(-101 - i)),
+                    Typed("backing", "VirtualDiskFlatVer2BackingInfo",
+                        E("fileName", $"[{disks[i].DatastoreName}]"),
+                        E("diskMode", "persistent"),
+                        E("thinProvisioned", "true")),
+                    E("controllerKey", Int(NewControllerKey)),
+                    E("unitNumber", Int(unit)),
+                    E("capacityInKB", disks[i].CapacityKiB.ToString(CultureInfo.InvariantCulture)))));
+        }
+
+        for (var i = 0; i < nics.Count; i++)
+        {
+            devices.Add(DeviceChange("add", null,
+                Typed("device", "VirtualVmxnet3",
+                    E("key", Int(-200 - i)),
+                    Typed("backing", "VirtualEthernetCardNetworkBackingInfo",
+                        E("deviceName", nics[i].NetworkName),
+                        Ref("network", nics[i].Network)),
+                    E("connectable", E("startConnected", "true"), E("allowGuestControl", "true"), E("connected", "false")),
+                    E("addressType", "generated"))));
+        }
+
+        return E(elementName,
+            E("name", name),
+            E("guestId", "otherGuest64"),
+            E("files", E("vmPathName", $"[{datastoreName}]")),
+            E("numCPUs", Int(cpus)),
+            E("memoryMB", memoryMiB.ToString(CultureInfo.InvariantCulture)),
+            devices);
+    }
+
+    /// <summary>
+    /// The spec of <c>ReconfigVM_Task</c>: only the fields given change. With
+    /// <paramref name="changeVersion"/> (the <c>config.changeVersion</c> read before), the server
+    /// refuses the change if the configuration changed since (a read-modify-write stays whole).
+    /// </summary>
+    public static XElement Reconfigure(string? name = null, long? memoryMiB = null, int? cpus = null, string? annotation = null, string? changeVersion = null)
+        => E("spec",
+            changeVersion is null ? null : E("changeVersion", changeVersion),
+            name is null ? null : E("name", name),
+            annotation is null ? null : E("annotation", annotation),
+            cpus is null ? null : E("numCPUs", Int(cpus.Value)),
+            memoryMiB is null ? null : E("memoryMB", memoryMiB.Value.ToString(CultureInfo.InvariantCulture)));
+
+    private static XElement DeviceChange(string operation, string? fileOperation, XElement device)
+        => E("deviceChange", E("operation", operation), fileOperation is null ? null : E("fileOperation", fileOperation), device);
+
+    private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Xml.Linq;
+using Simplestack.Drivers.Conformance;
+using Simplestack.Drivers.VSphere.Tests.Vcsim;
+using static Simplestack.Drivers.VSphere.Tests.Vcsim.VimSoap;
+
+namespace Simplestack.Drivers.VSphere.Tests.Driver;
+
+/// <summary>
+/// Reads vcsim beside the driver under test, through the tests' own by-hand SOAP client
+/// (<see cref="VimSoap"/>, which shares no code with the driver) in a session of its own, and
+/// through the datastore folders vcsim writes on this machine (each disk a real .vmdk file).
+/// </summary>
+internal sealed class VcsimProbe : IHypervisorProbe, IDisposable
+{
+    private readonly VcsimProcess _vcsim;
+    private readonly VimSoap _soap;
+    private readonly XElement _content;
+
+    public VcsimProbe(VcsimProcess vcsim)
+    {
+        _vcsim = vcsim;
+        _soap = new VimSoap(vcsim);
+        _content = _soap.ServiceContentAsync(CancellationToken.None).GetAwaiter().GetResult();
+        var (status, _) = _soap.LoginAsync(_content, vcsim.User, vcsim.Password, CancellationToken.None).GetAwaiter().GetResult();
+        if (status != System.Net.HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"The probe could not log in to vcsim: HTTP {(int)status}.");
+        }
+    }
+
+    public bool GuestExists(string name) => FindVm(name) is not null;
+
+    public ProbedPower Power(string name) => NativeState(name) switch
+    {
+        "poweredOn" => ProbedPower.Running,
+        "poweredOff" => ProbedPower.Stopped,
+        "suspended" => ProbedPower.Paused,
+        _ => ProbedPower.Other,
+    };
+
+    public string NativeState(string name) => Property(name, "runtime.powerState").Value;
+
+    public long DefinedMemoryMiB(string name) => long.Parse(Property(name, "config.hardware.memoryMB").Value, CultureInfo.InvariantCulture);
+
+    public int DefinedCpus(string name) => int.Parse(Property(name, "config.hardware.numCPU").Value, CultureInfo.InvariantCulture);
+
+    /// <summary>vSphere has one definition: live or not, the VM's devices.</summary>
+    public IReadOnlyList<ProbedDisk> Disks(string name, bool live = false)
+        => [.. Devices(name).Where(d => XsiType(d) == "VirtualDisk").Select(d => new ProbedDisk(
+            $"{d.Element(Vim + "controllerKey")?.Value}:{d.Element(Vim + "unitNumber")?.Value}",
+            d.Element(Vim + "backing")?.Element(Vim + "fileName")?.Value,
+            d.Element(Vim + "capacityInBytes") is { } bytes && long.Parse(bytes.Value, CultureInfo.InvariantCulture) > 0
+                ? long.Parse(bytes.Value, CultureInfo.InvariantCulture)
+                : long.Parse(d.Element(Vim + "capacityInKB")!.Value, CultureInfo.InvariantCulture) * 1024))];
+
+    public ProbedMedia? Media(string name)
+        => Devices(name).FirstOrDefault(d => XsiType(d) == "VirtualCdrom") is { } cdrom
+            ? new ProbedMedia(cdrom.Element(Vim + "backing")?.Element(Vim + "fileName")?.Value)
+            : null;
+
+    public IReadOnlyList<ProbedNic> Nics(string name)
+        => [.. Devices(name).Where(d => d.Element(Vim + "macAddress") is not null).Select(d => new ProbedNic(
+            d.Element(Vim + "macAddress")!.Value.ToLowerInvariant(),
+            d.Element(Vim + "backing")?.Element(Vim + "deviceName")?.Value,
+            null))];
+
+    /// <summary>The original kept tags in the annotation, one a line.</summary>
+    public IReadOnlyList<string> Tags(string name, bool live = false)
+        => [.. (FindVm(name)?.GetValueOrDefault("config.annotation")?.Value ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries)];
+
+    public IReadOnlyList<string> SnapshotNames(string guestName)
+    {
+        var tree = FindVm(guestName)?.GetValueOrDefault("snapshot");
+        return tree is null ? [] : [.. tree.Descendants(Vim + "name").Select(n => n.Value).Order(StringComparer.Ordinal)];
+    }
+
+    public ProbedNetwork? Network(string name)
+        => Retrieve("Network", "name").Any(n => n.Props["name"].Value == name) ? new ProbedNetwork(true, true, true, null, null, null) : null;
+
+    /// <summary>
+    /// The disks on the datastores: every .vmdk descriptor in vcsim's datastore folders (a disk is
+    /// its descriptor and its <c>-flat.vmdk</c> data extent, one volume).
+    /// </summary>
+    public IReadOnlyList<string> VolumePaths()
+        => [.. _vcsim.DatastoreFolders.Where(Directory.Exists)
+            .SelectMany(folder => Directory.EnumerateFiles(folder, "*.vmdk", SearchOption.AllDirectories))
+            .Where(path => !path.EndsWith("-flat.vmdk", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)];
+
+    public string CreateVolume(string name, long bytes)
+    {
+        var path = Path.Combine(_vcsim.DatastoreFolders[0], name);
+        using var file = File.Create(path);
+        file.SetLength(bytes);
+        return path;
+    }
+
+    public void DeleteVolume(string path) => File.Delete(path);
+
+    public void Dispose() => _soap.Dispose();
+
+    private XElement Property(string name, string path)
+        => (FindVm(name) ?? throw new InvalidOperationException($"vcsim has no VM named '{name}'.")).GetValueOrDefault(path)
+           ?? throw new InvalidOperationException($"vcsim's VM '{name}' has no {path}.");
+
+    private IEnumerable<XElement> Devices(string name) => Property(name, "config.hardware.device").Elements();
+
+    private Dictionary<string, XElement>? FindVm(string name)
+        => Retrieve("VirtualMachine", "name", "config.template", "runtime.powerState", "config.hardware.memoryMB", "config.hardware.numCPU",
+                "config.hardware.device", "config.annotation", "snapshot")
+            .Where(vm => vm.Props["name"].Value == name && vm.Props.GetValueOrDefault("config.template")?.Value != "true")
+            .Select(vm => vm.Props)
+            .SingleOrDefault();
+
+    private static string? XsiType(XElement element)
+        => ((string?)element.Attribute(XNamespace.Get("http://www.w3.org/2001/XMLSchema-instance") + "type"))?.Split(':')[^1];
+
+    /// <summary>Every object of <paramref name="type"/> under the root folder: one ContainerView, one RetrievePropertiesEx.</summary>
+    private List<(string Id, Dictionary<string, XElement> Props)> Retrieve(string type, params string[] paths)
+        => RetrieveAsync(type, paths).GetAwaiter().GetResult();
+
+    private async Task<List<(string Id, Dictionary<string, XElement> Props)>> RetrieveAsync(string type, string[] paths)
+    {
+        var ct = CancellationToken.None;
+        var view = (await _soap.InvokeAsync(Method("CreateContainerView", Ref("_this", _content.Element(Vim + "viewManager")!),
+            Ref("container", _content.Element(Vim + "rootFolder")!), new XElement(Vim + "type", type), new XElement(Vim + "recursive", "true")), ct)).Single();
+        var answer = await _soap.InvokeAsync(Method("RetrievePropertiesEx", Ref("_this", _content.Element(Vim + "propertyCollector")!),
+            new XElement(Vim + "specSet",
+                new XElement(Vim + "propSet", new XElement(Vim + "type", type), paths.Select(p => new XElement(Vim + "pathSet", p))),
+                new XElement(Vim + "objectSet", Ref("obj", view), new XElement(Vim + "skip", "true"),
+                    new XElement(Vim + "selectSet", new XAttribute(XNamespace.Get("http://www.w3.org/2001/XMLSchema-instance") + "type", "TraversalSpec"),
+                        new XElement(Vim + "type", "ContainerView"), new XElement(Vim + "path", "view"), new XElement(Vim + "skip", "false")))),
+            new XElement(Vim + "options")), ct);
+        await _soap.InvokeAsync(Method("DestroyView", Ref("_this", view)), ct);
+        // vcsim answers every object in one page for these inventories (no token), so no paging here.
+        return [.. answer.SelectMany(r => r.Elements(Vim + "objects")).Select(o => (
+            o.Element(Vim + "obj")!.Value,
+            o.Elements(Vim + "propSet").ToDictionary(p => p.Element(Vim + "name")!.Value, p => p.Element(Vim + "val")!)))];
+    }
+}

@@ -1,0 +1,176 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Simplestack.Drivers.Conformance;
+using Simplestack.Drivers.VSphere.Tests.Driver;
+using Simplestack.Drivers.VSphere.Tests.Vcsim;
+
+namespace Simplestack.Drivers.VSphere.Tests.Http;
+
+/// <summary>
+/// The real gateway (Program, in process) over <c>/vmware/127.0.0.1:PORT/...</c> against one vCenter
+/// vcsim: only that target allowed, its certificate pinned by configuration, the results checked
+/// in vcsim by the tests' own probe. Each test leaves vcsim's four VMs as it found them (running).
+/// </summary>
+public sealed class VSphereHttpTests(VcsimVpxFixture vpx) : IClassFixture<VcsimVpxFixture>, IAsyncLifetime
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private WebApplicationFactory<Program> _gateway = null!;
+    private HttpClient _client = null!;
+    private VcsimProbe _probe = null!;
+    private string _base = "";
+
+    public ValueTask InitializeAsync()
+    {
+        var port = vpx.Vcsim.Port;
+        _base = $"/vmware/127.0.0.1:{port}";
+        _gateway = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+        {
+            builder.UseEnvironment("Testing");
+            builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Simplestack:AllowedTargets:0"] = $"vmware/127.0.0.1:{port}",
+                [$"Simplestack:VSphere:CertificatePins:127.0.0.1:{port}"] = vpx.Vcsim.CertificateSha256,
+            }));
+        });
+        _client = _gateway.CreateClient();
+        _client.DefaultRequestHeaders.Add("x-simplestack-hypervisor-token", Token(vpx.Vcsim.User, vpx.Vcsim.Password));
+        _probe = new VcsimProbe(vpx.Vcsim);
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        await _gateway.DisposeAsync();
+        _probe.Dispose();
+    }
+
+    [Fact]
+    public async Task Pool_hosts_storages_and_guests_are_served()
+    {
+        var pool = await GetJsonAsync(_base);
+        Assert.Equal("6.5.0", pool.GetProperty("software_info").GetProperty("version").GetString());
+        Assert.True(pool.GetProperty("total_memory").GetInt64() > 0);
+        Assert.Equal(4, (await GetJsonAsync($"{_base}/hosts")).GetArrayLength());
+        Assert.Equal("LocalDS_0", (await GetJsonAsync($"{_base}/storages")).EnumerateArray().Single().GetProperty("name").GetString());
+
+        var guests = await GetJsonAsync($"{_base}/guests");
+        Assert.Equal(["DC0_C0_RP0_VM0", "DC0_C0_RP0_VM1", "DC0_H0_VM0", "DC0_H0_VM1"], guests.EnumerateArray().Select(g => g.GetProperty("name").GetString()));
+        var first = guests[0];
+        var byId = await GetJsonAsync($"{_base}/guests/{first.GetProperty("id").GetString()}");
+        Assert.Equal(first.GetProperty("name").GetString(), byId.GetProperty("name").GetString());
+        Assert.Equal(_probe.NativeState(first.GetProperty("name").GetString()!), byId.GetProperty("state_detail").GetString());
+    }
+
+    [Fact]
+    public async Task Power_moves_a_guest_and_the_wrong_state_is_409()
+    {
+        const string name = "DC0_H0_VM1";
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync($"{_base}/guests/{name}/power", """{"state":"pause"}""")).StatusCode);
+        Assert.Equal(ProbedPower.Paused, _probe.Power(name));
+        Assert.Equal("PAUSED", (await GetJsonAsync($"{_base}/guests/{name}")).GetProperty("state").GetString());
+
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync($"{_base}/guests/{name}/power", """{"state":"resume"}""")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync($"{_base}/guests/{name}/power?wait=30", """{"state":"stop"}""")).StatusCode);
+        Assert.Equal(ProbedPower.Stopped, _probe.Power(name));
+        await AssertErrorAsync(await PutAsync($"{_base}/guests/{name}/power", """{"state":"force_stop"}"""), HttpStatusCode.Conflict, "Conflict");
+
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync($"{_base}/guests/{name}/power", """{"state":"start"}""")).StatusCode);
+        Assert.Equal(ProbedPower.Running, _probe.Power(name));
+    }
+
+    [Fact]
+    public async Task Reboot_without_force_is_501_on_vcsim_and_with_force_resets()
+    {
+        // vcsim 0.24.2 has no RebootGuest: MethodNotFound is 501 FeatureNotAvailable, never a 500.
+        await AssertErrorAsync(await PutAsync($"{_base}/guests/DC0_H0_VM0/reboot", "{}"), HttpStatusCode.NotImplemented, "FeatureNotAvailable");
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync($"{_base}/guests/DC0_H0_VM0/reboot", """{"force":true}""")).StatusCode);
+        Assert.Equal(ProbedPower.Running, _probe.Power("DC0_H0_VM0"));
+    }
+
+    [Fact]
+    public async Task A_guest_is_created_updated_and_deleted()
+    {
+        var name = $"ss-http-{Guid.NewGuid():N}"[..16];
+        using var created = await _client.PostAsync($"{_base}/guests",
+            new StringContent($$"""{"name":"{{name}}","memory":256,"cpus":1,"disks":[{"size":1}],"network_interfaces":[{"network":"VM Network"}]}""", Encoding.UTF8, "application/json"), Ct);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var guest = JsonDocument.Parse(await created.Content.ReadAsStringAsync(Ct)).RootElement;
+        var id = guest.GetProperty("id").GetString()!;
+        Assert.Equal($"{_base}/guests/{id}", created.Headers.Location?.OriginalString);
+        Assert.Equal(1, guest.GetProperty("hdd").GetDouble());
+        Assert.Equal("VM Network", Assert.Single(_probe.Nics(name)).Network);
+
+        using var updated = await PutAsync($"{_base}/guests/{id}", """{"memory":512,"cpus":2}""");
+        Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
+        Assert.Equal(512, _probe.DefinedMemoryMiB(name));
+        Assert.Equal(2, _probe.DefinedCpus(name));
+
+        using var deleted = await _client.DeleteAsync($"{_base}/guests/{id}", Ct);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.False(_probe.GuestExists(name));
+        await AssertErrorAsync(await _client.GetAsync($"{_base}/guests/{id}", Ct), HttpStatusCode.NotFound, "EntityNotFound");
+    }
+
+    [Theory]
+    [InlineData("GET", "/guests/DC0_H0_VM0/disks")]
+    [InlineData("GET", "/guests/DC0_H0_VM0/network_interfaces")]
+    [InlineData("GET", "/guests/DC0_H0_VM0/media_device")]
+    [InlineData("GET", "/networks")]
+    [InlineData("GET", "/images")]
+    [InlineData("GET", "/guests/DC0_H0_VM0/export")]
+    [InlineData("POST", "/guests/DC0_H0_VM0/clone")]
+    public async Task Capabilities_not_built_yet_are_501(string method, string path)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), _base + path);
+        if (method == "POST")
+        {
+            request.Content = new StringContent("""{"name":"x"}""", Encoding.UTF8, "application/json");
+        }
+
+        await AssertErrorAsync(await _client.SendAsync(request, Ct), HttpStatusCode.NotImplemented, "FeatureNotImplemented");
+    }
+
+    [Fact]
+    public async Task Wrong_or_missing_credentials_are_401_and_the_answer_names_neither()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{_base}/guests");
+        request.Headers.Add("x-simplestack-hypervisor-token", Token("root", "N0t-the-Pa55"));
+        using var client = _gateway.CreateClient();
+        var wrong = await client.SendAsync(request, Ct);
+        var body = await AssertErrorAsync(wrong, HttpStatusCode.Unauthorized, "Unauthorized");
+        Assert.DoesNotContain("N0t-the-Pa55", body, StringComparison.Ordinal);
+
+        await AssertErrorAsync(await client.GetAsync($"{_base}/guests", Ct), HttpStatusCode.Unauthorized, "Unauthorized");
+        await AssertErrorAsync(await _client.GetAsync($"{_base}/guests/no-such-guest", Ct), HttpStatusCode.NotFound, "EntityNotFound");
+    }
+
+    private static string Token(string user, string password) => Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"));
+
+    private async Task<JsonElement> GetJsonAsync(string url)
+    {
+        using var response = await _client.GetAsync(url, Ct);
+        var text = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{url}: {(int)response.StatusCode} {text}");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    private Task<HttpResponseMessage> PutAsync(string url, string json)
+        => _client.PutAsync(url, new StringContent(json, Encoding.UTF8, "application/json"), Ct);
+
+    private static async Task<string> AssertErrorAsync(HttpResponseMessage response, HttpStatusCode status, string error)
+    {
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(Ct);
+            Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {text}");
+            Assert.Equal(error, JsonDocument.Parse(text).RootElement.GetProperty("error").GetString());
+            return text;
+        }
+    }
+}
