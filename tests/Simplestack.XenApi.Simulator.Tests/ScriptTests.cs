@@ -9,7 +9,7 @@ namespace Simplestack.XenApi.Simulator.Tests;
 
 /// <summary>
 /// The scripts a person runs, run as that person would: <c>eng/xenapi-sim/run.sh PORT</c> prints
-/// its URL once it answers XenAPI and stops on SIGTERM; <c>eng/xen-pin.sh</c> prints the pin the
+/// its URL once it answers XenAPI and stops on SIGTERM; <c>eng/tls-pin.sh</c> prints the pin the
 /// gateway needs for it.
 /// </summary>
 public sealed class ScriptTests
@@ -52,7 +52,7 @@ public sealed class ScriptTests
             Assert.Equal(2, names.Count(n => n!.StartsWith("bench-", StringComparison.Ordinal)));
 
             // The pin the README tells people to give the gateway is the certificate run.sh reports.
-            var pin = await RunToEndAsync("eng/xen-pin.sh", $"127.0.0.1:{port}");
+            var pin = await RunToEndAsync("eng/tls-pin.sh", $"127.0.0.1:{port}");
             string reported;
             lock (errors)
             {
