@@ -28,9 +28,9 @@ public sealed class VSphereDriver : IHypervisorDriver
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
-        var trust = new CertificateTrust(options); // A pin or CA file that cannot be read stops the start: never ignored.
+        var trust = new CertificateTrust("Simplestack:VSphere", options.CertificatePins, options.CaFile); // A pin or CA file that cannot be read stops the start: never ignored.
         _logger = (loggers ?? NullLoggerFactory.Instance).CreateLogger("Simplestack.Drivers.VSphere");
-        _handlers = handlers ?? trust.CreateHandler;
+        _handlers = handlers ?? ((host, port) => trust.CreateHandler(host, port, useCookies: false)); // VimSoapClient keeps the session cookie
     }
 
     public string Name => DriverName;

@@ -28,9 +28,9 @@ public sealed class XenApiDriver : IHypervisorDriver
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
-        _trust = new CertificateTrust(options); // A pin or CA file that cannot be read stops the start: never ignored.
+        _trust = new CertificateTrust("Simplestack:XenApi", options.CertificatePins, options.CaFile); // A pin or CA file that cannot be read stops the start: never ignored.
         _logger = (loggers ?? NullLoggerFactory.Instance).CreateLogger("Simplestack.Drivers.XenApi");
-        _handlers = handlers ?? _trust.CreateHandler;
+        _handlers = handlers ?? ((host, port) => _trust.CreateHandler(host, port));
     }
 
     public const string DriverName = "xen";

@@ -70,7 +70,7 @@ public class ErrorTableTests
 
     [Fact]
     public void A_pin_with_colons_is_read()
-        => Assert.Equal(32, CertificateTrust.ParseFingerprint("t", string.Join(':', Enumerable.Repeat("AB", 32))).Length);
+        => Assert.Equal(32, Simplestack.Core.CertificateTrust.ParseFingerprint("t", string.Join(':', Enumerable.Repeat("AB", 32))).Length);
 
     [Fact]
     public void A_missing_ca_file_is_refused_not_ignored()

@@ -1,50 +1,58 @@
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Simplestack.Core;
 
-namespace Simplestack.Drivers.XenApi.Rpc;
+namespace Simplestack.Core;
 
 /// <summary>
-/// How a pool's TLS certificate is trusted (API.md §1): a per-target SHA-256 pin when configured
-/// (the certificate must be exactly that one), else a configured CA file, else the system CAs.
-/// Never "accept anything": a configuration that cannot be read is refused at start, not ignored.
+/// How a hypervisor's TLS certificate is trusted (API.md §1), for every driver that speaks HTTPS to
+/// its hypervisor (xen, vmware): a per-target SHA-256 pin when configured (the certificate must be
+/// exactly that one), else a configured CA file, else the system CAs. Never "accept anything": a
+/// configuration that cannot be read is refused at start, not ignored.
 /// </summary>
 public sealed class CertificateTrust
 {
     private readonly Dictionary<string, byte[]> _pins = new(StringComparer.OrdinalIgnoreCase);
     private readonly X509Certificate2Collection? _authorities;
 
-    public CertificateTrust(XenApiDriverOptions options)
+    /// <param name="section">The driver's configuration section (<c>Simplestack:XenApi</c>), named in errors.</param>
+    /// <param name="pins">Fingerprints by target (<c>host</c> or <c>host:port</c>; <c>:443</c> is the same as none).</param>
+    /// <param name="caFile">A PEM file of authorities the certificates must chain to, or null for the system's.</param>
+    public CertificateTrust(string section, IEnumerable<KeyValuePair<string, string>> pins, string? caFile)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        foreach (var (target, fingerprint) in options.CertificatePins)
+        ArgumentNullException.ThrowIfNull(pins);
+        foreach (var (target, fingerprint) in pins)
         {
-            _pins[NormalizeTarget(target)] = ParseFingerprint(target, fingerprint);
+            _pins[NormalizeTarget(target)] = ParseFingerprint($"{section}:CertificatePins:{target}", fingerprint);
         }
 
-        if (!string.IsNullOrWhiteSpace(options.CaFile))
+        if (!string.IsNullOrWhiteSpace(caFile))
         {
-            if (!File.Exists(options.CaFile))
+            if (!File.Exists(caFile))
             {
-                throw new InvalidOperationException($"Simplestack:XenApi:CaFile names '{options.CaFile}', which does not exist.");
+                throw new InvalidOperationException($"{section}:CaFile names '{caFile}', which does not exist.");
             }
 
             _authorities = [];
-            _authorities.ImportFromPemFile(options.CaFile);
+            _authorities.ImportFromPemFile(caFile);
             if (_authorities.Count == 0)
             {
-                throw new InvalidOperationException($"Simplestack:XenApi:CaFile '{options.CaFile}' holds no PEM certificate.");
+                throw new InvalidOperationException($"{section}:CaFile '{caFile}' holds no PEM certificate.");
             }
         }
     }
 
-    /// <summary>A handler for connections to <paramref name="host"/>:<paramref name="port"/> that trusts certificates by these rules.</summary>
-    public SocketsHttpHandler CreateHandler(string host, int? port)
+    /// <summary>
+    /// A handler for connections to <paramref name="host"/>:<paramref name="port"/> that trusts
+    /// certificates by these rules. <paramref name="useCookies"/> false: a driver that keeps its
+    /// session cookie itself, never in the handler's shared container.
+    /// </summary>
+    public SocketsHttpHandler CreateHandler(string host, int? port, bool useCookies = true)
     {
         var pin = _pins.GetValueOrDefault(NormalizeTarget(port is null ? host : $"{host}:{port}"));
         return new SocketsHttpHandler
         {
+            UseCookies = useCookies,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
             ConnectTimeout = TimeSpan.FromSeconds(15),
             SslOptions = new SslClientAuthenticationOptions
@@ -54,7 +62,7 @@ public sealed class CertificateTrust
         };
     }
 
-    internal bool IsTrusted(byte[]? pin, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    private bool IsTrusted(byte[]? pin, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
         if (certificate is null)
         {
@@ -95,7 +103,8 @@ public sealed class CertificateTrust
     private static string NormalizeTarget(string target)
         => target.EndsWith(":443", StringComparison.Ordinal) ? target[..^4] : target;
 
-    internal static byte[] ParseFingerprint(string target, string fingerprint)
+    /// <summary>A SHA-256 fingerprint from hex (colons and spaces allowed); <paramref name="key"/> names the setting in the error.</summary>
+    public static byte[] ParseFingerprint(string key, string fingerprint)
     {
         var hex = (fingerprint ?? "").Replace(":", "", StringComparison.Ordinal).Replace(" ", "", StringComparison.Ordinal);
         try
@@ -111,6 +120,6 @@ public sealed class CertificateTrust
             // Reported below with the target's name.
         }
 
-        throw new InvalidOperationException($"Simplestack:XenApi:CertificatePins:{target} is not a SHA-256 fingerprint (64 hex digits).");
+        throw new InvalidOperationException($"{key} is not a SHA-256 fingerprint (64 hex digits).");
     }
 }
