@@ -7,26 +7,8 @@ using System.Xml.Linq;
 namespace Simplestack.XenApi.Simulator.Tests;
 
 /// <summary>GET /export: a real XVA (checked here and by Debian's xva-img), and xapi's refusals.</summary>
-public sealed class XvaExportTests : IAsyncLifetime
+public sealed class XvaExportTests : TransferTestBase
 {
-    private XenApiSimulator _simulator = null!;
-    private Rpc _rpc = null!;
-    private Transfers _transfers = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _simulator = await XenApiSimulator.StartAsync(new SimulatorOptions(), TestContext.Current.CancellationToken);
-        _rpc = new Rpc(_simulator);
-        _transfers = new Transfers(_simulator, _rpc);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _transfers.Dispose();
-        _rpc.Dispose();
-        await _simulator.DisposeAsync();
-    }
-
     [Fact]
     public async Task An_export_streams_ova_xml_then_checksummed_blocks_and_completes_its_task()
     {

@@ -7,26 +7,8 @@ using System.Text.RegularExpressions;
 namespace Simplestack.XenApi.Simulator.Tests;
 
 /// <summary>PUT /import: an export comes back as a new VM with the same bytes; xapi's refusals change nothing.</summary>
-public sealed partial class XvaImportTests : IAsyncLifetime
+public sealed partial class XvaImportTests : TransferTestBase
 {
-    private XenApiSimulator _simulator = null!;
-    private Rpc _rpc = null!;
-    private Transfers _transfers = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        _simulator = await XenApiSimulator.StartAsync(new SimulatorOptions(), TestContext.Current.CancellationToken);
-        _rpc = new Rpc(_simulator);
-        _transfers = new Transfers(_simulator, _rpc);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _transfers.Dispose();
-        _rpc.Dispose();
-        await _simulator.DisposeAsync();
-    }
-
     [Fact]
     public async Task An_export_imported_into_another_sr_is_a_new_vm_with_the_same_bytes()
     {
