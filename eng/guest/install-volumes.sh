@@ -17,9 +17,11 @@ ISO="$GUEST_DIR/guest.iso"
 [ -f "$ISO" ] || { echo "install-volumes: $ISO missing; run eng/guest/build.sh" >&2; exit 1; }
 virsh() { command virsh -q -c "$URI" "$@"; }
 
-# The image pool (the drivers' default image pool name), defined once and kept active.
+# The image pool (the drivers' default image pool name), defined once and kept active. Its folder
+# is made whether or not the definition exists: a kept definition whose folder was removed (a
+# cleaned /var/lib/simplestack) would not start.
+mkdir -p "$IMAGE_POOL_DIR"
 if ! virsh pool-info "$IMAGE_POOL" >/dev/null 2>&1; then
-  mkdir -p "$IMAGE_POOL_DIR"
   virsh pool-define-as "$IMAGE_POOL" dir --target "$IMAGE_POOL_DIR" >/dev/null
   virsh pool-autostart "$IMAGE_POOL" >/dev/null
 fi
