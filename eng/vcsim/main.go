@@ -2,7 +2,7 @@
 // it in golang-github-vmware-govmomi-dev 0.24.2, which has no vcsim command) on 127.0.0.1:PORT.
 // eng/vcsim/run.sh builds and starts it; see eng/vcsim/README.md.
 //
-//	vcsim -port PORT [-esx] [-vms N] [-user U] [-password P]
+//	vcsim -port PORT [-esx] [-vms N] [-user U] [-password P] [-tlscert FILE -tlskey FILE]
 //
 // Once the server answers, it prints its URL on stdout and one line on stderr:
 //
@@ -50,8 +50,10 @@ func main() {
 	extra := flag.Int("vms", 0, "VMs to add to the default inventory, named bench-0001, bench-0002, ...")
 	user := flag.String("user", "root", "the only user name Login accepts")
 	password := flag.String("password", "simplestack", "the only password Login accepts")
+	certFile := flag.String("tlscert", "", "PEM certificate to serve (with -tlskey) instead of one made for this run")
+	keyFile := flag.String("tlskey", "", "PEM private key of -tlscert")
 	flag.Parse()
-	if *port <= 0 || *port > 65535 || *extra < 0 || flag.NArg() != 0 {
+	if *port <= 0 || *port > 65535 || *extra < 0 || flag.NArg() != 0 || (*certFile == "") != (*keyFile == "") {
 		flag.Usage()
 		os.Exit(2)
 	}
@@ -65,7 +67,13 @@ func main() {
 	}
 	_ = probe.Close()
 
-	certificate, err := selfSigned()
+	// A given certificate survives restarts, as a real host's does (the pin stays valid).
+	var certificate tls.Certificate
+	if *certFile != "" {
+		certificate, err = tls.LoadX509KeyPair(*certFile, *keyFile)
+	} else {
+		certificate, err = selfSigned()
+	}
 	if err != nil {
 		fail("certificate: %v", err)
 	}

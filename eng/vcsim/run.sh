@@ -3,8 +3,9 @@
 # with --esx, a standalone ESX host; --vms N adds N powered-on VMs (bench-0001 ...) to the default
 # inventory. Prints the URL once it answers, and a line "vcsim: ... certificate sha256 HEX" on
 # stderr (the pin the gateway needs); stops on SIGTERM or Ctrl+C, removing its datastore files.
-# Default credentials: root / simplestack.
-#   eng/vcsim/run.sh PORT [--esx] [--vms N] [--user U] [--password P]
+# Default credentials: root / simplestack. --tls-cert/--tls-key serve that certificate instead of
+# one made for the run (a restart then keeps the pin, as a real host's certificate stays).
+#   eng/vcsim/run.sh PORT [--esx] [--vms N] [--user U] [--password P] [--tls-cert PEM --tls-key PEM]
 #   eng/vcsim/run.sh --build-only      (installs and builds, prints the binary's path)
 # Installs Go and govmomi from Debian when missing; builds eng/vcsim/main.go once into
 # ${XDG_CACHE_HOME:-~/.cache}/simplestack/vcsim/<hash>/vcsim (see eng/vcsim/README.md).
@@ -12,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 usage() {
-  echo "usage: $0 PORT [--esx] [--vms N] [--user U] [--password P] | --build-only" >&2
+  echo "usage: $0 PORT [--esx] [--vms N] [--user U] [--password P] [--tls-cert PEM --tls-key PEM] | --build-only" >&2
   exit 2
 }
 number() { [[ "$1" =~ ^[0-9]+$ ]] || usage; }
@@ -33,9 +34,13 @@ else
       --vms) [ $# -ge 2 ] || usage; number "$2"; arguments+=(-vms "$2"); shift 2 ;;
       --user) [ $# -ge 2 ] || usage; arguments+=(-user "$2"); shift 2 ;;
       --password) [ $# -ge 2 ] || usage; arguments+=(-password "$2"); shift 2 ;;
+      --tls-cert) [ $# -ge 2 ] || usage; tls_cert=$2; arguments+=(-tlscert "$2"); shift 2 ;;
+      --tls-key) [ $# -ge 2 ] || usage; tls_key=$2; arguments+=(-tlskey "$2"); shift 2 ;;
       *) usage ;;
     esac
   done
+  # Both or neither.
+  if [[ -n ${tls_cert:-} && -z ${tls_key:-} || -z ${tls_cert:-} && -n ${tls_key:-} ]]; then usage; fi
 fi
 
 packages=(golang-go golang-github-vmware-govmomi-dev)

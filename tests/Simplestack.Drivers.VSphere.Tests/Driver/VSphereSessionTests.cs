@@ -119,7 +119,7 @@ public sealed class VSphereSessionTests(VcsimVpxFixture vpx) : IClassFixture<Vcs
     }
 
     /// <summary>The keys of every session vcsim holds (SessionManager.sessionList), the admin's own included.</summary>
-    private static async Task<IReadOnlyList<string>> SessionKeysAsync(VimSoap admin)
+    internal static async Task<IReadOnlyList<string>> SessionKeysAsync(VimSoap admin)
     {
         var content = await admin.ServiceContentAsync(Ct);
         var answer = await admin.InvokeAsync(Method("RetrievePropertiesEx", Ref("_this", content.Element(Vim + "propertyCollector")!),

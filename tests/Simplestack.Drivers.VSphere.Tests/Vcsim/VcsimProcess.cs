@@ -21,6 +21,12 @@ public sealed record VcsimOptions
     public string User { get; init; } = "root";
 
     public string Password { get; init; } = "simplestack";
+
+    /// <summary>The port to listen on (a restart on the same address); unset, a free one.</summary>
+    public int? Port { get; init; }
+
+    /// <summary>PEM certificate and key to serve instead of one made per run (a restart keeps the pin).</summary>
+    public (string Certificate, string Key)? TlsFiles { get; init; }
 }
 
 /// <summary>
@@ -98,9 +104,9 @@ public sealed partial class VcsimProcess : IAsyncDisposable
         {
             try
             {
-                return await StartOnceAsync(options, FreePort(), cancellationToken);
+                return await StartOnceAsync(options, options.Port ?? FreePort(), cancellationToken);
             }
-            catch (PortTakenException) when (attempt < 3)
+            catch (PortTakenException) when (attempt < 3 && options.Port is null)
             {
             }
         }
@@ -129,6 +135,42 @@ public sealed partial class VcsimProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>
+    /// Kills vcsim with SIGKILL, as a crash would (no clean-up of its own), waits for the exit and
+    /// removes the folder its datastores were in; disposing afterwards does nothing more.
+    /// </summary>
+    public async Task KillAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_process.HasExited && Kill(_process.Id, SigKill) != 0 && !_process.HasExited)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, SIGKILL) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        await _process.WaitForExitAsync(cancellationToken);
+        foreach (var root in DatastoreFolders.Select(Path.GetDirectoryName).Distinct())
+        {
+            // run.sh's launcher keeps every datastore in one folder of its own (simplestack-vcsim-*).
+            if (root is not null && Path.GetFileName(root).StartsWith("simplestack-vcsim-", StringComparison.Ordinal) && Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>Freezes vcsim (SIGSTOP): connections stay open and nothing answers, as a hung host.</summary>
+    public void Freeze() => Signal(SigStop);
+
+    /// <summary>Lets a frozen vcsim run again (SIGCONT).</summary>
+    public void Thaw() => Signal(SigCont);
+
+    private void Signal(int signal)
+    {
+        if (Kill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
     /// <summary>Stops vcsim if it runs; throws if it did not exit 0 or left its files behind.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -140,6 +182,11 @@ public sealed partial class VcsimProcess : IAsyncDisposable
         _disposed = true;
         try
         {
+            if (_process.HasExited && _process.ExitCode == 128 + SigKill)
+            {
+                return; // Killed on purpose (KillAsync), which removed its files.
+            }
+
             var exitCode = await StopAsync();
             var left = DatastoreFolders.Where(Directory.Exists).ToList();
             if (exitCode != 0 || left.Count > 0)
@@ -169,7 +216,14 @@ public sealed partial class VcsimProcess : IAsyncDisposable
             start.ArgumentList.Add("--esx");
         }
 
-        foreach (var (name, value) in new[] { ("--vms", options.Vms.ToString(CultureInfo.InvariantCulture)), ("--user", options.User), ("--password", options.Password) })
+        var arguments = new List<(string, string)> { ("--vms", options.Vms.ToString(CultureInfo.InvariantCulture)), ("--user", options.User), ("--password", options.Password) };
+        if (options.TlsFiles is { } tls)
+        {
+            arguments.Add(("--tls-cert", tls.Certificate));
+            arguments.Add(("--tls-key", tls.Key));
+        }
+
+        foreach (var (name, value) in arguments)
         {
             start.ArgumentList.Add(name);
             start.ArgumentList.Add(value);
@@ -274,6 +328,9 @@ public sealed partial class VcsimProcess : IAsyncDisposable
     private static partial Regex ReadyLine();
 
     private const int SigTerm = 15;
+    private const int SigKill = 9;
+    private const int SigStop = 19;
+    private const int SigCont = 18;
 
     /// <summary>kill(2): .NET has no way to send SIGTERM to another process.</summary>
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]

@@ -201,6 +201,8 @@ public sealed class VcsimRunTests
     [InlineData("not-a-port")]
     [InlineData("8989", "--vms")]
     [InlineData("8989", "--unknown")]
+    [InlineData("8989", "--tls-cert", "vcsim.crt")]
+    [InlineData("8989", "--tls-key", "vcsim.key")]
     public async Task Bad_arguments_print_the_usage_and_exit_2(params string[] arguments)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
