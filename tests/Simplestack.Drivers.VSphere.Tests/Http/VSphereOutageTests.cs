@@ -4,9 +4,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
 using Simplestack.Drivers.VSphere.Tests.Driver;
 using Simplestack.Drivers.VSphere.Tests.Vcsim;
 
@@ -41,7 +39,7 @@ public sealed class VSphereOutageTests : IAsyncLifetime
     public async Task A_vcsim_killed_under_load_is_503_and_the_gateway_recovers_when_it_returns_without_leaking_sessions()
     {
         var port = _vcsim.Port;
-        await using var gateway = Gateway(port, callTimeoutSeconds: 10);
+        await using var gateway = Gateway(callTimeoutSeconds: 10);
         using var client = Client(gateway);
         var hosts = $"/vmware/127.0.0.1:{port}/hosts";
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(hosts, Ct)).StatusCode);
@@ -94,7 +92,7 @@ public sealed class VSphereOutageTests : IAsyncLifetime
     public async Task A_hung_vcsim_is_504_within_the_call_timeout_and_answers_again_once_it_runs()
     {
         var port = _vcsim.Port;
-        await using var gateway = Gateway(port, callTimeoutSeconds: 2);
+        await using var gateway = Gateway(callTimeoutSeconds: 2);
         using var client = Client(gateway);
         var pool = $"/vmware/127.0.0.1:{port}";
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(pool, Ct)).StatusCode);
@@ -124,7 +122,7 @@ public sealed class VSphereOutageTests : IAsyncLifetime
     public async Task A_session_ended_by_the_server_is_made_again_and_no_caller_sees_an_error()
     {
         var port = _vcsim.Port;
-        await using var gateway = Gateway(port, callTimeoutSeconds: 10);
+        await using var gateway = Gateway(callTimeoutSeconds: 10);
         using var client = Client(gateway);
         var hosts = $"/vmware/127.0.0.1:{port}/hosts";
         using var admin = await AdminAsync();
@@ -142,25 +140,9 @@ public sealed class VSphereOutageTests : IAsyncLifetime
         Assert.NotEqual(gatewaySession, now);
     }
 
-    private WebApplicationFactory<Program> Gateway(int port, int callTimeoutSeconds)
-        => new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
-        {
-            builder.UseEnvironment("Testing");
-            builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Simplestack:AllowedTargets:0"] = $"vmware/127.0.0.1:{port}",
-                [$"Simplestack:VSphere:CertificatePins:127.0.0.1:{port}"] = _vcsim.CertificateSha256,
-                ["Simplestack:VSphere:CallTimeoutSeconds"] = callTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            }));
-        });
+    private WebApplicationFactory<Program> Gateway(int callTimeoutSeconds) => VcsimGateway.Create(_vcsim, callTimeoutSeconds);
 
-    private HttpClient Client(WebApplicationFactory<Program> gateway)
-    {
-        var client = gateway.CreateClient();
-        client.DefaultRequestHeaders.Add("x-simplestack-hypervisor-token",
-            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{_vcsim.User}:{_vcsim.Password}")));
-        return client;
-    }
+    private HttpClient Client(WebApplicationFactory<Program> gateway) => VcsimGateway.Client(gateway, _vcsim);
 
     private async Task<VimSoap> AdminAsync()
     {
