@@ -10,6 +10,12 @@ public sealed record NicSpec(string Network, string? Mac = null, string? Model =
 
 public sealed record InstallSpec(string Location, string? Cmdline = null);
 
+/// <summary>
+/// Where in a vCenter a new guest goes (the vmware driver; others have no such choice): names as
+/// vSphere shows them; what is absent comes from the gateway's configuration.
+/// </summary>
+public sealed record PlacementSpec(string? Datacenter = null, string? Cluster = null, string? ResourcePool = null, string? Folder = null);
+
 public sealed record GuestCreateRequest(
     string Name,
     long Memory,
@@ -25,7 +31,8 @@ public sealed record GuestCreateRequest(
     bool Start = false,
     string? DomainType = null,
     string? Rootfs = null,
-    string? Init = null) : IValidatable
+    string? Init = null,
+    PlacementSpec? Placement = null) : IValidatable
 {
     public void Validate()
     {
@@ -41,6 +48,14 @@ public sealed record GuestCreateRequest(
             FieldRules.NotBlankWhenGiven(disk.Bus, $"{field}.bus");
         });
         FieldRules.Each(NetworkInterfaces, "network_interfaces", (nic, field) => FieldRules.Required(nic.Network, $"{field}.network"));
+        if (Placement is not null)
+        {
+            FieldRules.NotBlankWhenGiven(Placement.Datacenter, "placement.datacenter");
+            FieldRules.NotBlankWhenGiven(Placement.Cluster, "placement.cluster");
+            FieldRules.NotBlankWhenGiven(Placement.ResourcePool, "placement.resource_pool");
+            FieldRules.NotBlankWhenGiven(Placement.Folder, "placement.folder");
+        }
+
         if (Install is not null)
         {
             FieldRules.Required(Install.Location, "install.location");

@@ -63,7 +63,7 @@ public sealed class VSphereDriver : IHypervisorDriver
             throw;
         }
 
-        var connection = new VSphereConnection(target, session, policy, _logger);
+        var connection = new VSphereConnection(target, session, policy, _options.Placement, _logger);
         policy.IsAlive = () => connection.IsAlive;
         VSphereLog.Connected(_logger, target.ToString(), session.Content.FullName);
         return connection;

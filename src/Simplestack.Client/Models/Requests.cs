@@ -46,6 +46,20 @@ public sealed record InstallSpec
     public string? Cmdline { get; init; }
 }
 
+/// <summary>Where in a vCenter a new guest goes (vmware only): names as vSphere shows them; what is absent comes from the gateway's configuration.</summary>
+public sealed record PlacementSpec
+{
+    public string? Datacenter { get; init; }
+
+    /// <summary>A cluster, or a standalone host.</summary>
+    public string? Cluster { get; init; }
+
+    public string? ResourcePool { get; init; }
+
+    /// <summary>A VM folder's path under the datacenter's (<c>team/web</c>).</summary>
+    public string? Folder { get; init; }
+}
+
 /// <summary>The body of <c>POST .../guests</c> (API.md §4). Only <see cref="Name"/> and <see cref="Memory"/> are required.</summary>
 public sealed record GuestCreateRequest
 {
@@ -83,6 +97,9 @@ public sealed record GuestCreateRequest
     public string? Rootfs { get; init; }
 
     public string? Init { get; init; }
+
+    /// <summary>vmware: the datacenter, cluster, resource pool and folder of the new guest.</summary>
+    public PlacementSpec? Placement { get; init; }
 }
 
 /// <summary>

@@ -16,6 +16,10 @@ public abstract partial class LibvirtHypervisorConnection
     {
         request.Validate();
         LibvirtNames.ValidateName("guest", request.Name);
+        if (request.Placement is not null)
+        {
+            throw new FeatureNotAvailableException("placement (datacenter, cluster, resource pool, folder) is vSphere's: a libvirt guest is made on the host addressed.");
+        }
 
         // Checked before anything is made: the location is a URL the gateway itself will fetch.
         var installLocation = request.Install is { } install

@@ -19,13 +19,13 @@ public sealed partial class VSphereConnection : IGuestManagement
         CheckName(request.Name);
         RefuseNotBuiltYet(request);
 
-        var inventory = await _collector.RetrieveAllAsync(PlacementPaths, cancellationToken);
+        var inventory = await _collector.RetrieveAllAsync(Placement.Paths, cancellationToken);
         if (inventory.Any(o => GuestMapping.IsGuest(o) && o.Text("name") == request.Name))
         {
             throw new ConflictException($"A guest named '{request.Name}' exists already.");
         }
 
-        var placement = Placement.Choose(inventory);
+        var placement = Placement.Choose(inventory, request.Placement, _placement);
         var disks = (request.Disks ?? []).Select(d => new NewDisk(
             (long)Math.Ceiling(d.Size * KiBPerGiB),
             d.StorageId is null ? placement.DatastoreName : Placement.Datastore(inventory, d.StorageId))).ToList();
@@ -99,17 +99,28 @@ public sealed partial class VSphereConnection : IGuestManagement
         return await ReadGuestAsync(vm, cancellationToken) with { Applied = applied };
     }
 
-    /// <summary>A running or suspended VM is powered off first (vSphere destroys only powered-off VMs); its disks and snapshots go with it.</summary>
+    /// <summary>
+    /// A running or suspended VM is powered off first (vSphere destroys only powered-off VMs); its
+    /// disks and snapshots go with it. With <c>keep_disks</c> the VM is only removed from the
+    /// inventory (<c>UnregisterVM</c>, vSphere's "Remove from inventory"): every file stays in its
+    /// datastore folder, disks and .vmx alike, so the disks remain volumes and the VM can be registered again.
+    /// </summary>
     public async Task DeleteGuestAsync(string guestId, GuestDeleteOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (options.KeepDisks)
+        var vm = await FindVmAsync(guestId, cancellationToken);
+        if (!options.KeepDisks)
         {
-            throw new FeatureNotImplementedException("The vmware driver does not keep a deleted guest's disks yet (keep_disks).");
+            await DestroyAsync(vm, cancellationToken);
+            return;
         }
 
-        var vm = await FindVmAsync(guestId, cancellationToken);
-        await DestroyAsync(vm, cancellationToken);
+        if ((await ReadPowerAsync(vm, cancellationToken)).State != "poweredOff")
+        {
+            await RunTaskAsync("PowerOffVM_Task", vm, cancellationToken);
+        }
+
+        await _session.CallAsync("UnregisterVM", vm, cancellationToken);
     }
 
     private async Task DestroyAsync(MoRef vm, CancellationToken cancellationToken)
@@ -171,13 +182,4 @@ public sealed partial class VSphereConnection : IGuestManagement
             throw new FeatureNotAvailableException("vSphere has no memory limits, live memory target, vcpus_max, live vCPU count, vcpu_settings or ha_enabled in the original's sense: change memory and cpus.");
         }
     }
-
-    private static readonly Dictionary<string, string[]> PlacementPaths = new()
-    {
-        ["Datacenter"] = ["name", "vmFolder"],
-        ["ComputeResource"] = ["name", "resourcePool", "datastore"],
-        ["Datastore"] = ["name"],
-        ["Network"] = ["name"],
-        ["VirtualMachine"] = ["name", "config.uuid", "config.template"],
-    };
 }

@@ -25,10 +25,12 @@ public sealed partial class VSphereConnection : IHypervisorConnection, IStorageM
     private readonly VimSession _session;
     private readonly PropertyCollector _collector;
     private readonly ILogger _logger;
+    private readonly VSpherePlacementOptions _placement;
     private int _disposed;
 
-    internal VSphereConnection(HypervisorTarget target, VimSession session, HypervisorCallPolicy policy, ILogger logger)
+    internal VSphereConnection(HypervisorTarget target, VimSession session, HypervisorCallPolicy policy, VSpherePlacementOptions placement, ILogger logger)
     {
+        _placement = placement;
         Target = target;
         _session = session;
         _collector = new PropertyCollector(session);

@@ -13,6 +13,10 @@ public sealed partial class XenApiConnection
         request.Validate();
         CheckName(request.Name, "guest");
         RefuseNotBuiltYet(request);
+        if (request.Placement is not null)
+        {
+            throw new FeatureNotAvailableException("placement (datacenter, cluster, resource pool, folder) is vSphere's: a xen guest is made in the pool addressed.");
+        }
         var image = request.Image ?? throw new InvalidArgumentException("A Xen guest is made from a template: name it in 'image' (its name or uuid).");
 
         var vms = await Call.AllVms(cancellationToken);

@@ -11,7 +11,7 @@ namespace Simplestack.Drivers.VSphere.Tests.Driver;
 /// (<see cref="VimSoap"/>, which shares no code with the driver) in a session of its own, and
 /// through the datastore folders vcsim writes on this machine (each disk a real .vmdk file).
 /// </summary>
-internal sealed class VcsimProbe : IHypervisorProbe, IDisposable
+internal sealed partial class VcsimProbe : IHypervisorProbe, IDisposable
 {
     private readonly VcsimProcess _vcsim;
     private readonly VimSoap _soap;
