@@ -3,7 +3,7 @@
 #
 #   bench/run.sh                    # everything; the table is printed and written to bench/out/results.md
 #   BENCH_SECONDS=10 bench/run.sh   # longer runs (default 5 s per measurement)
-#   BENCH_SKIP="remote scaleout direct xen" bench/run.sh   # leave parts out
+#   BENCH_SKIP="remote scaleout direct xen vmware" bench/run.sh   # leave parts out
 #   BENCH_GUEST_COUNTS="1000" bench/run.sh              # guest counts after the one-guest runs (default "1000 10000")
 #   BENCH_ROUNDS=16 bench/run.sh                        # extra gateway/floor pairs at 64 connections (default 10, 3 s each: BENCH_PAIR_SECONDS)
 #
@@ -21,7 +21,10 @@
 #      (socat -> libvirtd's unix socket), counting TCP connections opened per request;
 #   7. scale-out: two gateways behind nginx, both on the substrate's libvirtd (kvm/localhost), vs one;
 #   8. xen: the guest list through the XenAPI simulator (eng/xenapi-sim/run.sh) at 1 and 1,000 VMs,
-#      beside VM.get_all_records sent straight to it; XenAPI sessions opened during the runs.
+#      beside VM.get_all_records sent straight to it; XenAPI sessions opened during the runs;
+#   9. vmware: the guest list through vcsim (eng/vcsim/run.sh) with its default 4 VMs and with 1,000
+#      more, beside the RetrievePropertiesEx a list is made of sent straight to vcsim; vSphere
+#      logins during the runs and the sessions vcsim holds after them.
 # Parts 6 and 7 need the substrate's libvirtd (eng/substrate/up.sh); without it they are skipped, said so.
 set -euo pipefail
 
@@ -290,6 +293,61 @@ if ! skip xen; then
     for c in "${CONCURRENCY[@]}"; do measure "xen-direct guests=$n" "$SIM" "https://127.0.0.1:$XEN_PORT/jsonrpc" "$c"; done
     unset WRK_BODY
     kill "$XGW" "$SIM"; wait "$XGW" "$SIM" 2>/dev/null || true
+  done
+fi
+
+# ------------------------------------------------------------------ 9. vmware: the guest list through vcsim
+# The gateway on vmware/127.0.0.1:VC_PORT (eng/vcsim/run.sh as vCenter, its certificate pinned) with
+# vcsim's own 4 VMs and with BENCH_VMWARE_VMS (1,000) more, next to what a list costs without the
+# gateway: one RetrievePropertiesEx over a ContainerView of the VMs and hosts (the same properties
+# the driver reads), sent straight to vcsim in one logged-in session, same TLS, same loads.
+if ! skip vmware; then
+  VC_PORT=18444 VC_GW_PORT=18085
+  VH=(-H "x-simplestack-hypervisor-token: $(printf 'root:simplestack' | base64)")
+  soap() { # soap COOKIE_ARGS... BODY_XML -> the answer
+    local body=${*: -1}
+    curl -sk "${@:1:$#-1}" -H 'Content-Type: text/xml; charset=utf-8' -H 'SOAPAction: "urn:vim25/6.5"' \
+      -d "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><soapenv:Body>$body</soapenv:Body></soapenv:Envelope>" \
+      "https://127.0.0.1:$VC_PORT/sdk"
+  }
+  for extra in 0 ${BENCH_VMWARE_VMS-1000}; do
+    : >"$OUT/vcsim.url"
+    "$ROOT/eng/vcsim/run.sh" "$VC_PORT" --vms "$extra" >"$OUT/vcsim.url" 2>"$OUT/vcsim.err" &
+    VC=$!
+    PIDS+=("$VC")
+    for _ in $(seq 1 1200); do [ -s "$OUT/vcsim.url" ] && break; sleep 0.1; done
+    PIN=$(sed -nE 's/.*certificate sha256 ([0-9A-Fa-f]+).*/\1/p' "$OUT/vcsim.err")
+    [ -n "$PIN" ] || { echo "bench: vcsim did not start:" >&2; cat "$OUT/vcsim.err" >&2; exit 1; }
+    n=$((extra + 4))
+    start_gateway "gateway-vmware-$n" "$VC_GW_PORT" "Simplestack__AllowedTargets__0=vmware/127.0.0.1:$VC_PORT" "Simplestack__VSphere__CertificatePins__127.0.0.1:$VC_PORT=$PIN"
+    VGW=$STARTED
+    VLIST="http://$HOST:$VC_GW_PORT/vmware/127.0.0.1:$VC_PORT/guests"
+    got=$(curl -fs "${VH[@]}" "$VLIST" | grep -o '"id":' | wc -l)
+    [ "$got" -eq "$n" ] || { echo "bench: the vmware list has $got guests, not $n" >&2; exit 1; }
+    warm "${VH[@]}" "$VLIST"
+    o0=$(opened "gateway-vmware-$n")
+    for c in "${CONCURRENCY[@]}"; do measure "vmware-gateway guests=$n" "$VGW" "$VLIST" "$c" "${VH[@]}"; done
+    echo "vmware-new-connections guests=$n opened_during_runs=$(( $(opened "gateway-vmware-$n") - o0 )) (each one vSphere login)" | tee -a "$OUT/raw.txt" >&2
+
+    COOKIE=$(soap -D - '<Login xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this><userName>root</userName><password>simplestack</password></Login>' \
+      | sed -nE 's/^[Ss]et-[Cc]ookie: (vmware_soap_session=[^;]+).*/\1/p')
+    [ -n "$COOKIE" ] || { echo "bench: could not log in to vcsim" >&2; exit 1; }
+    VIEW=$(soap -H "Cookie: $COOKIE" '<CreateContainerView xmlns="urn:vim25"><_this type="ViewManager">ViewManager</_this><container type="Folder">group-d1</container><type>VirtualMachine</type><type>HostSystem</type><recursive>true</recursive></CreateContainerView>' \
+      | sed -nE 's/.*<returnval type="ContainerView">([^<]+)<.*/\1/p')
+    PATHS=""
+    for p in name config.uuid config.instanceUuid config.template config.hardware.numCPU config.hardware.memoryMB config.hardware.device runtime.powerState runtime.host guest.ipAddress guest.toolsStatus; do PATHS="$PATHS<pathSet>$p</pathSet>"; done
+    export WRK_CONTENT_TYPE='text/xml; charset=utf-8'
+    export WRK_BODY="<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><soapenv:Body><RetrievePropertiesEx xmlns=\"urn:vim25\"><_this type=\"PropertyCollector\">propertyCollector</_this><specSet><propSet><type>VirtualMachine</type><all>false</all>$PATHS</propSet><propSet><type>HostSystem</type><all>false</all><pathSet>name</pathSet></propSet><objectSet><obj type=\"ContainerView\">$VIEW</obj><skip>true</skip><selectSet xsi:type=\"TraversalSpec\"><type>ContainerView</type><path>view</path><skip>false</skip></selectSet></objectSet></specSet><options/></RetrievePropertiesEx></soapenv:Body></soapenv:Envelope>"
+    DH=(-H "Cookie: $COOKIE" -H 'SOAPAction: "urn:vim25/6.5"')
+    direct=$(curl -sk "${DH[@]}" -H "Content-Type: $WRK_CONTENT_TYPE" -d "$WRK_BODY" "https://127.0.0.1:$VC_PORT/sdk" | grep -o '<objects>' | wc -l)
+    [ "$direct" -ge "$n" ] || { echo "bench: the direct RetrievePropertiesEx answered $direct objects, not $n VMs and their hosts" >&2; exit 1; }
+    warm -s "$ROOT/bench/wrk/report.lua" "${DH[@]}" "https://127.0.0.1:$VC_PORT/sdk"
+    for c in "${CONCURRENCY[@]}"; do measure "vmware-direct guests=$n" "$VC" "https://127.0.0.1:$VC_PORT/sdk" "$c" "${DH[@]}"; done
+    unset WRK_BODY WRK_CONTENT_TYPE
+    sessions=$(soap -H "Cookie: $COOKIE" '<RetrievePropertiesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><specSet><propSet><type>SessionManager</type><pathSet>sessionList</pathSet></propSet><objectSet><obj type="SessionManager">SessionManager</obj></objectSet></specSet><options/></RetrievePropertiesEx>' \
+      | grep -o '<key>' | wc -l)
+    echo "vmware-sessions guests=$n held_by_vcsim_after_runs=$sessions (the gateway's and the direct client's)" | tee -a "$OUT/raw.txt" >&2
+    kill "$VGW" "$VC"; wait "$VGW" "$VC" 2>/dev/null || true
   done
 fi
 

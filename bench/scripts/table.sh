@@ -33,7 +33,7 @@ if grep -q '^DIRECT ' "$RAW"; then
   echo
 fi
 
-grep -E '^(new-connections|body-bytes|gateway-rss|remote-connections|scaleout-split|xen-new-connections)' "$RAW" | sed 's/^/    /'
+grep -E '^(new-connections|body-bytes|gateway-rss|remote-connections|scaleout-split|xen-new-connections|vmware-new-connections|vmware-sessions)' "$RAW" | sed 's/^/    /'
 echo
 
 # Targets.

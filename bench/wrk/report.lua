@@ -1,9 +1,10 @@
--- Optional: a JSON POST body from the environment (bench/run.sh's direct XenAPI calls).
+-- Optional: a POST body from the environment (bench/run.sh's direct XenAPI and vSphere calls),
+-- JSON unless WRK_CONTENT_TYPE says otherwise.
 local body = os.getenv("WRK_BODY")
 if body then
   wrk.method = "POST"
   wrk.body = body
-  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["Content-Type"] = os.getenv("WRK_CONTENT_TYPE") or "application/json"
 end
 
 -- wrk's summary as one parsable line (latencies in microseconds). Used by bench/run.sh.
