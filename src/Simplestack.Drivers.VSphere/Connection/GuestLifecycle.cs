@@ -91,9 +91,21 @@ public sealed partial class VSphereConnection : IGuestManagement
             applied["cpus"] = Applied.NextBoot;
         }
 
+        // hdd: the last disk grows, in the same ReconfigVM_Task (its deviceChange follows memoryMB in the WSDL's order).
+        var growth = request.Hdd is { } hdd ? await PlanLastDiskGrowthAsync(vm, hdd, cancellationToken) : null;
+        if (request.Hdd is not null)
+        {
+            applied["hdd"] = state == "poweredOn" ? Applied.Live : Applied.NextBoot;
+        }
+
         if (applied.Count > 0)
         {
-            await RunTaskAsync("ReconfigVM_Task", vm, cancellationToken, ConfigSpecs.Reconfigure(request.Name, request.Memory, request.Cpus));
+            var spec = ConfigSpecs.Reconfigure(request.Name, request.Memory, request.Cpus);
+            spec.Add(growth);
+            if (spec.HasElements)
+            {
+                await RunTaskAsync("ReconfigVM_Task", vm, cancellationToken, spec);
+            }
         }
 
         return await ReadGuestAsync(vm, cancellationToken) with { Applied = applied };
@@ -103,12 +115,19 @@ public sealed partial class VSphereConnection : IGuestManagement
     public async Task DeleteGuestAsync(string guestId, GuestDeleteOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var vm = await FindVmAsync(guestId, cancellationToken);
         if (options.KeepDisks)
         {
-            throw new FeatureNotImplementedException("The vmware driver does not keep a deleted guest's disks yet (keep_disks).");
+            // keep_disks: the VM leaves the inventory (UnregisterVM) and every file of its folder, disks included, stays.
+            if ((await ReadPowerAsync(vm, cancellationToken)).State != "poweredOff")
+            {
+                await RunTaskAsync("PowerOffVM_Task", vm, cancellationToken);
+            }
+
+            await _session.CallAsync("UnregisterVM", vm, cancellationToken);
+            return;
         }
 
-        var vm = await FindVmAsync(guestId, cancellationToken);
         await DestroyAsync(vm, cancellationToken);
     }
 
@@ -160,9 +179,9 @@ public sealed partial class VSphereConnection : IGuestManagement
 
     private static void RefuseNotBuiltYet(GuestUpdateRequest request)
     {
-        if (request.Hdd is not null || request.Paravirtualized is not null || request.Template is not null)
+        if (request.Paravirtualized is not null || request.Template is not null)
         {
-            throw new FeatureNotImplementedException("The vmware driver does not change hdd, paravirtualized or template yet; name, memory and cpus it does.");
+            throw new FeatureNotImplementedException("The vmware driver does not change paravirtualized or template yet; name, memory, cpus and hdd it does.");
         }
 
         if (request.MemoryLimits is not null || request.MemoryTargetLive is not null || request.VcpusMax is not null

@@ -1,0 +1,294 @@
+using System.Globalization;
+using System.Xml.Linq;
+using Simplestack.Core;
+using Simplestack.Drivers.VSphere.Soap;
+using static Simplestack.Drivers.VSphere.Soap.Vim;
+
+namespace Simplestack.Drivers.VSphere;
+
+// Disks are a VM's VirtualDisk devices (API.md §8). The id is where the disk sits: "0:1" for SCSI
+// bus 0 unit 1 (VMware's scsi0:1), "ide0:1", "sata0:0", "nvme0:0" on other controllers, so ids
+// never collide. Every change is one ReconfigVM_Task, so a refused change changes nothing. A disk
+// in the VM's own folder is the VM's: deleting it destroys its file; a disk on a file elsewhere
+// (a volume attached) is detached and its file kept.
+public sealed partial class VSphereConnection : IDiskManagement
+{
+    private static readonly string[] DevicePaths = ["name", "runtime.powerState", "config.files.vmPathName", "config.hardware.device"];
+
+    public async Task<IReadOnlyList<Disk>> ListDisksAsync(string guestId, CancellationToken cancellationToken)
+    {
+        var vm = await FindVmAsync(guestId, cancellationToken);
+        return [.. (await ReadDevicesAsync(vm, cancellationToken)).Disks.Select(d => d.Disk)];
+    }
+
+    public async Task<Disk> GetDiskAsync(string guestId, string diskId, CancellationToken cancellationToken)
+    {
+        var vm = await FindVmAsync(guestId, cancellationToken);
+        return (await ReadDevicesAsync(vm, cancellationToken)).Disk(diskId).Disk;
+    }
+
+    /// <summary>
+    /// A new thin disk on the VM's first SCSI controller with a free unit (a paravirtual controller
+    /// is added when none has one), in the VM's folder on <c>storage_id</c> or the VM's own
+    /// datastore; or, with <c>volume</c>, an existing disk file attached as it is. A running VM
+    /// gets it live (vSphere hot-adds SCSI disks).
+    /// </summary>
+    public async Task<Disk> CreateDiskAsync(string guestId, DiskCreateRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        CheckBus(request.Bus);
+        if (request.Name is not null)
+        {
+            throw new FeatureNotAvailableException("vSphere names a disk itself (its label 'Hard disk N' and its file after the VM): 'name' cannot be set on vmware.");
+        }
+
+        var vm = await FindVmAsync(guestId, cancellationToken);
+        var devices = await ReadDevicesAsync(vm, cancellationToken);
+        string? existingFile = null;
+        string datastore;
+        if (request.Volume is not null)
+        {
+            var volume = await FindVolumeAsync(request.StorageId!, request.Volume, cancellationToken);
+            if (volume.Iso)
+            {
+                throw new InvalidArgumentException($"'{volume.Volume.Name}' is an ISO: mount it as the media device instead.");
+            }
+
+            if (volume.Volume.UsedBy.Count > 0)
+            {
+                throw new ConflictException($"Volume '{volume.Volume.Name}' is attached already (to {string.Join(", ", volume.Volume.UsedBy)}); a volume has one writer at a time.");
+            }
+
+            existingFile = volume.Volume.Path;
+            datastore = volume.Datastore;
+        }
+        else
+        {
+            datastore = request.StorageId is null
+                ? DatastoreOf(devices.VmPathName)
+                : Placement.Datastore(await _collector.RetrieveAllAsync(new Dictionary<string, string[]> { ["Datastore"] = ["name"] }, cancellationToken), request.StorageId);
+        }
+
+        var (slot, controllerChange) = devices.FreeScsiSlot();
+        const int newDiskKey = -101;
+        var disk = existingFile is null
+            ? DeviceSpecs.DeviceChange("add", "create", DeviceSpecs.NewThinDisk(newDiskKey, datastore, slot.ControllerKey, slot.Unit, (long)Math.Ceiling(request.Size * KiBPerGiB)))
+            : DeviceSpecs.DeviceChange("add", null, DeviceSpecs.ExistingDisk(newDiskKey, existingFile, slot.ControllerKey, slot.Unit));
+        await RunTaskAsync("ReconfigVM_Task", vm, cancellationToken, controllerChange is null ? DeviceSpecs.Reconfigure(disk) : DeviceSpecs.Reconfigure(controllerChange, disk));
+
+        var id = $"{slot.Bus}:{slot.Unit}";
+        return (await ReadDevicesAsync(vm, cancellationToken)).Disks.FirstOrDefault(d => d.Disk.Id == id)?.Disk
+               ?? throw new HypervisorErrorException($"The vSphere server added the disk but it is not at SCSI {id}.");
+    }
+
+    /// <summary>Grows a disk (<c>capacityInKB</c>), live on a running VM; smaller than now is 409; a name cannot be set (501).</summary>
+    public async Task<Disk> UpdateDiskAsync(string guestId, string diskId, DiskUpdateRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        if (request.Name is not null)
+        {
+            throw new FeatureNotAvailableException("vSphere names a disk itself (its label 'Hard disk N'): a disk's 'name' cannot be set on vmware.");
+        }
+
+        var vm = await FindVmAsync(guestId, cancellationToken);
+        var disk = (await ReadDevicesAsync(vm, cancellationToken)).Disk(diskId);
+        if (request.Size is { } size)
+        {
+            var kib = (long)Math.Ceiling(size * KiBPerGiB);
+            if (kib * 1024 < disk.Disk.SizeBytes)
+            {
+                throw new ConflictException($"Disks can only grow: disk {disk.Disk.Id} has {disk.Disk.SizeBytes} bytes already.");
+            }
+
+            if (kib * 1024 > disk.Disk.SizeBytes)
+            {
+                await RunTaskAsync("ReconfigVM_Task", vm, cancellationToken, DeviceSpecs.Reconfigure(DeviceSpecs.DeviceChange("edit", null, DeviceSpecs.Resized(disk.Device, kib))));
+            }
+        }
+
+        return (await ReadDevicesAsync(vm, cancellationToken)).Disk(diskId).Disk;
+    }
+
+    /// <summary>Removes the disk; its file is destroyed when it is the VM's own (in the VM's folder), kept otherwise (a volume attached).</summary>
+    public async Task DeleteDiskAsync(string guestId, string diskId, CancellationToken cancellationToken)
+    {
+        var vm = await FindVmAsync(guestId, cancellationToken);
+        var devices = await ReadDevicesAsync(vm, cancellationToken);
+        var disk = devices.Disk(diskId);
+        var own = disk.Disk.Path is { } path && FolderOf(path) == FolderOf(devices.VmPathName);
+        await RunTaskAsync("ReconfigVM_Task", vm, cancellationToken,
+            DeviceSpecs.Reconfigure(DeviceSpecs.DeviceChange("remove", own ? "destroy" : null, DeviceSpecs.AsSent(disk.Device))));
+    }
+
+    /// <summary>
+    /// The original's hdd: the last disk grows so the disks total <paramref name="hddGiB"/>. The
+    /// device change to append to the update's spec, or null when they total that already; no
+    /// disk or a total above it is 409 (as on xen).
+    /// </summary>
+    private async Task<XElement?> PlanLastDiskGrowthAsync(MoRef vm, double hddGiB, CancellationToken cancellationToken)
+    {
+        var devices = await ReadDevicesAsync(vm, cancellationToken);
+        if (devices.Disks.Count == 0)
+        {
+            throw new ConflictException($"Guest '{devices.Name}' has no disk to grow.");
+        }
+
+        var growthKiB = (long)Math.Ceiling(hddGiB * KiBPerGiB) - (devices.Disks.Sum(d => d.Disk.SizeBytes) / 1024);
+        if (growthKiB < 0)
+        {
+            throw new ConflictException("Disks can only grow: hdd is smaller than the guest's disks already are.");
+        }
+
+        var last = devices.Disks[^1];
+        return growthKiB == 0 ? null : DeviceSpecs.DeviceChange("edit", null, DeviceSpecs.Resized(last.Device, (last.Disk.SizeBytes / 1024) + growthKiB));
+    }
+
+    /// <summary>Only SCSI disks are built; the other buses vSphere has are 501, an unknown word 400.</summary>
+    private static void CheckBus(string? bus)
+    {
+        switch (bus)
+        {
+            case null or "scsi":
+                return;
+            case "ide" or "sata" or "nvme":
+                throw new FeatureNotImplementedException($"The vmware driver adds disks on SCSI controllers only so far, not {bus}.");
+            default:
+                throw new InvalidArgumentException($"Unknown bus '{bus}': vSphere disks are on scsi, ide, sata or nvme controllers.");
+        }
+    }
+
+    private async Task<VmDevices> ReadDevicesAsync(MoRef vm, CancellationToken cancellationToken)
+        => VmDevices.Read(await _collector.RetrieveOneAsync(vm, DevicePaths, cancellationToken));
+
+    /// <summary>The datastore of a path <c>[name] folder/file</c>.</summary>
+    private static string DatastoreOf(string datastorePath)
+    {
+        var close = datastorePath.IndexOf(']', StringComparison.Ordinal);
+        return datastorePath.StartsWith('[') && close > 0 ? datastorePath[1..close] : "";
+    }
+
+    /// <summary>The folder inside its datastore of a path <c>[name] folder/file</c> (any datastore: a VM's disks on other datastores go in a folder of the same name).</summary>
+    private static string FolderOf(string datastorePath)
+    {
+        var inside = datastorePath[(datastorePath.IndexOf(']', StringComparison.Ordinal) + 1)..].Trim();
+        var slash = inside.LastIndexOf('/');
+        return slash < 0 ? "" : inside[..slash];
+    }
+}
+
+/// <summary>A disk as read: the device element (for edits and removes) and the disk in the API's words.</summary>
+internal sealed record VmDisk(XElement Device, Disk Disk);
+
+/// <summary>A SCSI place for a new disk: the controller's key (negative for one being added), its bus and the unit.</summary>
+internal sealed record ScsiSlot(int ControllerKey, int Bus, int Unit);
+
+/// <summary>A VM's devices read in one RetrievePropertiesEx: its disks in device order, its controllers and CD-ROMs.</summary>
+internal sealed class VmDevices
+{
+    /// <summary>The key a controller being added takes in a device change (the server gives the real one).</summary>
+    public const int NewControllerKey = -100;
+
+    private const int MaxScsiBuses = 4;
+
+    private VmDevices(string name, string powerState, string vmPathName, IReadOnlyList<XElement> all)
+    {
+        Name = name;
+        PowerState = powerState;
+        VmPathName = vmPathName;
+        All = all;
+        Controllers = all.Where(d => Bus(d) is not null).ToDictionary(Key, d => (Kind: Bus(d)!, BusNumber: IntOf(d, "busNumber")));
+        Disks = [.. all.Where(GuestMapping.IsDisk).Select((d, i) => new VmDisk(d, ToDisk(d, i)))];
+    }
+
+    public string Name { get; }
+
+    public string PowerState { get; }
+
+    /// <summary>The VM's .vmx, <c>[datastore] folder/name.vmx</c>.</summary>
+    public string VmPathName { get; }
+
+    public IReadOnlyList<XElement> All { get; }
+
+    public IReadOnlyList<VmDisk> Disks { get; }
+
+    /// <summary>The controllers by key: their bus kind and number.</summary>
+    public IReadOnlyDictionary<int, (string Kind, int BusNumber)> Controllers { get; }
+
+    public static VmDevices Read(ObjectContent vm)
+        => new(vm.Text("name") ?? vm.Obj.Value, vm.Text("runtime.powerState") ?? "unknown", vm.Text("config.files.vmPathName") ?? "",
+            [.. GuestMapping.Devices(vm.Val("config.hardware.device"))]);
+
+    /// <summary>A disk by its id (<c>0:1</c>, <c>ide0:0</c>...); 404 when none.</summary>
+    public VmDisk Disk(string diskId)
+        => Disks.FirstOrDefault(d => d.Disk.Id == diskId) ?? throw new EntityNotFoundException($"Guest '{Name}' has no disk '{diskId}'.");
+
+    /// <summary>
+    /// The first free unit (not 7) of the SCSI controller with the lowest bus number that has one;
+    /// when none has, a new paravirtual controller on the lowest free bus (its add change returned
+    /// too); 409 when the VM has four full SCSI controllers.
+    /// </summary>
+    public (ScsiSlot Slot, XElement? ControllerChange) FreeScsiSlot()
+    {
+        foreach (var (key, (_, bus)) in Controllers.Where(c => c.Value.Kind == "scsi").OrderBy(c => c.Value.BusNumber))
+        {
+            var taken = All.Where(d => IntOf(d, "controllerKey") == key).Select(d => IntOf(d, "unitNumber")).ToHashSet();
+            var unit = Enumerable.Range(0, DeviceSpecs.ScsiUnits).FirstOrDefault(u => u != DeviceSpecs.ScsiControllerUnit && !taken.Contains(u), -1);
+            if (unit >= 0)
+            {
+                return (new ScsiSlot(key, bus, unit), null);
+            }
+        }
+
+        var buses = Controllers.Values.Where(c => c.Kind == "scsi").Select(c => c.BusNumber).ToHashSet();
+        var free = Enumerable.Range(0, MaxScsiBuses).FirstOrDefault(b => !buses.Contains(b), -1);
+        return free < 0
+            ? throw new ConflictException($"Guest '{Name}' has no free SCSI unit for another disk.")
+            : (new ScsiSlot(NewControllerKey, free, 0), DeviceSpecs.DeviceChange("add", null, DeviceSpecs.ParaVirtualScsiController(NewControllerKey, free)));
+    }
+
+    public static int Key(XElement device) => IntOf(device, "key");
+
+    public static int IntOf(XElement device, string field)
+        => int.TryParse(device.ChildValue(field), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : -1;
+
+    /// <summary>The bus a controller device drives, or null for any other device.</summary>
+    private static string? Bus(XElement device) => device.XsiType() switch
+    {
+        "ParaVirtualSCSIController" or "VirtualLsiLogicController" or "VirtualLsiLogicSASController" or "VirtualBusLogicController" or "VirtualSCSIController" => "scsi",
+        "VirtualIDEController" => "ide",
+        "VirtualAHCIController" or "VirtualSATAController" => "sata",
+        "VirtualNVMEController" => "nvme",
+        _ => null,
+    };
+
+    private Disk ToDisk(XElement disk, int number)
+    {
+        var (kind, bus) = Controllers.TryGetValue(IntOf(disk, "controllerKey"), out var controller) ? controller : ("unknown", -1);
+        var unit = IntOf(disk, "unitNumber");
+        var backing = disk.Child("backing");
+        var bytes = GuestMapping.DiskBytes(disk);
+        var extra = new Dictionary<string, string>
+        {
+            ["key"] = Key(disk).ToString(CultureInfo.InvariantCulture),
+            ["provisioning"] = backing?.ChildValue("thinProvisioned") == "true" ? "thin" : "thick",
+        };
+        if (backing?.ChildValue("diskMode") is { } mode)
+        {
+            extra["disk_mode"] = mode;
+        }
+
+        return new Disk(
+            Id: kind == "scsi" ? $"{bus}:{unit}" : $"{kind}{bus}:{unit}",
+            Name: disk.Child("deviceInfo")?.ChildValue("label") ?? "",
+            Number: number,
+            Size: Math.Round(bytes / (1024d * 1024 * 1024), 2),
+            ExtraInfo: extra,
+            Device: $"{kind}{bus}:{unit}",
+            Bus: kind,
+            Format: "vmdk",
+            Path: backing?.ChildValue("fileName"),
+            SizeBytes: bytes);
+    }
+}
