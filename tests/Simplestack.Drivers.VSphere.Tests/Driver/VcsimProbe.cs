@@ -156,7 +156,11 @@ internal sealed class VcsimProbe : IHypervisorProbe, IDisposable
         => (FindVm(name) ?? throw new InvalidOperationException($"vcsim has no VM named '{name}'.")).GetValueOrDefault(path)
            ?? throw new InvalidOperationException($"vcsim's VM '{name}' has no {path}.");
 
-    private IEnumerable<XElement> Devices(string name) => Property(name, "config.hardware.device").Elements();
+    /// <summary>The VM's devices as vcsim holds them (for the vmware-specific tests).</summary>
+    public IEnumerable<XElement> Devices(string name) => Property(name, "config.hardware.device").Elements();
+
+    /// <summary>A device's <c>xsi:type</c> without its prefix.</summary>
+    public static string? TypeOf(XElement device) => XsiType(device);
 
     private Dictionary<string, XElement>? FindVm(string name)
         => Retrieve("VirtualMachine", "name", "config.template", "runtime.powerState", "config.hardware.memoryMB", "config.hardware.numCPU",
