@@ -117,10 +117,27 @@ public sealed partial class VSphereConnection : IDiskManagement
         var vm = await FindVmAsync(guestId, cancellationToken);
         var devices = await ReadDevicesAsync(vm, cancellationToken);
         var disk = devices.Disk(diskId);
-        var own = disk.Disk.Path is { } path && FolderOf(path) == FolderOf(devices.VmPathName);
+        var own = IsOwnDisk(devices, disk);
         await RunTaskAsync("ReconfigVM_Task", vm, cancellationToken,
             DeviceSpecs.Reconfigure(DeviceSpecs.DeviceChange("remove", own ? "destroy" : null, DeviceSpecs.AsSent(disk.Device))));
     }
+
+    /// <summary>
+    /// Before a VM is destroyed, its disks on files outside its folder (volumes attached) are
+    /// removed from it, file kept: Destroy_Task deletes every disk the VM has.
+    /// </summary>
+    private async Task DetachForeignDisksAsync(MoRef vm, CancellationToken cancellationToken)
+    {
+        var devices = await ReadDevicesAsync(vm, cancellationToken);
+        var foreign = devices.Disks.Where(d => !IsOwnDisk(devices, d)).Select(d => DeviceSpecs.DeviceChange("remove", null, DeviceSpecs.AsSent(d.Device))).ToArray();
+        if (foreign.Length > 0)
+        {
+            await RunTaskAsync("ReconfigVM_Task", vm, cancellationToken, DeviceSpecs.Reconfigure(foreign));
+        }
+    }
+
+    /// <summary>A disk in the VM's own folder (on any datastore) is the VM's: it goes with the disk or the VM.</summary>
+    private static bool IsOwnDisk(VmDevices devices, VmDisk disk) => disk.Disk.Path is { } path && FolderOf(path) == FolderOf(devices.VmPathName);
 
     /// <summary>
     /// The original's hdd: the last disk grows so the disks total <paramref name="hddGiB"/>. The

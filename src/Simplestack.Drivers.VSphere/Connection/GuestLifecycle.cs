@@ -128,6 +128,7 @@ public sealed partial class VSphereConnection : IGuestManagement
             return;
         }
 
+        await DetachForeignDisksAsync(vm, cancellationToken);
         await DestroyAsync(vm, cancellationToken);
     }
 

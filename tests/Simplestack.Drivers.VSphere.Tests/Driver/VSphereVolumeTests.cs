@@ -88,6 +88,23 @@ public sealed class VSphereVolumeTests(VcsimVpxFixture vpx) : VcsimDeviceTest(vp
     }
 
     [Fact]
+    public async Task Deleting_a_guest_keeps_the_volume_attached_to_it_and_removes_its_own_disks()
+    {
+        var guest = await CreateGuestAsync([1]);
+        var own = Probe.LocalPath(Assert.Single(Probe.Disks(guest.Name)).Path!);
+        var volume = await Connection.CreateVolumeAsync("LocalDS_0", new VolumeCreateRequest($"ss-{Guid.NewGuid():N}"[..16], 1), Ct);
+        RememberVolume(volume.Path);
+        await Connection.CreateDiskAsync(guest.Id, new DiskCreateRequest(StorageId: "LocalDS_0", Volume: volume.Name), Ct);
+
+        await Connection.DeleteGuestAsync(guest.Id, new GuestDeleteOptions(), Ct);
+
+        Assert.False(Probe.GuestExists(guest.Name));
+        Assert.False(File.Exists(own));
+        Assert.True(File.Exists(Probe.LocalPath(volume.Path)));
+        Assert.Empty((await Connection.GetVolumeAsync("LocalDS_0", volume.Id, Ct)).UsedBy);
+    }
+
+    [Fact]
     public async Task Bad_volume_requests_change_nothing()
     {
         var before = Probe.VolumePaths();
