@@ -61,7 +61,7 @@ public sealed partial class VSphereConnection : IDiskManagement
             }
 
             existingFile = volume.Volume.Path;
-            datastore = volume.Datastore;
+            datastore = volume.Datastore.Name;
         }
         else
         {
@@ -237,9 +237,17 @@ internal sealed class VmDevices
         => new(vm.Text("name") ?? vm.Obj.Value, vm.Text("runtime.powerState") ?? "unknown", vm.Text("config.files.vmPathName") ?? "",
             [.. GuestMapping.Devices(vm.Val("config.hardware.device"))]);
 
-    /// <summary>A disk by its id (<c>0:1</c>, <c>ide0:0</c>...); 404 when none.</summary>
+    /// <summary>A disk by its id (<c>0:1</c>, <c>ide0:0</c>...), its device (<c>scsi0:1</c>) or its label where unique; 404 when none.</summary>
     public VmDisk Disk(string diskId)
-        => Disks.FirstOrDefault(d => d.Disk.Id == diskId) ?? throw new EntityNotFoundException($"Guest '{Name}' has no disk '{diskId}'.");
+    {
+        if (Disks.FirstOrDefault(d => d.Disk.Id == diskId || d.Disk.Device == diskId) is { } disk)
+        {
+            return disk;
+        }
+
+        var labelled = Disks.Where(d => d.Disk.Name == diskId).ToList();
+        return labelled.Count == 1 ? labelled[0] : throw new EntityNotFoundException($"Guest '{Name}' has no disk '{diskId}'.");
+    }
 
     /// <summary>
     /// The first free unit (not 7) of the SCSI controller with the lowest bus number that has one;

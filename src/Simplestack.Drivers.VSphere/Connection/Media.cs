@@ -6,8 +6,8 @@ namespace Simplestack.Drivers.VSphere;
 // The media device is the VM's first VirtualCdrom. Its name is the file name of the ISO it holds
 // (null when empty). A mount names an ISO file found on the datastores (as the original mounted an
 // ISO by its name): a name with a folder or '..' is 400, an ISO no datastore has 400, one that
-// several have 409. A VM without a CD-ROM gets one on its IDE controllers (every vSphere VM has
-// two); an eject empties the drive (a remote passthrough backing, as govmomi's EjectIso does).
+// several have 409. A powered-off VM without a CD-ROM gets one on its IDE controllers (every
+// vSphere VM has two; IDE is not hot-added: a running one is 409); an eject empties the drive (a remote passthrough backing, as govmomi's EjectIso does).
 public sealed partial class VSphereConnection : IMediaManagement
 {
     public async Task<MediaDevice> GetMediaAsync(string guestId, CancellationToken cancellationToken)
@@ -35,6 +35,12 @@ public sealed partial class VSphereConnection : IMediaManagement
             }
 
             return ToMedia(await ReadDevicesAsync(vm, cancellationToken));
+        }
+
+        if (cdrom is null && devices.PowerState != "poweredOff")
+        {
+            // vSphere hot-adds no IDE device.
+            throw new ConflictException($"Guest '{devices.Name}' has no CD-ROM and is {devices.PowerState}: a CD-ROM is added while it is powered off.");
         }
 
         var iso = await FindIsoAsync(name!, cancellationToken);

@@ -82,7 +82,7 @@ public sealed partial class VSphereConnection : IVolumeManagement
 
         var managers = (await _session.CallAsync("RetrieveServiceContent", ServiceInstance, cancellationToken)).Child("returnval")!;
         var (method, manager) = found.Iso ? ("DeleteDatastoreFile_Task", "fileManager") : ("DeleteVirtualDisk_Task", "virtualDiskManager");
-        await RunTaskAsync(method, MoRef.From(managers.Child(manager)!), cancellationToken, E("name", found.Volume.Path), Ref("datacenter", found.DatastoreRef.Datacenter));
+        await RunTaskAsync(method, MoRef.From(managers.Child(manager)!), cancellationToken, E("name", found.Volume.Path), Ref("datacenter", found.Datastore.Datacenter));
     }
 
     /// <summary>A volume by id, name (where unique in the datastore: else 409) or datastore path; 404 when none.</summary>
@@ -169,7 +169,6 @@ public sealed partial class VSphereConnection : IVolumeManagement
                         Path: path,
                         UsedBy: users.Names.TryGetValue(path, out var names) ? [.. names.Order(StringComparer.Ordinal)] : []),
                     iso,
-                    datastore.Name,
                     datastore));
             }
         }
@@ -228,4 +227,4 @@ public sealed partial class VSphereConnection : IVolumeManagement
 internal sealed record DatastoreRef(MoRef Obj, string Name, MoRef Browser, MoRef Datacenter);
 
 /// <summary>A volume as found, whether it is an ISO, and its datastore.</summary>
-internal sealed record FoundVolume(Volume Volume, bool Iso, string Datastore, DatastoreRef DatastoreRef);
+internal sealed record FoundVolume(Volume Volume, bool Iso, DatastoreRef Datastore);

@@ -28,7 +28,10 @@ public sealed class VSphereDiskTests(VcsimVpxFixture vpx) : VcsimDeviceTest(vpx.
         });
         Assert.Equal([GiB(1), GiB(2)], disks.Select(d => d.SizeBytes));
         Assert.Equal(Probe.Disks(guest.Name), disks.Select(d => new ProbedDisk(d.Id, d.Path, d.SizeBytes)));
-        await Assert.ThrowsAsync<EntityNotFoundException>(() => Connection.GetDiskAsync(guest.Id, "scsi0:1", Ct));
+        Assert.Equal("0:1", (await Connection.GetDiskAsync(guest.Id, "scsi0:1", Ct)).Id);
+        Assert.Equal("0:1", (await Connection.GetDiskAsync(guest.Id, disks[1].Name, Ct)).Id);
+        await Assert.ThrowsAsync<EntityNotFoundException>(() => Connection.GetDiskAsync(guest.Id, "1:0", Ct));
+        await Assert.ThrowsAsync<EntityNotFoundException>(() => Connection.GetDiskAsync(guest.Id, "ide0:0", Ct));
     }
 
     [Fact]

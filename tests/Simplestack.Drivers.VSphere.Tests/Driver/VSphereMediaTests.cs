@@ -34,15 +34,23 @@ public sealed class VSphereMediaTests(VcsimVpxFixture vpx) : VcsimDeviceTest(vpx
     }
 
     [Fact]
-    public async Task An_iso_mounts_on_a_running_guest()
+    public async Task A_running_guest_swaps_isos_in_its_drive_but_gets_no_new_ide_drive()
     {
-        var guest = await CreateGuestAsync([1], start: true);
-        var iso = $"ss-{Guid.NewGuid():N}.iso";
-        RememberVolume(Probe.CreateVolume(iso, 4096));
+        var withDrive = await CreateGuestAsync([1]);
+        var without = await CreateGuestAsync([1], start: true);
+        var (first, second) = ($"ss-{Guid.NewGuid():N}.iso", $"ss-{Guid.NewGuid():N}.iso");
+        RememberVolume(Probe.CreateVolume(first, 4096));
+        RememberVolume(Probe.CreateVolume(second, 4096));
+        await Connection.SetMediaAsync(withDrive.Id, first, Ct);
+        await Connection.SetPowerAsync(withDrive.Id, PowerAction.Start, null, Ct);
 
-        Assert.Equal(iso, (await Connection.SetMediaAsync(guest.Id, iso, Ct)).Name);
-        Assert.Equal($"[LocalDS_0] {iso}", Probe.Media(guest.Name)!.Path);
-        Assert.Equal("poweredOn", Probe.NativeState(guest.Name));
+        Assert.Equal(second, (await Connection.SetMediaAsync(withDrive.Id, second, Ct)).Name);
+        Assert.Equal($"[LocalDS_0] {second}", Probe.Media(withDrive.Name)!.Path);
+        Assert.Equal("poweredOn", Probe.NativeState(withDrive.Name));
+
+        await Assert.ThrowsAsync<ConflictException>(() => Connection.SetMediaAsync(without.Id, first, Ct));
+        Assert.Null(Probe.Media(without.Name));
+        Assert.Null((await Connection.SetMediaAsync(without.Id, null, Ct)).Name);
     }
 
     [Fact]
