@@ -91,9 +91,21 @@ public sealed partial class VSphereConnection : IGuestManagement
             applied["cpus"] = Applied.NextBoot;
         }
 
+        // hdd: the last disk grows, in the same ReconfigVM_Task (its deviceChange follows memoryMB in the WSDL's order).
+        var growth = request.Hdd is { } hdd ? await PlanLastDiskGrowthAsync(vm, hdd, cancellationToken) : null;
+        if (request.Hdd is not null)
+        {
+            applied["hdd"] = state == "poweredOn" ? Applied.Live : Applied.NextBoot;
+        }
+
         if (applied.Count > 0)
         {
-            await RunTaskAsync("ReconfigVM_Task", vm, cancellationToken, ConfigSpecs.Reconfigure(request.Name, request.Memory, request.Cpus));
+            var spec = ConfigSpecs.Reconfigure(request.Name, request.Memory, request.Cpus);
+            spec.Add(growth);
+            if (spec.HasElements)
+            {
+                await RunTaskAsync("ReconfigVM_Task", vm, cancellationToken, spec);
+            }
         }
 
         return await ReadGuestAsync(vm, cancellationToken) with { Applied = applied };
@@ -101,7 +113,8 @@ public sealed partial class VSphereConnection : IGuestManagement
 
     /// <summary>
     /// A running or suspended VM is powered off first (vSphere destroys only powered-off VMs); its
-    /// disks and snapshots go with it. With <c>keep_disks</c> the VM is only removed from the
+    /// disks and snapshots go with it, but volumes attached from outside its folder are detached
+    /// first and kept (Destroy_Task would delete every disk the VM has). With <c>keep_disks</c> the VM is only removed from the
     /// inventory (<c>UnregisterVM</c>, vSphere's "Remove from inventory"): every file stays in its
     /// datastore folder, disks and .vmx alike, so the disks remain volumes and the VM can be registered again.
     /// </summary>
@@ -109,18 +122,19 @@ public sealed partial class VSphereConnection : IGuestManagement
     {
         ArgumentNullException.ThrowIfNull(options);
         var vm = await FindVmAsync(guestId, cancellationToken);
-        if (!options.KeepDisks)
+        if (options.KeepDisks)
         {
-            await DestroyAsync(vm, cancellationToken);
+            if ((await ReadPowerAsync(vm, cancellationToken)).State != "poweredOff")
+            {
+                await RunTaskAsync("PowerOffVM_Task", vm, cancellationToken);
+            }
+
+            await _session.CallAsync("UnregisterVM", vm, cancellationToken);
             return;
         }
 
-        if ((await ReadPowerAsync(vm, cancellationToken)).State != "poweredOff")
-        {
-            await RunTaskAsync("PowerOffVM_Task", vm, cancellationToken);
-        }
-
-        await _session.CallAsync("UnregisterVM", vm, cancellationToken);
+        await DetachForeignDisksAsync(vm, cancellationToken);
+        await DestroyAsync(vm, cancellationToken);
     }
 
     private async Task DestroyAsync(MoRef vm, CancellationToken cancellationToken)
@@ -171,9 +185,9 @@ public sealed partial class VSphereConnection : IGuestManagement
 
     private static void RefuseNotBuiltYet(GuestUpdateRequest request)
     {
-        if (request.Hdd is not null || request.Paravirtualized is not null || request.Template is not null)
+        if (request.Paravirtualized is not null || request.Template is not null)
         {
-            throw new FeatureNotImplementedException("The vmware driver does not change hdd, paravirtualized or template yet; name, memory and cpus it does.");
+            throw new FeatureNotImplementedException("The vmware driver does not change paravirtualized or template yet; name, memory, cpus and hdd it does.");
         }
 
         if (request.MemoryLimits is not null || request.MemoryTargetLive is not null || request.VcpusMax is not null

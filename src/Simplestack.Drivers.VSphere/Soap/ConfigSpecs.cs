@@ -20,9 +20,6 @@ public static class ConfigSpecs
     /// <summary>The controller key new disks hang from (negative: a key the server replaces).</summary>
     private const int NewControllerKey = -100;
 
-    /// <summary>The SCSI unit the controller itself takes: disks skip it.</summary>
-    private const int ControllerUnit = 7;
-
     /// <summary>
     /// The spec of <c>CreateVM_Task</c>: a VM in the folder <c>[datastore] name/</c> with a
     /// paravirtual SCSI controller, one thin disk per <paramref name="disks"/> entry and a
@@ -33,28 +30,19 @@ public static class ConfigSpecs
         var devices = new List<XElement>();
         if (disks.Count > 0)
         {
-            devices.Add(DeviceChange("add", null,
-                Typed("device", "ParaVirtualSCSIController", E("key", Int(NewControllerKey)), E("busNumber", "0"), E("sharedBus", "noSharing"))));
+            devices.Add(DeviceSpecs.DeviceChange("add", null, DeviceSpecs.ParaVirtualScsiController(NewControllerKey, 0)));
         }
 
         for (var i = 0; i < disks.Count; i++)
         {
-            var unit = i < ControllerUnit ? i : i + 1;
-            devices.Add(DeviceChange("add", "create",
-                Typed("device", "VirtualDisk",
-                    E("key", Int(-101 - i)),
-                    Typed("backing", "VirtualDiskFlatVer2BackingInfo",
-                        E("fileName", $"[{disks[i].DatastoreName}]"),
-                        E("diskMode", "persistent"),
-                        E("thinProvisioned", "true")),
-                    E("controllerKey", Int(NewControllerKey)),
-                    E("unitNumber", Int(unit)),
-                    E("capacityInKB", disks[i].CapacityKiB.ToString(CultureInfo.InvariantCulture)))));
+            var unit = i < DeviceSpecs.ScsiControllerUnit ? i : i + 1;
+            devices.Add(DeviceSpecs.DeviceChange("add", "create",
+                DeviceSpecs.NewThinDisk(-101 - i, disks[i].DatastoreName, NewControllerKey, unit, disks[i].CapacityKiB)));
         }
 
         for (var i = 0; i < nics.Count; i++)
         {
-            devices.Add(DeviceChange("add", null,
+            devices.Add(DeviceSpecs.DeviceChange("add", null,
                 Typed("device", "VirtualVmxnet3",
                     E("key", Int(-200 - i)),
                     Typed("backing", "VirtualEthernetCardNetworkBackingInfo",
@@ -85,9 +73,6 @@ public static class ConfigSpecs
             annotation is null ? null : E("annotation", annotation),
             cpus is null ? null : E("numCPUs", Int(cpus.Value)),
             memoryMiB is null ? null : E("memoryMB", memoryMiB.Value.ToString(CultureInfo.InvariantCulture)));
-
-    private static XElement DeviceChange(string operation, string? fileOperation, XElement device)
-        => E("deviceChange", E("operation", operation), fileOperation is null ? null : E("fileOperation", fileOperation), device);
 
     private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -28,8 +28,8 @@ public abstract class VSphereConformance(VcsimFixture vpx) : DriverConformance
     protected override GuestCreateRequest NewGuest(string name, bool start = false, double diskGiB = 1)
         => new(name, 512, Disks: [new DiskSpec(diskGiB)], Start: start);
 
-    /// <summary>A disk's id is its controller key and unit (API.md §8); not served yet.</summary>
-    protected override string DiskId(int number) => $"1000:{number}";
+    /// <summary>A disk's id is its SCSI bus and unit (API.md §8): the guests made here have one controller, bus 0.</summary>
+    protected override string DiskId(int number) => $"0:{number}";
 
     protected override string ExistingNetwork => "VM Network";
 

@@ -45,15 +45,36 @@ internal sealed partial class VcsimProbe : IHypervisorProbe, IDisposable
 
     public int DefinedCpus(string name) => int.Parse(Property(name, "config.hardware.numCPU").Value, CultureInfo.InvariantCulture);
 
-    /// <summary>vSphere has one definition: live or not, the VM's devices.</summary>
+    /// <summary>
+    /// vSphere has one definition: live or not, the VM's devices. A disk's id is its controller's
+    /// bus and its unit (<c>0:1</c> on SCSI, <c>ide0:1</c>... elsewhere), read from the controller devices.
+    /// </summary>
     public IReadOnlyList<ProbedDisk> Disks(string name, bool live = false)
-        => [.. Devices(name).Where(d => XsiType(d) == "VirtualDisk").Select(d => new ProbedDisk(
-            $"{d.Element(Vim + "controllerKey")?.Value}:{d.Element(Vim + "unitNumber")?.Value}",
-            d.Element(Vim + "backing")?.Element(Vim + "fileName")?.Value,
-            d.Element(Vim + "capacityInBytes") is { } bytes && long.Parse(bytes.Value, CultureInfo.InvariantCulture) > 0
-                ? long.Parse(bytes.Value, CultureInfo.InvariantCulture)
-                : long.Parse(d.Element(Vim + "capacityInKB")!.Value, CultureInfo.InvariantCulture) * 1024))];
+    {
+        var devices = Devices(name).ToList();
+        var buses = devices.Where(d => d.Element(Vim + "busNumber") is not null).ToDictionary(d => d.Element(Vim + "key")!.Value, d => (
+            Kind: XsiType(d) switch
+            {
+                "VirtualIDEController" => "ide",
+                "VirtualAHCIController" => "sata",
+                "VirtualNVMEController" => "nvme",
+                var type when type!.Contains("SCSI", StringComparison.Ordinal) || type.Contains("Logic", StringComparison.Ordinal) => "",
+                _ => "other",
+            },
+            Bus: d.Element(Vim + "busNumber")!.Value));
+        return [.. devices.Where(d => XsiType(d) == "VirtualDisk").Select(d =>
+        {
+            var controller = buses[d.Element(Vim + "controllerKey")!.Value];
+            return new ProbedDisk(
+                $"{controller.Kind}{controller.Bus}:{d.Element(Vim + "unitNumber")?.Value}",
+                d.Element(Vim + "backing")?.Element(Vim + "fileName")?.Value,
+                d.Element(Vim + "capacityInBytes") is { } bytes && long.Parse(bytes.Value, CultureInfo.InvariantCulture) > 0
+                    ? long.Parse(bytes.Value, CultureInfo.InvariantCulture)
+                    : long.Parse(d.Element(Vim + "capacityInKB")!.Value, CultureInfo.InvariantCulture) * 1024);
+        })];
+    }
 
+    /// <summary>The first CD-ROM and the file it holds (null when none: an empty drive has a device backing).</summary>
     public ProbedMedia? Media(string name)
         => Devices(name).FirstOrDefault(d => XsiType(d) == "VirtualCdrom") is { } cdrom
             ? new ProbedMedia(cdrom.Element(Vim + "backing")?.Element(Vim + "fileName")?.Value)
@@ -79,24 +100,55 @@ internal sealed partial class VcsimProbe : IHypervisorProbe, IDisposable
         => Retrieve("Network", "name").Any(n => n.Props["name"].Value == name) ? new ProbedNetwork(true, true, true, null, null, null) : null;
 
     /// <summary>
-    /// The disks on the datastores: every .vmdk descriptor in vcsim's datastore folders (a disk is
-    /// its descriptor and its <c>-flat.vmdk</c> data extent, one volume).
+    /// The volumes on the datastores, as datastore paths (<c>[LocalDS_0] vm/vm.vmdk</c>, the paths
+    /// vSphere shows): every .vmdk descriptor and .iso in vcsim's datastore folders (a disk is its
+    /// descriptor and its <c>-flat.vmdk</c> data extent, one volume), each datastore's folder read
+    /// from its <c>info.url</c>.
     /// </summary>
     public IReadOnlyList<string> VolumePaths()
-        => [.. _vcsim.DatastoreFolders.Where(Directory.Exists)
-            .SelectMany(folder => Directory.EnumerateFiles(folder, "*.vmdk", SearchOption.AllDirectories))
-            .Where(path => !path.EndsWith("-flat.vmdk", StringComparison.Ordinal))
+        => [.. DatastoreUrls()
+            .Where(d => Directory.Exists(d.Url))
+            .SelectMany(d => Directory.EnumerateFiles(d.Url, "*", SearchOption.AllDirectories)
+                .Where(path => (path.EndsWith(".vmdk", StringComparison.Ordinal) && !path.EndsWith("-flat.vmdk", StringComparison.Ordinal))
+                               || path.EndsWith(".iso", StringComparison.Ordinal))
+                .Select(path => $"[{d.Name}] {Path.GetRelativePath(d.Url, path).Replace('\\', '/')}"))
             .Order(StringComparer.Ordinal)];
 
+    /// <summary>A file of <paramref name="bytes"/> at the root of the first datastore; its datastore path.</summary>
     public string CreateVolume(string name, long bytes)
     {
-        var path = Path.Combine(_vcsim.DatastoreFolders[0], name);
-        using var file = File.Create(path);
+        var datastore = DatastoreUrls().OrderBy(d => d.Name, StringComparer.Ordinal).First();
+        using var file = File.Create(Path.Combine(datastore.Url, name));
         file.SetLength(bytes);
-        return path;
+        return $"[{datastore.Name}] {name}";
     }
 
-    public void DeleteVolume(string path) => File.Delete(path);
+    /// <summary>Deletes a volume by datastore path (a disk's -flat extent too).</summary>
+    public void DeleteVolume(string path)
+    {
+        var local = LocalPath(path);
+        if (!Directory.Exists(Path.GetDirectoryName(local)))
+        {
+            return;
+        }
+
+        File.Delete(local);
+        if (local.EndsWith(".vmdk", StringComparison.Ordinal))
+        {
+            File.Delete(local[..^5] + "-flat.vmdk");
+        }
+    }
+
+    /// <summary>The file on this machine behind a datastore path.</summary>
+    public string LocalPath(string datastorePath)
+    {
+        var close = datastorePath.IndexOf(']', StringComparison.Ordinal);
+        var datastore = DatastoreUrls().Single(d => d.Name == datastorePath[1..close]);
+        return Path.Combine(datastore.Url, datastorePath[(close + 1)..].Trim());
+    }
+
+    private List<(string Name, string Url)> DatastoreUrls()
+        => [.. Retrieve("Datastore", "name", "info.url").Select(d => (d.Props["name"].Value, d.Props["info.url"].Value))];
 
     public void Dispose() => _soap.Dispose();
 
@@ -104,7 +156,11 @@ internal sealed partial class VcsimProbe : IHypervisorProbe, IDisposable
         => (FindVm(name) ?? throw new InvalidOperationException($"vcsim has no VM named '{name}'.")).GetValueOrDefault(path)
            ?? throw new InvalidOperationException($"vcsim's VM '{name}' has no {path}.");
 
-    private IEnumerable<XElement> Devices(string name) => Property(name, "config.hardware.device").Elements();
+    /// <summary>The VM's devices as vcsim holds them (for the vmware-specific tests).</summary>
+    public IEnumerable<XElement> Devices(string name) => Property(name, "config.hardware.device").Elements();
+
+    /// <summary>A device's <c>xsi:type</c> without its prefix.</summary>
+    public static string? TypeOf(XElement device) => XsiType(device);
 
     private Dictionary<string, XElement>? FindVm(string name)
         => Retrieve("VirtualMachine", "name", "config.template", "runtime.powerState", "config.hardware.memoryMB", "config.hardware.numCPU",

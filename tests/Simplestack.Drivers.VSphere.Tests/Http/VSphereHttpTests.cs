@@ -117,10 +117,27 @@ public sealed class VSphereHttpTests(VcsimVpxFixture vpx) : IClassFixture<VcsimV
         await AssertErrorAsync(await _client.GetAsync($"{_base}/guests/{id}", Ct), HttpStatusCode.NotFound, "EntityNotFound");
     }
 
+    [Fact]
+    public async Task Disk_and_volume_ids_pass_in_one_url_segment()
+    {
+        using var disk = await _client.GetAsync($"{_base}/guests/DC0_H0_VM0/disks/0:0", Ct);
+        Assert.Equal(HttpStatusCode.OK, disk.StatusCode);
+        var path = JsonDocument.Parse(await disk.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("path").GetString()!;
+        Assert.StartsWith("[LocalDS_0] DC0_H0_VM0/", path, StringComparison.Ordinal);
+
+        // The volume id is the path inside the datastore with '/' written ':'.
+        var id = path["[LocalDS_0] ".Length..].Replace('/', ':');
+        using var volume = await _client.GetAsync($"{_base}/storages/LocalDS_0/volumes/{id}", Ct);
+        Assert.Equal(HttpStatusCode.OK, volume.StatusCode);
+        var found = JsonDocument.Parse(await volume.Content.ReadAsStringAsync(Ct)).RootElement;
+        Assert.Equal(path, found.GetProperty("path").GetString());
+        Assert.Contains("DC0_H0_VM0", found.GetProperty("used_by").EnumerateArray().Select(u => u.GetString()));
+        await AssertErrorAsync(await _client.DeleteAsync($"{_base}/storages/LocalDS_0/volumes/{id}", Ct), HttpStatusCode.Conflict, "Conflict");
+        await AssertErrorAsync(await _client.GetAsync($"{_base}/storages/LocalDS_0/volumes/no-such-volume", Ct), HttpStatusCode.NotFound, "EntityNotFound");
+    }
+
     [Theory]
-    [InlineData("GET", "/guests/DC0_H0_VM0/disks")]
     [InlineData("GET", "/guests/DC0_H0_VM0/network_interfaces")]
-    [InlineData("GET", "/guests/DC0_H0_VM0/media_device")]
     [InlineData("GET", "/networks")]
     [InlineData("GET", "/images")]
     [InlineData("GET", "/guests/DC0_H0_VM0/export")]
