@@ -25,11 +25,6 @@ public sealed partial class VSphereConnection
     /// <summary>How often a long upload tells the lease it is alive (vSphere's lease times out after minutes without progress).</summary>
     private static readonly TimeSpan LeaseProgressInterval = TimeSpan.FromSeconds(30);
 
-    private static readonly Dictionary<string, string[]> ImportPaths = new(PlacementPaths)
-    {
-        ["Datastore"] = ["name"],
-    };
-
     /// <summary>A file vSphere wants uploaded for the import spec: the lease device it goes to and its name in the archive.</summary>
     private sealed record ImportFileItem(string DeviceId, string Path, bool Create);
 
@@ -67,7 +62,7 @@ public sealed partial class VSphereConnection
         var package = OvfPackage.Read(descriptor);
         CheckName(package.Name);
 
-        var inventory = await _collector.RetrieveAllAsync(ImportPaths, cancellationToken);
+        var inventory = await _collector.RetrieveAllAsync(PlacementPaths, cancellationToken);
         if (inventory.Any(o => GuestMapping.IsGuest(o) && o.Text("name") == package.Name))
         {
             throw new ConflictException($"A guest named '{package.Name}' exists already: vSphere keeps names unique in a folder, so delete or rename it first.");
