@@ -11,9 +11,10 @@ namespace Simplestack.Drivers.VSphere;
 
 // Export as OVA (API.md §8): the OVF descriptor first, then each disk's bytes read from the
 // datastore's HTTP /folder (vcsim 0.24.2 has no ExportVm; /folder exists on ESXi and vCenter
-// alike), streamed into the tar as they come. Only a powered-off VM without snapshots is exported,
-// and only disks whose data is one flat extent: those bytes are the raw disk, and the OVF says so
-// (OvfDescriptor.RawFormat) rather than claim a VMDK encoding they do not have.
+// alike), encoded as stream-optimized VMDKs (what OVAs carry and vSphere's import reads) while they
+// stream into the tar. Only a powered-off VM without snapshots is exported, and only disks whose
+// data is one flat extent (the raw disk, which StreamOptimizedVmdk encodes with sizes known ahead,
+// so the OVA's length is known before its first byte).
 public sealed partial class VSphereConnection : IGuestTransfer
 {
     private const int MaxDiskDescriptorBytes = 64 * 1024;
@@ -38,7 +39,7 @@ public sealed partial class VSphereConnection : IGuestTransfer
         var devices = GuestMapping.Devices(content.Val("config.hardware.device")).ToList();
         var stem = OvaArchive.FileStem(name);
         var controllers = new Dictionary<int, OvfController>();
-        var disks = new List<(OvfDisk Disk, string FolderUrl)>();
+        var disks = new List<(OvfDisk Disk, string FolderUrl, long RawBytes)>();
         var datacenterPaths = new Dictionary<MoRef, string>();
         foreach (var disk in devices.Where(GuestMapping.IsDisk))
         {
@@ -54,8 +55,10 @@ public sealed partial class VSphereConnection : IGuestTransfer
             }
 
             var extent = await FlatExtentAsync(datastore, path, datacenterPath, cancellationToken);
-            var bytes = await FileLengthAsync(extent, cancellationToken);
-            disks.Add((new OvfDisk($"{stem}-disk{disks.Count + 1}.img", bytes, GuestMapping.DiskBytes(disk), OvfDescriptor.RawFormat, controllerKey, (int)Number(disk.ChildValue("unitNumber"))), extent));
+            var rawBytes = await FileLengthAsync(extent, cancellationToken);
+            var capacity = GuestMapping.DiskBytes(disk);
+            var vmdkBytes = StreamOptimizedVmdk.LengthOf(rawBytes, capacity);
+            disks.Add((new OvfDisk($"{stem}-disk{disks.Count + 1}.vmdk", vmdkBytes, capacity, OvfDescriptor.StreamOptimizedFormat, controllerKey, (int)Number(disk.ChildValue("unitNumber"))), extent, rawBytes));
         }
 
         var system = new OvfSystem(
@@ -72,21 +75,22 @@ public sealed partial class VSphereConnection : IGuestTransfer
         return new GuestExport($"{stem}.ova", length, (output, ct) => WriteOvaAsync(output, $"{stem}.ovf", descriptor, disks, ct));
     }
 
-    private async Task WriteOvaAsync(Stream output, string descriptorName, byte[] descriptor, List<(OvfDisk Disk, string FolderUrl)> disks, CancellationToken cancellationToken)
+    private async Task WriteOvaAsync(Stream output, string descriptorName, byte[] descriptor, List<(OvfDisk Disk, string FolderUrl, long RawBytes)> disks, CancellationToken cancellationToken)
     {
         await using var tar = new TarWriter(output, TarEntryFormat.Ustar, leaveOpen: true);
         await tar.WriteEntryAsync(OvaArchive.Entry(descriptorName, new MemoryStream(descriptor)), cancellationToken);
-        foreach (var (disk, url) in disks)
+        foreach (var (disk, url, rawBytes) in disks)
         {
             using var response = await _session.Files.SendFileRequestAsync(HttpMethod.Get, url, null, null, cancellationToken);
-            if (response.StatusCode != HttpStatusCode.OK || response.Content.Headers.ContentLength != disk.FileBytes)
+            if (response.StatusCode != HttpStatusCode.OK || response.Content.Headers.ContentLength != rawBytes)
             {
                 // The archive has begun: all that can be done is to cut it short, which the caller sees.
-                throw new HypervisorErrorException($"The vSphere server answered the read of disk '{disk.FileName}' with HTTP {(int)response.StatusCode} and {response.Content.Headers.ContentLength?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no"} length where {disk.FileBytes} bytes were announced.");
+                throw new HypervisorErrorException($"The vSphere server answered the read of disk '{disk.FileName}' with HTTP {(int)response.StatusCode} and {response.Content.Headers.ContentLength?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no"} length where {rawBytes} bytes were announced.");
             }
 
             await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-            await tar.WriteEntryAsync(OvaArchive.Entry(disk.FileName, new KnownLengthStream(body, disk.FileBytes)), cancellationToken);
+            await using var vmdk = new StreamOptimizedVmdk(new KnownLengthStream(body, rawBytes), rawBytes, disk.CapacityBytes, disk.FileName);
+            await tar.WriteEntryAsync(OvaArchive.Entry(disk.FileName, vmdk), cancellationToken);
         }
     }
 

@@ -40,12 +40,6 @@ internal static class OvfDescriptor
     public static readonly XNamespace Vmw = "http://www.vmware.com/schema/ovf";
     public static readonly XNamespace Xsi = "http://www.w3.org/2001/XMLSchema-instance";
 
-    /// <summary>
-    /// A raw disk image (every byte of the disk, as a datastore's flat extent holds them): the
-    /// format URI oVirt writes for raw disks. VMware's own URIs name VMDK encodings, which these bytes are not.
-    /// </summary>
-    public const string RawFormat = "http://en.wikipedia.org/wiki/Byte";
-
     /// <summary>A stream-optimized VMDK (what ovftool, govc and vCenter's export write); an import uploads it as NFC expects.</summary>
     public const string StreamOptimizedFormat = "http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized";
 

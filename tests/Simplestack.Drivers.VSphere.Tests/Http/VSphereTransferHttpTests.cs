@@ -71,8 +71,8 @@ public sealed class VSphereTransferHttpTests(VcsimVpxFixture vpx) : IClassFixtur
         var ova = await export.Content.ReadAsByteArrayAsync(Ct);
         Assert.Equal(ova.Length, export.Content.Headers.ContentLength);
         var entries = ReadTar(ova);
-        Assert.Equal([$"{name}.ovf", $"{name}-disk1.img"], entries.Select(e => e.Name));
-        Assert.Equal(disk, entries[1].Data);
+        Assert.Equal([$"{name}.ovf", $"{name}-disk1.vmdk"], entries.Select(e => e.Name));
+        await AssertVmdkHoldsAsync(entries[1].Data, disk, Ct);
 
         using (var deleted = await _client.DeleteAsync($"{_base}/guests/{id}", Ct))
         {
@@ -97,11 +97,11 @@ public sealed class VSphereTransferHttpTests(VcsimVpxFixture vpx) : IClassFixtur
     [Fact]
     public async Task Import_onto_a_named_storage_takes_a_length_and_a_running_guest_export_is_409()
     {
-        var (name, id, disk) = await CreateGuestWithDataAsync("ss-hds");
+        var (name, id, _) = await CreateGuestWithDataAsync("ss-hds");
         using var export = await _client.GetAsync($"{_base}/guests/{id}/export", Ct);
         var entries = ReadTar(await export.Content.ReadAsByteArrayAsync(Ct));
         var copy = Made(NewName("ss-hds-in"));
-        var ova = WriteTar(($"{copy}.ovf", Renamed(entries[0].Data, copy)), (entries[1].Name, disk));
+        var ova = WriteTar(($"{copy}.ovf", Renamed(entries[0].Data, copy)), (entries[1].Name, entries[1].Data));
 
         using var imported = await _client.PostAsync($"{_base}/storages/LocalDS_0/guests", new ByteArrayContent(ova), Ct);
         Assert.True(imported.StatusCode == HttpStatusCode.Created, await imported.Content.ReadAsStringAsync(Ct));

@@ -130,6 +130,41 @@ internal static class OvaTestKit
         }
     }
 
+    /// <summary>Asserts with qemu-img that a VMDK holds <paramref name="raw"/> followed by zeros to its capacity.</summary>
+    public static async Task AssertVmdkHoldsAsync(byte[] vmdk, byte[] raw, CancellationToken cancellationToken)
+    {
+        var folder = Directory.CreateTempSubdirectory("simplestack-vmdk-");
+        try
+        {
+            var vmdkPath = Path.Combine(folder.FullName, "disk.vmdk");
+            var rawPath = Path.Combine(folder.FullName, "disk.raw");
+            await File.WriteAllBytesAsync(vmdkPath, vmdk, cancellationToken);
+            await File.WriteAllBytesAsync(rawPath, raw, cancellationToken);
+            // Images of different sizes compare equal when the larger one is zeros past the smaller.
+            await QemuImgAsync(cancellationToken, "compare", "-f", "vmdk", "-F", "raw", vmdkPath, rawPath);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    public static async Task<string> QemuImgAsync(CancellationToken cancellationToken, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("/usr/bin/qemu-img") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        Assert.True(process.ExitCode == 0, $"qemu-img {string.Join(' ', arguments)} exited with {process.ExitCode}: {await output} {await errors}");
+        return await output;
+    }
+
     public static string[] VcsimArguments(VcsimProcess vcsim) => ["127.0.0.1", vcsim.Port.ToString(CultureInfo.InvariantCulture), vcsim.User, vcsim.Password];
 
     public static string Sha256(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));

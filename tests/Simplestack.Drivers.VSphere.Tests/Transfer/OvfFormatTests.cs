@@ -11,7 +11,7 @@ public sealed class OvfFormatTests
     private static readonly OvfSystem System = new(
         "web 1", "otherGuest64", "vmx-13", 2, 512,
         [new OvfController(1000, false, "VirtualSCSI", 0)],
-        [new OvfDisk("web_1-disk1.img", 1234, 1L << 30, OvfDescriptor.RawFormat, 1000, 0), new OvfDisk("web_1-disk2.img", 0, 1L << 31, OvfDescriptor.RawFormat, 1000, 1)],
+        [new OvfDisk("web_1-disk1.vmdk", 1234, 1L << 30, OvfDescriptor.StreamOptimizedFormat, 1000, 0), new OvfDisk("web_1-disk2.vmdk", 0, 1L << 31, OvfDescriptor.StreamOptimizedFormat, 1000, 1)],
         [new OvfNic("VM Network", "VmxNet3"), new OvfNic("VM Network", "E1000")]);
 
     [Fact]
@@ -20,7 +20,7 @@ public sealed class OvfFormatTests
         var package = OvfPackage.Read(OvfDescriptor.Write(System));
 
         Assert.Equal("web 1", package.Name);
-        Assert.Equal([("web_1-disk1.img", (long?)1234, OvfDescriptor.RawFormat), ("web_1-disk2.img", 0, OvfDescriptor.RawFormat)],
+        Assert.Equal([("web_1-disk1.vmdk", (long?)1234, OvfDescriptor.StreamOptimizedFormat), ("web_1-disk2.vmdk", 0, OvfDescriptor.StreamOptimizedFormat)],
             package.Files.Select(f => (f.Href, f.Size, f.DiskFormat)));
         Assert.Equal(["VM Network"], package.Networks);
     }
@@ -32,7 +32,7 @@ public sealed class OvfFormatTests
     [InlineData("..")]
     public void A_file_referenced_by_url_or_path_is_400(string href)
     {
-        var text = Encoding.UTF8.GetString(OvfDescriptor.Write(System)).Replace("web_1-disk1.img", href, StringComparison.Ordinal);
+        var text = Encoding.UTF8.GetString(OvfDescriptor.Write(System)).Replace("web_1-disk1.vmdk", href, StringComparison.Ordinal);
         Assert.Throws<InvalidArgumentException>(() => OvfPackage.Read(Encoding.UTF8.GetBytes(text)));
     }
 

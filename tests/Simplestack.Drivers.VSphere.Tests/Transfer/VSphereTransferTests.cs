@@ -66,16 +66,16 @@ public abstract class VSphereTransferTestBase(VcsimFixture fixture) : IAsyncLife
         var ova = await ExportAsync(_connection, guest.Id, Ct);
 
         var entries = ReadTar(ova);
-        Assert.Equal([$"{name}.ovf", $"{name}-disk1.img"], entries.Select(e => e.Name));
-        Assert.Equal(disk, entries[1].Data);
+        Assert.Equal([$"{name}.ovf", $"{name}-disk1.vmdk"], entries.Select(e => e.Name));
+        await AssertVmdkHoldsAsync(entries[1].Data, disk, Ct);
         var envelope = XDocument.Parse(Encoding.UTF8.GetString(entries[0].Data)).Root!;
         Assert.Equal(OvfNs + "Envelope", envelope.Name);
         var file = envelope.Element(OvfNs + "References")!.Elements(OvfNs + "File").Single();
-        Assert.Equal($"{name}-disk1.img", (string?)file.Attribute(OvfNs + "href"));
-        Assert.Equal(DiskBytes, (long)file.Attribute(OvfNs + "size")!);
+        Assert.Equal($"{name}-disk1.vmdk", (string?)file.Attribute(OvfNs + "href"));
+        Assert.Equal(entries[1].Data.Length, (long)file.Attribute(OvfNs + "size")!);
         var ovfDisk = envelope.Element(OvfNs + "DiskSection")!.Element(OvfNs + "Disk")!;
         Assert.Equal(1L << 30, (long)ovfDisk.Attribute(OvfNs + "capacity")!);
-        Assert.Equal("http://en.wikipedia.org/wiki/Byte", (string?)ovfDisk.Attribute(OvfNs + "format"));
+        Assert.Equal("http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized", (string?)ovfDisk.Attribute(OvfNs + "format"));
         Assert.Equal("VM Network", (string?)envelope.Element(OvfNs + "NetworkSection")!.Element(OvfNs + "Network")!.Attribute(OvfNs + "name"));
         XNamespace rasd = "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData";
         var items = envelope.Element(OvfNs + "VirtualSystem")!.Element(OvfNs + "VirtualHardwareSection")!.Elements(OvfNs + "Item")
@@ -95,19 +95,21 @@ public abstract class VSphereTransferTestBase(VcsimFixture fixture) : IAsyncLife
         var ova = await ExportAsync(_connection, guest.Id, Ct);
 
         var checkedByPython = await CheckWithPythonAsync(ova, Ct, VcsimArguments(Vcsim));
+        var vmdk = ReadTar(ova)[1].Data;
+        await AssertVmdkHoldsAsync(vmdk, disk, Ct);
 
         var members = checkedByPython.GetProperty("members").EnumerateArray().ToList();
-        Assert.Equal([$"{name}.ovf", $"{name}-disk1.img"], members.Select(m => m.GetProperty("name").GetString()));
+        Assert.Equal([$"{name}.ovf", $"{name}-disk1.vmdk"], members.Select(m => m.GetProperty("name").GetString()));
         Assert.All(members, m => Assert.Equal("0", m.GetProperty("type").GetString()));
-        Assert.Equal(DiskBytes, members[1].GetProperty("size").GetInt64());
-        Assert.Equal(Sha256(disk), members[1].GetProperty("sha256").GetString());
+        Assert.Equal(vmdk.Length, members[1].GetProperty("size").GetInt64());
+        Assert.Equal(Sha256(vmdk), members[1].GetProperty("sha256").GetString());
         Assert.Equal(name, checkedByPython.GetProperty("name").GetString());
         var reference = Assert.Single(checkedByPython.GetProperty("references").EnumerateArray().ToList());
-        Assert.Equal(DiskBytes, reference.GetProperty("size").GetInt64());
+        Assert.Equal(vmdk.Length, reference.GetProperty("size").GetInt64());
         var spec = checkedByPython.GetProperty("importSpec");
         Assert.Empty(spec.GetProperty("errors").EnumerateArray());
         Assert.Equal("VmImportSpec", spec.GetProperty("type").GetString()!.Split('.')[^1]); // pyVmomi's name for VirtualMachineImportSpec
-        Assert.Equal([$"{name}-disk1.img"], spec.GetProperty("fileItems").EnumerateArray().Select(f => f.GetString()));
+        Assert.Equal([$"{name}-disk1.vmdk"], spec.GetProperty("fileItems").EnumerateArray().Select(f => f.GetString()));
     }
 
     [Fact]
@@ -132,10 +134,12 @@ public abstract class VSphereTransferTestBase(VcsimFixture fixture) : IAsyncLife
         Assert.Equal("VM Network", Assert.Single(_probe.Nics(name)).Network);
         var upload = Assert.Single(_uploads);
         Assert.StartsWith("/nfc/", upload.Path, StringComparison.Ordinal);
-        Assert.Equal("PUT", upload.Method); // A raw disk, not a stream-optimized VMDK.
-        Assert.Equal(disk, upload.Body);
+        Assert.Equal("POST", upload.Method); // As govmomi and ovftool send a stream-optimized disk.
+        Assert.Equal("application/x-vnd.vmware-streamVmdk", upload.ContentType);
+        Assert.Equal(ReadTar(ova)[1].Data, upload.Body);
+        await AssertVmdkHoldsAsync(upload.Body, disk, Ct);
         // vcsim says what it received (and then discards it: 0.24.2 keeps no NFC upload).
-        Assert.Contains($"transferred {DiskBytes} bytes", Vcsim.StandardError, StringComparison.Ordinal);
+        Assert.Contains($"transferred {upload.Body.Length} bytes", Vcsim.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -158,8 +162,9 @@ public abstract class VSphereTransferTestBase(VcsimFixture fixture) : IAsyncLife
     public async Task Malformed_archives_are_400_and_leave_no_vm()
     {
         var name = Made(NewName("ss-bad"));
-        var (guest, disk) = await CreateGuestWithDataAsync(_connection, Vcsim, _probe, name, 4096, Ct);
+        var (guest, _) = await CreateGuestWithDataAsync(_connection, Vcsim, _probe, name, 4096, Ct);
         var entries = ReadTar(await ExportAsync(_connection, guest.Id, Ct));
+        var disk = entries[1].Data;
         var imported = Made(NewName("ss-bad-in"));
         var descriptor = Renamed(entries[0].Data, imported);
         var diskName = entries[1].Name;
@@ -192,8 +197,9 @@ public abstract class VSphereTransferTestBase(VcsimFixture fixture) : IAsyncLife
     public async Task Import_onto_an_unknown_storage_is_404_and_onto_a_named_one_works()
     {
         var name = Made(NewName("ss-ds"));
-        var (guest, disk) = await CreateGuestWithDataAsync(_connection, Vcsim, _probe, name, 2048, Ct);
+        var (guest, _) = await CreateGuestWithDataAsync(_connection, Vcsim, _probe, name, 2048, Ct);
         var entries = ReadTar(await ExportAsync(_connection, guest.Id, Ct));
+        var disk = entries[1].Data;
         var imported = Made(NewName("ss-ds-in"));
         var ova = WriteTar(($"{imported}.ovf", Renamed(entries[0].Data, imported)), (entries[1].Name, disk));
 
