@@ -210,6 +210,24 @@ public abstract class VSphereTransferTestBase(VcsimFixture fixture) : IAsyncLife
         Assert.StartsWith("[LocalDS_0] ", Assert.Single(_probe.Disks(imported)).Path, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_caller_that_goes_away_mid_disk_leaves_no_vm()
+    {
+        var name = Made(NewName("ss-gone"));
+        var (guest, _) = await CreateGuestWithDataAsync(_connection, Vcsim, _probe, name, DiskBytes, Ct);
+        var ova = await ExportAsync(_connection, guest.Id, Ct);
+        await _connection.DeleteGuestAsync(guest.Id, new GuestDeleteOptions(false), Ct);
+        var before = await VmNamesAsync();
+
+        // The body stops short inside the disk and the caller gives up, as a dropped connection does.
+        using var gone = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var body = new StallingStream(ova, ova.Length - 100_000, gone);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _connection.ImportGuestAsync(body, null, null, gone.Token));
+
+        Assert.False(_probe.GuestExists(name));
+        Assert.Equal(before, await VmNamesAsync());
+    }
+
     private string Made(string name)
     {
         _made.Add(name);
@@ -244,6 +262,28 @@ public abstract class VSphereTransferTestBase(VcsimFixture fixture) : IAsyncLife
 
             return await base.SendAsync(request, cancellationToken);
         }
+    }
+
+    /// <summary>A body that delivers its first <paramref name="until"/> bytes, then cancels its caller and waits.</summary>
+    private sealed class StallingStream(byte[] data, long until, CancellationTokenSource caller) : MemoryStream(data)
+    {
+        public override bool CanSeek => false;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var left = (int)Math.Min(buffer.Length, until - Position);
+            if (left > 0)
+            {
+                return await base.ReadAsync(buffer[..left], cancellationToken);
+            }
+
+            await caller.CancelAsync();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return 0;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     }
 
     /// <summary>A body as a server reads it: forward only, no length.</summary>
