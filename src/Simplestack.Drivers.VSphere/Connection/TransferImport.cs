@@ -14,10 +14,12 @@ namespace Simplestack.Drivers.VSphere;
 // be the .ovf descriptor (the OVF spec's rule for OVA), which vSphere's OvfManager turns into an
 // import spec (CreateImportSpec); ResourcePool.ImportVApp makes the VM and an HttpNfcLease; each
 // disk entry then streams straight from the caller to the lease's device URL, and the lease is
-// completed. No Content-Length is needed: every tar entry carries its own size, which is what the
-// uploads declare, so a chunked body imports as well. Anything wrong (a bad descriptor, an entry
-// larger than the OVF says, a referenced file missing from the archive, a failed upload) aborts
-// the lease and destroys the VM it made: nothing half-made is left.
+// completed. A manifest (.mf), which the spec puts right after the descriptor, is checked file by
+// file as they pass. No Content-Length is needed: every tar entry carries its own size, which is
+// what the uploads declare, so a chunked body imports as well. Anything wrong (a bad descriptor,
+// an entry larger than the OVF says, a digest that differs, a referenced file missing from the
+// archive, a failed upload, a caller gone) aborts the lease and destroys the VM it made: nothing
+// half-made is left.
 public sealed partial class VSphereConnection
 {
     private static readonly TimeSpan LeasePollInterval = TimeSpan.FromMilliseconds(100);
@@ -62,6 +64,23 @@ public sealed partial class VSphereConnection
         var package = OvfPackage.Read(descriptor);
         CheckName(package.Name);
 
+        // The manifest, when there is one, follows the descriptor (the OVF spec's order): read it before anything is made.
+        var next = await NextFileAsync(tar, cancellationToken);
+        OvaManifest? manifest = null;
+        if (next is not null && next.Name.EndsWith(".mf", StringComparison.OrdinalIgnoreCase))
+        {
+            if (next.Length > OvaManifest.MaxBytes)
+            {
+                throw new InvalidArgumentException("The OVA's manifest is over 1 MiB: not a manifest.");
+            }
+
+            var text = new byte[next.Length];
+            await (next.DataStream ?? Stream.Null).ReadExactlyAsync(text, cancellationToken);
+            manifest = OvaManifest.Read(text);
+            manifest.Check(first.Name, descriptor);
+            next = await NextFileAsync(tar, cancellationToken);
+        }
+
         var inventory = await _collector.RetrieveAllAsync(PlacementPaths, cancellationToken);
         if (inventory.Any(o => GuestMapping.IsGuest(o) && o.Text("name") == package.Name))
         {
@@ -102,7 +121,7 @@ public sealed partial class VSphereConnection
             .GroupBy(d => d.ChildValue("importKey")!, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.First().ChildValue("url") ?? "", StringComparer.Ordinal);
 
-        await UploadFilesAsync(tar, package, fileItems, deviceUrls, lease, cancellationToken);
+        await UploadFilesAsync(tar, next, manifest, package, fileItems, deviceUrls, lease, cancellationToken);
 
         await _session.CallAsync("HttpNfcLeaseComplete", lease, cancellationToken);
         completed = true;
@@ -149,18 +168,24 @@ public sealed partial class VSphereConnection
     }
 
     /// <summary>
-    /// Reads the rest of the archive: every entry a file the OVF references, at the size it
-    /// declares; each file the import spec wants goes to its lease device as it is read. Manifests
-    /// and certificates (<c>.mf</c>, <c>.cert</c>) are passed over.
+    /// Reads the rest of the archive from <paramref name="entry"/> on: every entry a file the OVF
+    /// references, at the size it declares, checked against the manifest when there is one; each
+    /// file the import spec wants goes to its lease device as it is read. A certificate
+    /// (<c>.cert</c>) is passed over: its signature is not checked. A manifest out of its place is a 400.
     /// </summary>
-    private async Task UploadFilesAsync(TarReader tar, OvfPackage package, IReadOnlyList<ImportFileItem> items, Dictionary<string, string> deviceUrls, MoRef lease, CancellationToken cancellationToken)
+    private async Task UploadFilesAsync(TarReader tar, TarEntry? entry, OvaManifest? manifest, OvfPackage package, IReadOnlyList<ImportFileItem> items, Dictionary<string, string> deviceUrls, MoRef lease, CancellationToken cancellationToken)
     {
         var total = Math.Max(1, package.Files.Where(f => items.Any(i => i.Path == f.Href)).Sum(f => f.Size ?? 0));
         long done = 0;
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        while (await NextFileAsync(tar, cancellationToken) is { } entry)
+        for (; entry is not null; entry = await NextFileAsync(tar, cancellationToken))
         {
-            if (entry.Name.EndsWith(".mf", StringComparison.OrdinalIgnoreCase) || entry.Name.EndsWith(".cert", StringComparison.OrdinalIgnoreCase))
+            if (entry.Name.EndsWith(".mf", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidArgumentException("The OVA's manifest (.mf) must come right after its descriptor, so that the files can be checked as they pass.");
+            }
+
+            if (entry.Name.EndsWith(".cert", StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }
@@ -177,19 +202,25 @@ public sealed partial class VSphereConnection
                 throw new InvalidArgumentException($"The OVA's '{Shown(file.Href)}' is {entry.Length} bytes where its descriptor says {declared}.");
             }
 
+            using var hash = manifest?.HashFor(file.Href);
+            var data = new KnownLengthStream(entry.DataStream ?? Stream.Null, entry.Length, hash);
             if (items.FirstOrDefault(i => i.Path == file.Href) is not { } item)
             {
-                continue; // Referenced but not wanted by this import spec: read past.
+                // Referenced but not wanted by this import spec: read past (through the hash, if the manifest lists it).
+                await data.CopyToAsync(Stream.Null, cancellationToken);
+                manifest?.Check(file.Href, hash);
+                continue;
             }
 
             var url = deviceUrls.GetValueOrDefault(item.DeviceId)
                       ?? throw new HypervisorErrorException($"The vSphere server's import lease has no device for '{Shown(file.Href)}'.");
-            var data = new KnownLengthStream(entry.DataStream ?? Stream.Null, entry.Length);
             var before = done;
             await using (new LeaseKeepAlive(this, lease, () => (int)Math.Min(99, (before + data.Transferred) * 100 / total)))
             {
                 await UploadAsync(url, data, streamOptimized: !item.Create && file.DiskFormat == OvfDescriptor.StreamOptimizedFormat, file.Href, cancellationToken);
             }
+
+            manifest?.Check(file.Href, hash);
 
             done += entry.Length;
             await _session.CallAsync("HttpNfcLeaseProgress", lease, cancellationToken, E("percent", ((int)Math.Min(99, done * 100 / total)).ToString(CultureInfo.InvariantCulture)));

@@ -47,9 +47,10 @@ internal static class OvaArchive
 /// A read-forward stream of a length known in advance (an HTTP body with Content-Length, a tar
 /// entry). It reports <c>CanSeek</c> so that System.Formats.Tar reads its <c>Length</c> for the
 /// entry header; it never seeks. A source that ends early is an <see cref="EndOfStreamException"/>;
-/// one that has more is read no further. <see cref="Transferred"/> counts what passed.
+/// one that has more is read no further. <see cref="Transferred"/> counts what passed; a hash, when
+/// given, sees every byte.
 /// </summary>
-internal sealed class KnownLengthStream(Stream source, long length) : Stream
+internal sealed class KnownLengthStream(Stream source, long length, System.Security.Cryptography.IncrementalHash? hash = null) : Stream
 {
     private long _position;
 
@@ -84,6 +85,7 @@ internal sealed class KnownLengthStream(Stream source, long length) : Stream
             throw new EndOfStreamException($"The data ended after {_position} of {length} bytes.");
         }
 
+        hash?.AppendData(buffer.Span[..count]);
         Interlocked.Add(ref _position, count);
         return count;
     }

@@ -211,6 +211,38 @@ public abstract class VSphereTransferTestBase(VcsimFixture fixture) : IAsyncLife
     }
 
     [Fact]
+    public async Task A_manifest_after_the_descriptor_is_checked_and_a_digest_that_differs_is_400_with_no_vm_left()
+    {
+        var name = Made(NewName("ss-mf"));
+        var (guest, _) = await CreateGuestWithDataAsync(_connection, Vcsim, _probe, name, 8192, Ct);
+        var entries = ReadTar(await ExportAsync(_connection, guest.Id, Ct));
+        var imported = Made(NewName("ss-mf-in"));
+        var descriptor = Renamed(entries[0].Data, imported);
+        var (diskName, disk) = entries[1];
+        byte[] Manifest(string ovfDigest, string diskDigest) => Encoding.ASCII.GetBytes($"SHA256(guest.ovf)= {ovfDigest}\nSHA1({diskName})= {diskDigest}\n");
+        var ovfSha256 = Sha256(descriptor);
+        var diskSha1 = Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(disk));
+        var wrong = new string('0', 40);
+        var before = await VmNamesAsync();
+
+        byte[][] bodies =
+        [
+            WriteTar(("guest.ovf", descriptor), ("guest.mf", Manifest(Sha256(disk), diskSha1)), (diskName, disk)), // The descriptor's digest differs.
+            WriteTar(("guest.ovf", descriptor), ("guest.mf", Manifest(ovfSha256, wrong)), (diskName, disk)), // The disk's differs: found after its upload.
+            WriteTar(("guest.ovf", descriptor), (diskName, disk), ("guest.mf", Manifest(ovfSha256, diskSha1))), // Out of its place.
+            WriteTar(("guest.ovf", descriptor), ("guest.mf", "MD5(guest.ovf)= 00\n"u8.ToArray()), (diskName, disk)),
+        ];
+        foreach (var body in bodies)
+        {
+            await Assert.ThrowsAsync<InvalidArgumentException>(() => _connection.ImportGuestAsync(new MemoryStream(body), body.Length, null, Ct));
+            Assert.Equal(before, await VmNamesAsync());
+        }
+
+        var good = WriteTar(("guest.ovf", descriptor), ("guest.mf", Manifest(ovfSha256, diskSha1)), (diskName, disk));
+        Assert.Equal(imported, (await _connection.ImportGuestAsync(new MemoryStream(good), good.Length, null, Ct)).Name);
+    }
+
+    [Fact]
     public async Task A_caller_that_goes_away_mid_disk_leaves_no_vm()
     {
         var name = Made(NewName("ss-gone"));
