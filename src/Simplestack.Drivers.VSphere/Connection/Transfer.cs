@@ -153,13 +153,28 @@ public sealed partial class VSphereConnection : IGuestTransfer
         return FolderUrl(datastore, folder + extent, datacenterPath);
     }
 
-    /// <summary>A datastore file's length from a HEAD of its /folder URL (Content-Length).</summary>
+    /// <summary>
+    /// A datastore file's length: the Content-Length of a HEAD of its /folder URL, or of a GET whose
+    /// body is left unread where HEAD is not answered.
+    /// </summary>
     private async Task<long> FileLengthAsync(string url, CancellationToken cancellationToken)
     {
-        using var response = await _session.Files.SendFileRequestAsync(HttpMethod.Head, url, null, null, cancellationToken);
-        ThrowUnlessOk(response, url);
-        return response.Content.Headers.ContentLength
-               ?? throw new HypervisorErrorException("The vSphere server did not say how long a disk file is (no Content-Length), so the OVA cannot be written.");
+        foreach (var method in new[] { HttpMethod.Head, HttpMethod.Get })
+        {
+            using var response = await _session.Files.SendFileRequestAsync(method, url, null, null, cancellationToken);
+            if (method == HttpMethod.Head && response.StatusCode is HttpStatusCode.MethodNotAllowed or HttpStatusCode.NotImplemented)
+            {
+                continue;
+            }
+
+            ThrowUnlessOk(response, url);
+            if (response.Content.Headers.ContentLength is { } length)
+            {
+                return length;
+            }
+        }
+
+        throw new HypervisorErrorException("The vSphere server did not say how long a disk file is (no Content-Length), so the OVA cannot be written.");
     }
 
     private static void ThrowUnlessOk(HttpResponseMessage response, string what)
