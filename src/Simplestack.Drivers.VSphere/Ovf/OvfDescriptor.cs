@@ -104,7 +104,8 @@ internal static class OvfDescriptor
                     new XAttribute(OvfNs + "href", d.FileName),
                     new XAttribute(OvfNs + "id", $"file{i + 1}"),
                     new XAttribute(OvfNs + "size", d.FileBytes.ToString(CultureInfo.InvariantCulture))))),
-            new XElement(OvfNs + "DiskSection",
+            // Sections with nothing to list are left out (the schema wants at least one Disk or Network in each).
+            system.Disks.Count == 0 ? null : new XElement(OvfNs + "DiskSection",
                 new XElement(OvfNs + "Info", "Virtual disk information"),
                 system.Disks.Select((d, i) => new XElement(OvfNs + "Disk",
                     new XAttribute(OvfNs + "capacity", d.CapacityBytes.ToString(CultureInfo.InvariantCulture)),
@@ -112,7 +113,7 @@ internal static class OvfDescriptor
                     new XAttribute(OvfNs + "diskId", $"vmdisk{i + 1}"),
                     new XAttribute(OvfNs + "fileRef", $"file{i + 1}"),
                     new XAttribute(OvfNs + "format", d.Format)))),
-            new XElement(OvfNs + "NetworkSection",
+            system.Nics.Count == 0 ? null : new XElement(OvfNs + "NetworkSection",
                 new XElement(OvfNs + "Info", "The list of logical networks"),
                 system.Nics.Select(n => n.Network).Distinct(StringComparer.Ordinal).Select(n => new XElement(OvfNs + "Network",
                     new XAttribute(OvfNs + "name", n),

@@ -8,7 +8,7 @@ namespace Simplestack.Drivers.VSphere.Tests.Transfer;
 /// <summary>The OVF descriptor writer and reader and the OVA tar arithmetic, without a vSphere server.</summary>
 public sealed class OvfFormatTests
 {
-    private static readonly OvfSystem System = new(
+    private static readonly OvfSystem Web = new(
         "web 1", "otherGuest64", "vmx-13", 2, 512,
         [new OvfController(1000, false, "VirtualSCSI", 0)],
         [new OvfDisk("web_1-disk1.vmdk", 1234, 1L << 30, OvfDescriptor.StreamOptimizedFormat, 1000, 0), new OvfDisk("web_1-disk2.vmdk", 0, 1L << 31, OvfDescriptor.StreamOptimizedFormat, 1000, 1)],
@@ -17,12 +17,25 @@ public sealed class OvfFormatTests
     [Fact]
     public void What_the_writer_writes_the_reader_reads_back()
     {
-        var package = OvfPackage.Read(OvfDescriptor.Write(System));
+        var package = OvfPackage.Read(OvfDescriptor.Write(Web));
 
         Assert.Equal("web 1", package.Name);
         Assert.Equal([("web_1-disk1.vmdk", (long?)1234, OvfDescriptor.StreamOptimizedFormat), ("web_1-disk2.vmdk", 0, OvfDescriptor.StreamOptimizedFormat)],
             package.Files.Select(f => (f.Href, f.Size, f.DiskFormat)));
         Assert.Equal(["VM Network"], package.Networks);
+    }
+
+    [Fact]
+    public void A_vm_without_disks_or_nics_has_no_empty_sections()
+    {
+        var bare = OvfDescriptor.Write(Web with { Controllers = [], Disks = [], Nics = [] });
+        var envelope = System.Xml.Linq.XDocument.Parse(Encoding.UTF8.GetString(bare)).Root!;
+
+        Assert.Null(envelope.Element(OvfDescriptor.OvfNs + "DiskSection"));
+        Assert.Null(envelope.Element(OvfDescriptor.OvfNs + "NetworkSection"));
+        var package = OvfPackage.Read(bare);
+        Assert.Empty(package.Files);
+        Assert.Equal("web 1", package.Name);
     }
 
     [Theory]
@@ -32,7 +45,7 @@ public sealed class OvfFormatTests
     [InlineData("..")]
     public void A_file_referenced_by_url_or_path_is_400(string href)
     {
-        var text = Encoding.UTF8.GetString(OvfDescriptor.Write(System)).Replace("web_1-disk1.vmdk", href, StringComparison.Ordinal);
+        var text = Encoding.UTF8.GetString(OvfDescriptor.Write(Web)).Replace("web_1-disk1.vmdk", href, StringComparison.Ordinal);
         Assert.Throws<InvalidArgumentException>(() => OvfPackage.Read(Encoding.UTF8.GetBytes(text)));
     }
 
@@ -48,7 +61,7 @@ public sealed class OvfFormatTests
     [Fact]
     public void A_disk_item_naming_no_disk_or_no_controller_is_400()
     {
-        var text = Encoding.UTF8.GetString(OvfDescriptor.Write(System));
+        var text = Encoding.UTF8.GetString(OvfDescriptor.Write(Web));
         Assert.Throws<InvalidArgumentException>(() => OvfPackage.Read(Encoding.UTF8.GetBytes(text.Replace("ovf:/disk/vmdisk2", "ovf:/disk/nothing", StringComparison.Ordinal))));
         Assert.Throws<InvalidArgumentException>(() => OvfPackage.Read(Encoding.UTF8.GetBytes(text.Replace("<rasd:Parent>3</rasd:Parent>", "<rasd:Parent>99</rasd:Parent>", StringComparison.Ordinal))));
     }
