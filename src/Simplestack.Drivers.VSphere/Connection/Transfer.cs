@@ -58,6 +58,12 @@ public sealed partial class VSphereConnection : IGuestTransfer
             var rawBytes = await FileLengthAsync(extent, cancellationToken);
             var capacity = GuestMapping.DiskBytes(disk);
             var vmdkBytes = StreamOptimizedVmdk.LengthOf(rawBytes, capacity);
+            if (vmdkBytes / 512 >= uint.MaxValue)
+            {
+                // Grain tables hold 32-bit sector offsets: a sparse VMDK stops at 2 TiB.
+                throw new FeatureNotAvailableException($"A disk of guest '{name}' is too large for a stream-optimized VMDK (2 TiB at most).");
+            }
+
             disks.Add((new OvfDisk($"{stem}-disk{disks.Count + 1}.vmdk", vmdkBytes, capacity, OvfDescriptor.StreamOptimizedFormat, controllerKey, (int)Number(disk.ChildValue("unitNumber"))), extent, rawBytes));
         }
 
