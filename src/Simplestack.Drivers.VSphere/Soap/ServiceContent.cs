@@ -14,7 +14,8 @@ public sealed record ServiceContent(
     MoRef PropertyCollector,
     MoRef ViewManager,
     MoRef SearchIndex,
-    MoRef SessionManager)
+    MoRef SessionManager,
+    MoRef? OvfManager = null)
 {
     /// <summary>vCenter (<c>VirtualCenter</c>) rather than a standalone ESXi (<c>HostAgent</c>).</summary>
     public bool IsVCenter => ApiType == "VirtualCenter";
@@ -33,7 +34,8 @@ public sealed record ServiceContent(
             PropertyCollector: Manager(returnval, "propertyCollector"),
             ViewManager: Manager(returnval, "viewManager"),
             SearchIndex: Manager(returnval, "searchIndex"),
-            SessionManager: Manager(returnval, "sessionManager"));
+            SessionManager: Manager(returnval, "sessionManager"),
+            OvfManager: returnval.Child("ovfManager") is { } ovf ? MoRef.From(ovf) : null);
     }
 
     private static MoRef Manager(XElement content, string name)

@@ -37,6 +37,9 @@ public sealed class VimSession : IAsyncDisposable
 
     public Uri Endpoint => _soap.Endpoint;
 
+    /// <summary>The HTTP client of this session, for file transfers beside SOAP (same trust, same cookie).</summary>
+    internal VimSoapClient Files => _soap;
+
     /// <summary>Reads the service content and logs in. Owns <paramref name="soap"/> on success.</summary>
     public static async Task<VimSession> LoginAsync(VimSoapClient soap, HypervisorCallPolicy policy, HypervisorCredentials credentials, CancellationToken cancellationToken)
     {

@@ -98,6 +98,65 @@ public sealed class VimSoapClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sends a plain HTTP request (a datastore's <c>/folder</c> file, an NFC lease's device URL) to
+    /// the same server as the SOAP calls, with the same certificate trust and the session cookie.
+    /// <paramref name="pathAndQuery"/> is resolved against the endpoint, so nothing can be sent to
+    /// another host. Answers with the response headers read; the caller reads and disposes the body.
+    /// </summary>
+    public async Task<HttpResponseMessage> SendFileRequestAsync(HttpMethod method, string pathAndQuery, HttpContent? content, IEnumerable<KeyValuePair<string, string>>? headers, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pathAndQuery);
+        if (!pathAndQuery.StartsWith('/') || pathAndQuery.StartsWith("//", StringComparison.Ordinal))
+        {
+            throw new ArgumentException("A file request names a path on the vSphere server itself.", nameof(pathAndQuery));
+        }
+
+        using var request = new HttpRequestMessage(method, new Uri(Endpoint, pathAndQuery)) { Content = content, Version = HttpVersion.Version11 };
+        foreach (var (name, value) in headers ?? [])
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        if (Volatile.Read(ref _cookie) is { } cookie)
+        {
+            request.Headers.TryAddWithoutValidation("Cookie", $"{SessionCookie}={cookie}");
+        }
+
+        try
+        {
+            return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (HttpRequestException error) when (ContentFault(error) is { } fault)
+        {
+            // The body being sent failed (an archive cut short, not a tar), not the server: the caller's fault, as it raised it.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(fault);
+            throw;
+        }
+        catch (HttpRequestException error) when (error.InnerException is AuthenticationException)
+        {
+            throw new HypervisorUnavailableException($"The vSphere server at {Endpoint.Authority} presented a certificate that is not trusted (pin it in Simplestack:VSphere:CertificatePins or name its CA in Simplestack:VSphere:CaFile).", error);
+        }
+        catch (HttpRequestException error)
+        {
+            throw new HypervisorUnavailableException($"The vSphere server at {Endpoint.Authority} cannot be reached or closed the connection during a file transfer: {error.HttpRequestError}.", error);
+        }
+    }
+
+    /// <summary>The exception a request's content raised while it was read, if that is why the request failed.</summary>
+    private static Exception? ContentFault(Exception error)
+    {
+        for (var inner = error.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is EndOfStreamException or InvalidDataException or FormatException or SimplestackException)
+            {
+                return inner;
+            }
+        }
+
+        return null;
+    }
+
     private void KeepSessionCookie(HttpResponseMessage response)
     {
         if (!response.Headers.TryGetValues("Set-Cookie", out var cookies))

@@ -140,7 +140,6 @@ public sealed class VSphereHttpTests(VcsimVpxFixture vpx) : IClassFixture<VcsimV
     [InlineData("GET", "/guests/DC0_H0_VM0/network_interfaces")]
     [InlineData("GET", "/networks")]
     [InlineData("GET", "/images")]
-    [InlineData("GET", "/guests/DC0_H0_VM0/export")]
     [InlineData("POST", "/guests/DC0_H0_VM0/clone")]
     public async Task Capabilities_not_built_yet_are_501(string method, string path)
     {
