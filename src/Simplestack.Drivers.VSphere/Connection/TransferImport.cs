@@ -75,13 +75,13 @@ public sealed partial class VSphereConnection
             next = await NextFileAsync(tar, cancellationToken);
         }
 
-        var inventory = await _collector.RetrieveAllAsync(PlacementPaths, cancellationToken);
+        var inventory = await _collector.RetrieveAllAsync(Placement.Paths, cancellationToken);
         if (inventory.Any(o => GuestMapping.IsGuest(o) && o.Text("name") == package.Name))
         {
             throw new ConflictException($"A guest named '{package.Name}' exists already: vSphere keeps names unique in a folder, so delete or rename it first.");
         }
 
-        var placement = Placement.Choose(inventory);
+        var placement = Placement.Choose(inventory, asked: null, _placement);
         var datastoreName = storageId is null ? placement.DatastoreName : Placement.Datastore(inventory, storageId);
         var datastore = inventory.First(o => o.Obj.Type == "Datastore" && o.Text("name") == datastoreName).Obj;
         var networks = package.Networks.Select(n => Placement.Network(inventory, n)).ToList();
