@@ -59,11 +59,22 @@ internal sealed class VcsimProbe : IHypervisorProbe, IDisposable
             ? new ProbedMedia(cdrom.Element(Vim + "backing")?.Element(Vim + "fileName")?.Value)
             : null;
 
+    /// <summary>A NIC's network: a standard backing's deviceName, or the name of the distributed port group its port is in.</summary>
     public IReadOnlyList<ProbedNic> Nics(string name)
-        => [.. Devices(name).Where(d => d.Element(Vim + "macAddress") is not null).Select(d => new ProbedNic(
+    {
+        var cards = NicDevices(name);
+        var distributed = cards.Any(c => c.Element(Vim + "backing")?.Element(Vim + "port") is not null)
+            ? Retrieve("DistributedVirtualPortgroup", "name", "key").ToDictionary(p => p.Props["key"].Value, p => p.Props["name"].Value)
+            : [];
+        return [.. cards.Select(d => new ProbedNic(
             d.Element(Vim + "macAddress")!.Value.ToLowerInvariant(),
-            d.Element(Vim + "backing")?.Element(Vim + "deviceName")?.Value,
+            d.Element(Vim + "backing")?.Element(Vim + "deviceName")?.Value
+                ?? distributed.GetValueOrDefault(d.Element(Vim + "backing")?.Element(Vim + "port")?.Element(Vim + "portgroupKey")?.Value ?? ""),
             null))];
+    }
+
+    /// <summary>A VM's (or template's) ethernet cards as vcsim describes them, in device order.</summary>
+    public IReadOnlyList<XElement> NicDevices(string name) => [.. Devices(name).Where(d => d.Element(Vim + "macAddress") is not null)];
 
     /// <summary>The original kept tags in the annotation, one a line.</summary>
     public IReadOnlyList<string> Tags(string name, bool live = false)
@@ -75,8 +86,51 @@ internal sealed class VcsimProbe : IHypervisorProbe, IDisposable
         return tree is null ? [] : [.. tree.Descendants(Vim + "name").Select(n => n.Value).Order(StringComparer.Ordinal)];
     }
 
+    /// <summary>
+    /// A standard port group as the first host that has it says (its vSwitch is both the bridge and
+    /// the switch the API's from_network names; VLAN 0 is none), else a distributed one by name.
+    /// </summary>
     public ProbedNetwork? Network(string name)
-        => Retrieve("Network", "name").Any(n => n.Props["name"].Value == name) ? new ProbedNetwork(true, true, true, null, null, null) : null;
+    {
+        if (HostPortGroups(name).FirstOrDefault() is { } spec)
+        {
+            var vlan = int.Parse(spec.Element(Vim + "vlanId")!.Value, CultureInfo.InvariantCulture);
+            var vswitch = spec.Element(Vim + "vswitchName")!.Value;
+            return new ProbedNetwork(true, true, true, vswitch, vlan == 0 ? null : vlan, vswitch);
+        }
+
+        return Retrieve("Network", "name").Any(n => n.Props["name"].Value == name) ? new ProbedNetwork(true, true, true, null, null, null) : null;
+    }
+
+    /// <summary>The <c>HostPortGroupSpec</c> of port group <paramref name="name"/> on each host that has it (HostNetworkSystem.networkInfo).</summary>
+    public IReadOnlyList<XElement> HostPortGroups(string name)
+        => [.. Retrieve("HostSystem", "configManager.networkSystem")
+            .Select(h => RetrieveOneAsync(h.Props["configManager.networkSystem"], "networkInfo").GetAwaiter().GetResult())
+            .SelectMany(info => info?.Elements(Vim + "portgroup") ?? [])
+            .Select(p => p.Element(Vim + "spec")!)
+            .Where(spec => spec.Element(Vim + "name")?.Value == name)];
+
+    /// <summary>Every VM's name, templates included, for tests that check nothing was left behind.</summary>
+    public IReadOnlyList<string> AllVmNames() => [.. Retrieve("VirtualMachine", "name").Select(vm => vm.Props["name"].Value).Order(StringComparer.Ordinal)];
+
+    /// <summary>Marks the (powered-off) VM <paramref name="name"/> as a template and answers its config.uuid.</summary>
+    public string MarkAsTemplate(string name)
+    {
+        var vm = Retrieve("VirtualMachine", "name", "config.uuid").Single(v => v.Props["name"].Value == name);
+        _soap.InvokeAsync(Method("MarkAsTemplate", Ref("_this", "VirtualMachine", vm.Id)), CancellationToken.None).GetAwaiter().GetResult();
+        return vm.Props["config.uuid"].Value;
+    }
+
+    /// <summary>One property of one managed object that is not in the inventory tree (a HostNetworkSystem).</summary>
+    private async Task<XElement?> RetrieveOneAsync(XElement reference, string path)
+    {
+        var answer = await _soap.InvokeAsync(Method("RetrievePropertiesEx", Ref("_this", _content.Element(Vim + "propertyCollector")!),
+            new XElement(Vim + "specSet",
+                new XElement(Vim + "propSet", new XElement(Vim + "type", reference.Attribute("type")!.Value), new XElement(Vim + "pathSet", path)),
+                new XElement(Vim + "objectSet", Ref("obj", reference), new XElement(Vim + "skip", "false"))),
+            new XElement(Vim + "options")), CancellationToken.None);
+        return answer.SelectMany(r => r.Elements(Vim + "objects")).SelectMany(o => o.Elements(Vim + "propSet")).Select(p => p.Element(Vim + "val")).FirstOrDefault();
+    }
 
     /// <summary>
     /// The disks on the datastores: every .vmdk descriptor in vcsim's datastore folders (a disk is

@@ -1,0 +1,185 @@
+using Microsoft.Extensions.Logging;
+using Simplestack.Core;
+using Simplestack.Drivers.VSphere.Soap;
+using static Simplestack.Drivers.VSphere.Soap.Vim;
+
+namespace Simplestack.Drivers.VSphere;
+
+// Networks are port groups (API.md §8): id the port group's name (its managed object id, the
+// network's uuid, is accepted). A new network is a standard port group with the VLAN asked for,
+// added by AddPortGroup on every host that has from_network's vSwitch, so VMs find it wherever
+// they run; deleting it removes it from each host again. Port groups have no description or
+// other settings in vSphere: those fields read "" and {} and are refused at create (501).
+// Distributed port groups are listed and deleted (Destroy_Task); creating one is not built (501).
+public sealed partial class VSphereConnection : INetworkManagement
+{
+    public async Task<IReadOnlyList<Network>> ListNetworksAsync(CancellationToken cancellationToken)
+        => [.. (await ReadPortGroupsAsync(await ReadHostNetworksAsync(null, cancellationToken), cancellationToken)).Select(p => p.ToNetwork())];
+
+    public async Task<Network> GetNetworkAsync(string networkId, CancellationToken cancellationToken)
+    {
+        var portGroups = await ReadPortGroupsAsync(await ReadHostNetworksAsync(null, cancellationToken), cancellationToken);
+        return (PortGroups.Find(portGroups, networkId) ?? throw EntityNotFoundException.Of("Network", networkId)).ToNetwork();
+    }
+
+    public async Task<Network> CreateNetworkAsync(NetworkCreateRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        CheckPortGroupName(request.Name);
+        var from = request.FromNetwork
+                   ?? throw new InvalidArgumentException("A vmware network is a port group on a virtual switch: name the switch, or a port group on it, in from_network.");
+        if (!string.IsNullOrEmpty(request.Description) || request.OtherConfig is { Count: > 0 })
+        {
+            throw new FeatureNotAvailableException("vSphere port groups have no description or other_config: create the network without them.");
+        }
+
+        var hosts = await ReadHostNetworksAsync(null, cancellationToken);
+        var portGroups = await ReadPortGroupsAsync(hosts, cancellationToken);
+        if (PortGroups.Find(portGroups, request.Name) is not null || hosts.Any(h => h.Spec(request.Name) is not null))
+        {
+            throw new ConflictException($"A network (port group) named '{request.Name}' exists already.");
+        }
+
+        var switchName = SwitchOf(from, hosts, portGroups);
+        var spec = E("portgrp",
+            E("name", request.Name),
+            E("vlanId", (request.Vlan ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            E("vswitchName", switchName),
+            E("policy"));
+
+        await using var undo = new Reverter(_logger);
+        var added = 0;
+        foreach (var host in hosts.Where(h => h.Switches.Contains(switchName)))
+        {
+            try
+            {
+                await _session.CallAsync("AddPortGroup", host.NetworkSystem, cancellationToken, spec);
+            }
+            catch (ConflictException error) when (added > 0 && VimFaults.FaultOf(error)?.FaultType == VimFaults.DuplicateName)
+            {
+                // Checked above: no host had the name. vcsim answers DuplicateName on the second host
+                // because its datacenter's Network object exists already (vCenter joins them).
+                VSphereNetworkLog.PortGroupNotAdded(_logger, request.Name, host.HostName);
+                continue;
+            }
+
+            added++;
+            var system = host.NetworkSystem;
+            undo.Add($"port group {request.Name} on {host.HostName}", async () =>
+                await _session.CallAsync("RemovePortGroup", system, CancellationToken.None, E("pgName", request.Name)));
+        }
+
+        var created = PortGroups.Find(await ReadPortGroupsAsync(await ReadHostNetworksAsync(null, cancellationToken), cancellationToken), request.Name)
+                      ?? throw new HypervisorErrorException($"The vSphere server added port group '{request.Name}' but does not list it.");
+        undo.Commit();
+        return created.ToNetwork();
+    }
+
+    /// <summary>409 while a VM (or template) has a NIC on it; a standard port group leaves every host that has it.</summary>
+    public async Task DeleteNetworkAsync(string networkId, CancellationToken cancellationToken)
+    {
+        var hosts = await ReadHostNetworksAsync(null, cancellationToken);
+        var portGroup = PortGroups.Find(await ReadPortGroupsAsync(hosts, cancellationToken), networkId) ?? throw EntityNotFoundException.Of("Network", networkId);
+        var users = (await _collector.RetrieveAllAsync(new Dictionary<string, string[]> { ["VirtualMachine"] = ["name", "config.hardware.device"] }, cancellationToken))
+            .Where(vm => GuestMapping.Devices(vm.Val("config.hardware.device")).Any(d => NicSpecs.IsNic(d) && IsOn(d, portGroup.Target)))
+            .Select(vm => vm.Text("name") ?? vm.Obj.Value)
+            .ToList();
+        if (users.Count > 0)
+        {
+            throw new ConflictException($"Network '{portGroup.Name}' is used by {users.Count} VM(s) ({string.Join(", ", users.Take(5))}): remove their NICs from it first.");
+        }
+
+        if (portGroup.Distributed)
+        {
+            await RunTaskAsync("Destroy_Task", portGroup.Target.Network, cancellationToken);
+            return;
+        }
+
+        await using var undo = new Reverter(_logger);
+        foreach (var host in hosts.Where(h => h.Spec(portGroup.Name) is not null))
+        {
+            var spec = NicSpecs.Reusable(host.Spec(portGroup.Name)!, "portgrp");
+            await _session.CallAsync("RemovePortGroup", host.NetworkSystem, cancellationToken, E("pgName", portGroup.Name));
+            undo.Add($"port group {portGroup.Name} on {host.HostName}", async () =>
+                await _session.CallAsync("AddPortGroup", host.NetworkSystem, CancellationToken.None, spec));
+        }
+
+        undo.Commit();
+    }
+
+    /// <summary>The vSwitch <paramref name="from"/> names, or the one the standard port group it names is on.</summary>
+    private static string SwitchOf(string from, IReadOnlyList<HostNetwork> hosts, IReadOnlyList<PortGroup> portGroups)
+    {
+        if (hosts.Any(h => h.Switches.Contains(from)))
+        {
+            return from;
+        }
+
+        if (PortGroups.Find(portGroups, from) is { } portGroup)
+        {
+            return portGroup.Distributed
+                ? throw new FeatureNotImplementedException($"'{from}' is a distributed port group: the vmware driver adds port groups to standard vSwitches only, so far.")
+                : portGroup.Switch ?? throw new InvalidArgumentException($"from_network: no host says which vSwitch port group '{from}' is on.");
+        }
+
+        if (portGroups.Any(p => p.Distributed && p.Switch == from))
+        {
+            throw new FeatureNotImplementedException($"'{from}' is a distributed switch: the vmware driver adds port groups to standard vSwitches only, so far.");
+        }
+
+        throw new InvalidArgumentException($"from_network: no vSwitch or port group is named '{from}'.");
+    }
+
+    /// <summary>Whether a card's backing is on <paramref name="target"/>.</summary>
+    private static bool IsOn(System.Xml.Linq.XElement nic, NicTarget target)
+    {
+        var backing = nic.Child("backing");
+        return target.Distributed
+            ? backing?.Child("port")?.ChildValue("portgroupKey") == target.PortgroupKey
+            : backing?.XsiType() == "VirtualEthernetCardNetworkBackingInfo" && backing.ChildValue("deviceName") == target.Name;
+    }
+
+    /// <summary>
+    /// vSphere's rule for port group names: 1 to 59 characters (ESXi's limit), and, as for every
+    /// name the API addresses, no control characters and no '/'.
+    /// </summary>
+    private static void CheckPortGroupName(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Any(char.IsControl) || name.Contains('/', StringComparison.Ordinal) || name.Length > 59)
+        {
+            throw new InvalidArgumentException("A network name must be 1 to 59 characters, without control characters or '/'.");
+        }
+    }
+
+    /// <summary>The port groups: inventory objects in one read, with the standard ones' switch and VLAN from <paramref name="hosts"/>.</summary>
+    private async Task<List<PortGroup>> ReadPortGroupsAsync(IReadOnlyList<HostNetwork> hosts, CancellationToken cancellationToken)
+        => PortGroups.From(await _collector.RetrieveAllAsync(PortGroups.Paths, cancellationToken), hosts);
+
+    /// <summary>Each host's networking (one read of its HostNetworkSystem), or only <paramref name="onlyHost"/>'s.</summary>
+    private async Task<List<HostNetwork>> ReadHostNetworksAsync(MoRef? onlyHost, CancellationToken cancellationToken)
+    {
+        string[] paths = ["name", "configManager.networkSystem"];
+        var hosts = onlyHost is { } one
+            ? [await _collector.RetrieveOneAsync(one, paths, cancellationToken)]
+            : await _collector.RetrieveAllAsync(new Dictionary<string, string[]> { ["HostSystem"] = paths }, cancellationToken);
+        var networks = new List<HostNetwork>();
+        foreach (var host in hosts.OrderBy(h => h.Text("name"), StringComparer.Ordinal))
+        {
+            if (host.Val("configManager.networkSystem") is { } system)
+            {
+                var networkSystem = MoRef.From(system);
+                var info = await _collector.RetrieveOneAsync(networkSystem, ["networkInfo"], cancellationToken);
+                networks.Add(HostNetwork.Read(host.Text("name") ?? host.Obj.Value, networkSystem, info.Val("networkInfo")));
+            }
+        }
+
+        return networks;
+    }
+}
+
+internal static partial class VSphereNetworkLog
+{
+    [LoggerMessage(EventId = 430, Level = LogLevel.Warning, Message = "vSphere answered DuplicateName adding port group {PortGroup} to host {Host}: its datacenter has the network already; the host is left as it is")]
+    public static partial void PortGroupNotAdded(ILogger logger, string portGroup, string host);
+}
