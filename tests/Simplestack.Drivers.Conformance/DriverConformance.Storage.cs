@@ -121,10 +121,15 @@ public abstract partial class DriverConformance
 
         // How the disk is made from the image (an overlay, a copy, a template's provisioning) is
         // the hypervisor's; that it is the guest's own new volume of the image's size is the API's.
-        var disk = Assert.Single(await Connection.Require<IDiskManagement>().ListDisksAsync(guest.Id, Ct));
-        Assert.Equal(image.SizeBytes, disk.SizeBytes);
         Assert.Equal(image.SizeBytes, Assert.Single(Probe.Disks(guest.Name)).SizeBytes);
-        Assert.Contains(disk.Path!, Probe.VolumePaths().Except(before));
+        var made = Assert.Single(Probe.VolumePaths().Except(before));
+        if (Connection is IDiskManagement disks)
+        {
+            var disk = Assert.Single(await disks.ListDisksAsync(guest.Id, Ct));
+            Assert.Equal(image.SizeBytes, disk.SizeBytes);
+            Assert.Equal(made, disk.Path);
+        }
+
         await Assert.ThrowsAsync<InvalidArgumentException>(() => Connection.Require<IGuestManagement>().CreateGuestAsync(NewGuest(Unique("img")) with { Image = "no-such-image" }, Ct));
     });
 

@@ -33,7 +33,7 @@ public sealed partial class VSphereConnection : IGuestCloning
         var devices = GuestMapping.Devices(source.Val("config.hardware.device")).ToList();
 
         await using var undo = new Reverter(_logger);
-        var clone = await CloneVmAsync(vm, folder, name, CloneSpecs.Clone(pool, null, [.. devices.Where(NicSpecs.IsNic).Select(NicSpecs.NewMac)]), undo, cancellationToken);
+        var clone = await CloneVmAsync(vm, folder, name, CloneSpecs.Clone(pool, null, [.. devices.Where(NicSpecs.IsNic).Select(NicSpecs.NewMac)]), fromTemplate: false, undo, cancellationToken);
 
         // vSphere copies the annotation (the tags); vcsim does not.
         var annotation = source.Text("config.annotation") ?? "";
@@ -87,7 +87,7 @@ public sealed partial class VSphereConnection : IGuestCloning
 
         await using var undo = new Reverter(_logger);
         var newMacs = nics.Count == 0 ? templateDevices.Where(NicSpecs.IsNic).Select(NicSpecs.NewMac).ToList() : [];
-        var vm = await CloneVmAsync(template.Obj, placement.VmFolder, request.Name, CloneSpecs.Clone(placement.ResourcePool, datastore, newMacs), undo, cancellationToken);
+        var vm = await CloneVmAsync(template.Obj, placement.VmFolder, request.Name, CloneSpecs.Clone(placement.ResourcePool, datastore, newMacs), fromTemplate: true, undo, cancellationToken);
 
         var devices = GuestMapping.Devices((await _collector.RetrieveOneAsync(vm, ["config.hardware.device"], cancellationToken)).Val("config.hardware.device")).ToList();
         var spec = ConfigSpecs.Reconfigure(memoryMiB: request.Memory, cpus: request.Cpus);
@@ -141,9 +141,11 @@ public sealed partial class VSphereConnection : IGuestCloning
     /// a VM of that name the server left behind (one that was not there before) is destroyed before
     /// the error is answered.
     /// </summary>
-    private async Task<MoRef> CloneVmAsync(MoRef source, MoRef folder, string name, XElement spec, Reverter undo, CancellationToken cancellationToken)
+    private async Task<MoRef> CloneVmAsync(MoRef source, MoRef folder, string name, XElement spec, bool fromTemplate, Reverter undo, CancellationToken cancellationToken)
     {
         var before = (await VmsNamedAsync(name, cancellationToken)).ToHashSet();
+        var sourceDisks = fromTemplate ? [] : GuestMapping.Devices((await _collector.RetrieveOneAsync(source, ["config.hardware.device"], cancellationToken)).Val("config.hardware.device"))
+            .Where(GuestMapping.IsDisk).ToList();
         XElement? result;
         try
         {
@@ -157,7 +159,33 @@ public sealed partial class VSphereConnection : IGuestCloning
 
         var clone = result is null ? throw new HypervisorErrorException("The vSphere server cloned the VM but did not say which the clone is.") : MoRef.From(result);
         undo.Add($"VM {name}", async () => await DestroyAsync(clone, CancellationToken.None));
+        if (!fromTemplate)
+        {
+            await KeepSourceDisksAsync(source, sourceDisks, cancellationToken);
+        }
+
         return clone;
+    }
+
+    /// <summary>
+    /// vcsim 0.24 shares device objects between a VM and its clone, so the source's disks come out
+    /// of CloneVM_Task pointing at the clone's files (deleting the clone would then take them). A
+    /// disk whose file changed is put back as it was; real vSphere never changes the source. A
+    /// template cannot be reconfigured (NotSupported, on vcsim as on vSphere): its disks stay
+    /// re-pointed in vcsim, which makes the next clone's disks afresh all the same.
+    /// </summary>
+    private async Task KeepSourceDisksAsync(MoRef source, IReadOnlyList<XElement> before, CancellationToken cancellationToken)
+    {
+        var now = GuestMapping.Devices((await _collector.RetrieveOneAsync(source, ["config.hardware.device"], cancellationToken)).Val("config.hardware.device"))
+            .Where(GuestMapping.IsDisk).ToDictionary(d => d.ChildValue("key") ?? "");
+        var moved = before.Where(d => now.TryGetValue(d.ChildValue("key") ?? "", out var disk) && FileOf(disk) != FileOf(d)).ToList();
+        if (moved.Count > 0)
+        {
+            await RunTaskAsync("ReconfigVM_Task", source, cancellationToken,
+                E("spec", moved.Select(d => E("deviceChange", E("operation", "edit"), NicSpecs.Reusable(d)))));
+        }
+
+        static string? FileOf(XElement disk) => disk.Child("backing")?.ChildValue("fileName");
     }
 
     /// <summary>Destroys the VMs named <paramref name="name"/> that are not in <paramref name="before"/>; a failure is logged, the clone's own error is what is answered.</summary>
