@@ -74,7 +74,7 @@ internal sealed class VcsimProbe : IHypervisorProbe, IDisposable
     }
 
     /// <summary>A VM's (or template's) ethernet cards as vcsim describes them, in device order.</summary>
-    public IReadOnlyList<XElement> NicDevices(string name) => [.. Devices(name).Where(d => d.Element(Vim + "macAddress") is not null)];
+    public IReadOnlyList<XElement> NicDevices(string name) => [.. AnyVmDevices(name).Where(d => d.Element(Vim + "macAddress") is not null)];
 
     /// <summary>The original kept tags in the annotation, one a line.</summary>
     public IReadOnlyList<string> Tags(string name, bool live = false)
@@ -109,6 +109,16 @@ internal sealed class VcsimProbe : IHypervisorProbe, IDisposable
             .SelectMany(info => info?.Elements(Vim + "portgroup") ?? [])
             .Select(p => p.Element(Vim + "spec")!)
             .Where(spec => spec.Element(Vim + "name")?.Value == name)];
+
+    /// <summary>A distributed switch's uuid, which a card's port backing names.</summary>
+    public string DvsUuid(string name)
+        => Retrieve("DistributedVirtualSwitch", "name", "uuid").Single(d => d.Props["name"].Value == name).Props["uuid"].Value;
+
+    /// <summary>A VM's (or template's) disks as vcsim describes them, in device order.</summary>
+    public IReadOnlyList<XElement> DiskDevices(string name) => [.. AnyVmDevices(name).Where(d => XsiType(d) == "VirtualDisk")];
+
+    private IEnumerable<XElement> AnyVmDevices(string name)
+        => Retrieve("VirtualMachine", "name", "config.hardware.device").Single(vm => vm.Props["name"].Value == name).Props["config.hardware.device"].Elements();
 
     /// <summary>Every VM's name, templates included, for tests that check nothing was left behind.</summary>
     public IReadOnlyList<string> AllVmNames() => [.. Retrieve("VirtualMachine", "name").Select(vm => vm.Props["name"].Value).Order(StringComparer.Ordinal)];
