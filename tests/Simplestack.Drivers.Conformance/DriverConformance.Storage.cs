@@ -122,12 +122,12 @@ public abstract partial class DriverConformance
         // How the disk is made from the image (an overlay, a copy, a template's provisioning) is
         // the hypervisor's; that it is the guest's own new volume of the image's size is the API's.
         Assert.Equal(image.SizeBytes, Assert.Single(Probe.Disks(guest.Name)).SizeBytes);
-        var made = Assert.Single(Probe.VolumePaths().Except(before));
+        Assert.NotEmpty(Probe.VolumePaths().Except(before));
         if (Connection is IDiskManagement disks)
         {
             var disk = Assert.Single(await disks.ListDisksAsync(guest.Id, Ct));
             Assert.Equal(image.SizeBytes, disk.SizeBytes);
-            Assert.Equal(made, disk.Path);
+            Assert.Contains(disk.Path!, Probe.VolumePaths().Except(before));
         }
 
         await Assert.ThrowsAsync<InvalidArgumentException>(() => Connection.Require<IGuestManagement>().CreateGuestAsync(NewGuest(Unique("img")) with { Image = "no-such-image" }, Ct));

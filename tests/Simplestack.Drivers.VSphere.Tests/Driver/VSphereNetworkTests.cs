@@ -37,6 +37,29 @@ public sealed class VSphereNetworkTests(VcsimVpxFixture vpx) : VSphereNetworkTes
         await Assert.ThrowsAsync<ConflictException>(() => Connection.DeleteNetworkAsync(name, Ct));
         Assert.NotEmpty(Probe.HostPortGroups(name));
     }
+
+    [Fact]
+    public async Task A_distributed_port_group_reads_its_vlan_takes_a_nic_and_is_deleted_with_destroy_when_unused()
+    {
+        var name = NetworkName();
+        Probe.AddDistributedPortGroup("DVS0", name, 12);
+
+        var network = await Connection.GetNetworkAsync(name, Ct);
+        Assert.Equal(("DVS0", (int?)12), (network.Bridge, network.Vlan));
+        await Assert.ThrowsAsync<FeatureNotImplementedException>(() => Connection.CreateNetworkAsync(new NetworkCreateRequest(NetworkName(), FromNetwork: name, Vlan: 5), Ct));
+        await Assert.ThrowsAsync<FeatureNotImplementedException>(() => Connection.CreateNetworkAsync(new NetworkCreateRequest(NetworkName(), FromNetwork: "DVS0", Vlan: 5), Ct));
+
+        var guest = await Connection.CreateGuestAsync(new GuestCreateRequest(GuestName(), 256, NetworkInterfaces: [new NicSpec(name)]), Ct);
+        var nic = Assert.Single(await Connection.ListNetworkInterfacesAsync(guest.Id, Ct));
+        Assert.Equal((name, (int?)12), (nic.Network, nic.Vlan));
+        await Assert.ThrowsAsync<ConflictException>(() => Connection.DeleteNetworkAsync(name, Ct));
+        var rate = await Assert.ThrowsAsync<FeatureNotImplementedException>(() => Connection.UpdateNetworkInterfaceAsync(guest.Id, nic.Id, new NicUpdateRequest(RateLimitBitsPerSecond: 8192), Ct));
+        Assert.Contains("distributed", rate.Message, StringComparison.Ordinal);
+
+        await Connection.DeleteGuestAsync(guest.Id, new GuestDeleteOptions(), Ct);
+        await Connection.DeleteNetworkAsync(network.Uuid, Ct);
+        Assert.Null(Probe.Network(name));
+    }
 }
 
 /// <summary>Networks on a standalone ESX vcsim: one host, vSwitch0 with "VM Network" and "Management Network".</summary>

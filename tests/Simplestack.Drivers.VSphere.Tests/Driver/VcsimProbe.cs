@@ -114,6 +114,34 @@ internal sealed class VcsimProbe : IHypervisorProbe, IDisposable
     public string DvsUuid(string name)
         => Retrieve("DistributedVirtualSwitch", "name", "uuid").Single(d => d.Props["name"].Value == name).Props["uuid"].Value;
 
+    /// <summary>Adds a distributed port group with VLAN <paramref name="vlan"/> to switch <paramref name="switchName"/> (AddDVPortgroup_Task).</summary>
+    public void AddDistributedPortGroup(string switchName, string name, int vlan)
+    {
+        var ct = CancellationToken.None;
+        var view = _soap.InvokeAsync(Method("CreateContainerView", Ref("_this", _content.Element(Vim + "viewManager")!),
+            Ref("container", _content.Element(Vim + "rootFolder")!), new XElement(Vim + "type", "DistributedVirtualSwitch"), new XElement(Vim + "recursive", "true")), ct)
+            .GetAwaiter().GetResult().Single();
+        var switches = _soap.InvokeAsync(Method("RetrievePropertiesEx", Ref("_this", _content.Element(Vim + "propertyCollector")!),
+            new XElement(Vim + "specSet",
+                new XElement(Vim + "propSet", new XElement(Vim + "type", "DistributedVirtualSwitch"), new XElement(Vim + "pathSet", "name")),
+                new XElement(Vim + "objectSet", Ref("obj", view), new XElement(Vim + "skip", "true"),
+                    new XElement(Vim + "selectSet", new XAttribute(Xsi + "type", "TraversalSpec"),
+                        new XElement(Vim + "type", "ContainerView"), new XElement(Vim + "path", "view"), new XElement(Vim + "skip", "false")))),
+            new XElement(Vim + "options")), ct).GetAwaiter().GetResult();
+        var dvs = switches.SelectMany(r => r.Elements(Vim + "objects")).Single(o => o.Descendants(Vim + "val").Single().Value == switchName).Element(Vim + "obj")!;
+        _soap.InvokeAsync(Method("AddDVPortgroup_Task", Ref("_this", dvs),
+            new XElement(Vim + "spec",
+                new XElement(Vim + "name", name),
+                new XElement(Vim + "defaultPortConfig", new XAttribute(Xsi + "type", "VMwareDVSPortSetting"),
+                    new XElement(Vim + "vlan", new XAttribute(Xsi + "type", "VmwareDistributedVirtualSwitchVlanIdSpec"),
+                        new XElement(Vim + "inherited", "false"), new XElement(Vim + "vlanId", vlan.ToString(CultureInfo.InvariantCulture)))),
+                new XElement(Vim + "type", "earlyBinding"))), ct).GetAwaiter().GetResult();
+        for (var tries = 0; tries < 50 && !Retrieve("DistributedVirtualPortgroup", "name").Any(p => p.Props["name"].Value == name); tries++)
+        {
+            Thread.Sleep(100);
+        }
+    }
+
     /// <summary>A VM's (or template's) disks as vcsim describes them, in device order.</summary>
     public IReadOnlyList<XElement> DiskDevices(string name) => [.. AnyVmDevices(name).Where(d => XsiType(d) == "VirtualDisk")];
 
@@ -176,6 +204,8 @@ internal sealed class VcsimProbe : IHypervisorProbe, IDisposable
             .Where(vm => vm.Props["name"].Value == name && vm.Props.GetValueOrDefault("config.template")?.Value != "true")
             .Select(vm => vm.Props)
             .SingleOrDefault();
+
+    private static readonly XNamespace Xsi = "http://www.w3.org/2001/XMLSchema-instance";
 
     private static string? XsiType(XElement element)
         => ((string?)element.Attribute(XNamespace.Get("http://www.w3.org/2001/XMLSchema-instance") + "type"))?.Split(':')[^1];
