@@ -9,7 +9,7 @@ namespace Simplestack.Drivers.VSphere;
 public sealed partial class VSphereConnection : IImageCatalog
 {
     private static readonly string[] TemplatePaths =
-        ["name", "config.uuid", "config.template", "config.hardware.device", "config.files.vmPathName", "datastore", "parent"];
+        ["name", "config.uuid", "config.template", "config.hardware.device", "config.files.vmPathName", "datastore"];
 
     public async Task<IReadOnlyList<Image>> ListImagesAsync(CancellationToken cancellationToken)
     {

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Xml.Linq;
 using Microsoft.Extensions.Logging;
 using Simplestack.Core;
 using Simplestack.Drivers.VSphere.Soap;
@@ -44,7 +46,7 @@ public sealed partial class VSphereConnection : INetworkManagement
         var switchName = SwitchOf(from, hosts, portGroups);
         var spec = E("portgrp",
             E("name", request.Name),
-            E("vlanId", (request.Vlan ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            E("vlanId", (request.Vlan ?? 0).ToString(CultureInfo.InvariantCulture)),
             E("vswitchName", switchName),
             E("policy"));
 
@@ -132,7 +134,7 @@ public sealed partial class VSphereConnection : INetworkManagement
     }
 
     /// <summary>Whether a card's backing is on <paramref name="target"/>.</summary>
-    private static bool IsOn(System.Xml.Linq.XElement nic, NicTarget target)
+    private static bool IsOn(XElement nic, NicTarget target)
     {
         var backing = nic.Child("backing");
         return target.Distributed
@@ -141,8 +143,9 @@ public sealed partial class VSphereConnection : INetworkManagement
     }
 
     /// <summary>
-    /// vSphere's rule for port group names: 1 to 59 characters (ESXi's limit), and, as for every
-    /// name the API addresses, no control characters and no '/'.
+    /// A port group name the API can address: 1 to 59 characters (short enough for every vSphere
+    /// version; a longer one the server may refuse after some hosts took it), no control
+    /// characters, no '/'.
     /// </summary>
     private static void CheckPortGroupName(string name)
     {

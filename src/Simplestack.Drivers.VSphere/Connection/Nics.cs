@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Simplestack.Core;
@@ -132,7 +133,7 @@ public sealed partial class VSphereConnection : INetworkInterfaceManagement
     {
         var content = await _collector.RetrieveOneAsync(vm, NicPaths, cancellationToken);
         var cards = GuestMapping.Devices(content.Val("config.hardware.device")).Where(NicSpecs.IsNic)
-            .OrderBy(c => int.TryParse(c.ChildValue("key"), System.Globalization.CultureInfo.InvariantCulture, out var key) ? key : int.MaxValue)
+            .OrderBy(c => int.TryParse(c.ChildValue("key"), CultureInfo.InvariantCulture, out var key) ? key : int.MaxValue)
             .ToList();
         return (content.Text("name") ?? vm.Value, cards, content.Val("runtime.host") is { } host ? MoRef.From(host) : null);
     }

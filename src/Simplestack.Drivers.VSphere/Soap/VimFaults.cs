@@ -38,6 +38,7 @@ public static class VimFaults
             "InvalidState" or "InvalidDatastoreState" or "InvalidHostState" => (ErrorKind.Conflict, $"The object is not in a state that allows this ({type})."),
             ToolsUnavailable => (ErrorKind.Conflict, "The guest's VMware Tools are not running, so it cannot be asked to shut down or reboot (ToolsUnavailable); use force."),
             DuplicateName or "AlreadyExists" or "FileAlreadyExists" => (ErrorKind.Conflict, $"The name is taken ({type})."),
+            "ResourceInUse" => (ErrorKind.Conflict, "The object is in use (ResourceInUse): a VM is on this network, or another object needs it."),
             InvalidArgument => (ErrorKind.InvalidArguments, $"The vSphere server refused an argument{Property(fault)} (InvalidArgument)."),
             InvalidRequest or "InvalidName" or "InvalidDeviceSpec" or "InvalidType" => (ErrorKind.InvalidArguments, $"The vSphere server refused the request ({type})."),
             MethodNotFound => (ErrorKind.FeatureNotAvailable, $"This vSphere server does not offer {fault.Method} (MethodNotFound)."),

@@ -15,6 +15,7 @@ public sealed class VimFaultsTests
     [InlineData("TaskInProgress", ErrorKind.Conflict)]
     [InlineData("DuplicateName", ErrorKind.Conflict)]
     [InlineData("ToolsUnavailable", ErrorKind.Conflict)]
+    [InlineData("ResourceInUse", ErrorKind.Conflict)]
     [InlineData("InvalidArgument", ErrorKind.InvalidArguments)]
     [InlineData("InvalidRequest", ErrorKind.InvalidArguments)]
     [InlineData("MethodNotFound", ErrorKind.FeatureNotAvailable)]
