@@ -10,9 +10,10 @@ namespace Simplestack.Drivers.VSphere;
 // Networks are port groups (API.md §8): id the port group's name (its managed object id, the
 // network's uuid, is accepted). A new network is a standard port group with the VLAN asked for,
 // added by AddPortGroup on every host that has from_network's vSwitch, so VMs find it wherever
-// they run; deleting it removes it from each host again. Port groups have no description or
-// other settings in vSphere: those fields read "" and {} and are refused at create (501).
-// Distributed port groups are listed and deleted (Destroy_Task); creating one is not built (501).
+// they run; deleting it removes it from each host again. from_network naming a distributed switch
+// (or a port group of one) makes a distributed port group instead (AddDVPortgroup_Task; deleted
+// with Destroy_Task). Port groups keep no description or other settings here: those fields read
+// "" and {} and are refused at create (501).
 public sealed partial class VSphereConnection : INetworkManagement
 {
     public async Task<IReadOnlyList<Network>> ListNetworksAsync(CancellationToken cancellationToken)
@@ -37,13 +38,29 @@ public sealed partial class VSphereConnection : INetworkManagement
         }
 
         var hosts = await ReadHostNetworksAsync(null, cancellationToken);
-        var portGroups = await ReadPortGroupsAsync(hosts, cancellationToken);
+        var inventory = await _collector.RetrieveAllAsync(PortGroups.Paths, cancellationToken);
+        var portGroups = PortGroups.From(inventory, hosts);
         if (PortGroups.Find(portGroups, request.Name) is not null || hosts.Any(h => h.Spec(request.Name) is not null))
         {
             throw new ConflictException($"A network (port group) named '{request.Name}' exists already.");
         }
 
-        var switchName = SwitchOf(from, hosts, portGroups);
+        var (switchName, distributedSwitch) = SwitchOf(from, hosts, portGroups, inventory);
+        if (distributedSwitch is { } dvs)
+        {
+            // One task on the switch: vCenter makes the port group on every host the switch spans.
+            await RunTaskAsync("AddDVPortgroup_Task", dvs, cancellationToken, E("spec",
+                E("name", request.Name),
+                request.Vlan is { } vlan
+                    ? Typed("defaultPortConfig", "VMwareDVSPortSetting", Typed("vlan", "VmwareDistributedVirtualSwitchVlanIdSpec",
+                        E("inherited", "false"), E("vlanId", vlan.ToString(CultureInfo.InvariantCulture))))
+                    : null,
+                E("type", "earlyBinding"),
+                E("autoExpand", "true")));
+            return (PortGroups.Find(await ReadPortGroupsAsync(hosts, cancellationToken), request.Name)
+                    ?? throw new HypervisorErrorException($"The vSphere server added port group '{request.Name}' but does not list it.")).ToNetwork();
+        }
+
         var spec = E("portgrp",
             E("name", request.Name),
             E("vlanId", (request.Vlan ?? 0).ToString(CultureInfo.InvariantCulture)),
@@ -110,27 +127,30 @@ public sealed partial class VSphereConnection : INetworkManagement
         undo.Commit();
     }
 
-    /// <summary>The vSwitch <paramref name="from"/> names, or the one the standard port group it names is on.</summary>
-    private static string SwitchOf(string from, IReadOnlyList<HostNetwork> hosts, IReadOnlyList<PortGroup> portGroups)
+    /// <summary>
+    /// The switch <paramref name="from"/> names: a host's vSwitch, or the one a standard port group
+    /// is on (its name); a distributed switch, or the one a distributed port group is in (its object).
+    /// </summary>
+    private static (string SwitchName, MoRef? Distributed) SwitchOf(string from, IReadOnlyList<HostNetwork> hosts, IReadOnlyList<PortGroup> portGroups, IReadOnlyList<ObjectContent> inventory)
     {
         if (hosts.Any(h => h.Switches.Contains(from)))
         {
-            return from;
+            return (from, null);
         }
 
-        if (PortGroups.Find(portGroups, from) is { } portGroup)
+        var switches = inventory.Where(o => o.Obj.Type.EndsWith("DistributedVirtualSwitch", StringComparison.Ordinal)).ToList();
+        var portGroup = PortGroups.Find(portGroups, from);
+        var switchName = portGroup is null
+            ? from
+            : portGroup.Switch ?? throw new InvalidArgumentException($"from_network: no host says which vSwitch port group '{from}' is on.");
+        if (switches.FirstOrDefault(s => s.Text("name") == switchName) is { } distributed)
         {
-            return portGroup.Distributed
-                ? throw new FeatureNotImplementedException($"'{from}' is a distributed port group: the vmware driver adds port groups to standard vSwitches only, so far.")
-                : portGroup.Switch ?? throw new InvalidArgumentException($"from_network: no host says which vSwitch port group '{from}' is on.");
+            return (switchName, distributed.Obj);
         }
 
-        if (portGroups.Any(p => p.Distributed && p.Switch == from))
-        {
-            throw new FeatureNotImplementedException($"'{from}' is a distributed switch: the vmware driver adds port groups to standard vSwitches only, so far.");
-        }
-
-        throw new InvalidArgumentException($"from_network: no vSwitch or port group is named '{from}'.");
+        return portGroup is not null && !portGroup.Distributed
+            ? (switchName, null)
+            : throw new InvalidArgumentException($"from_network: no vSwitch, distributed switch or port group is named '{from}'.");
     }
 
     /// <summary>Whether a card's backing is on <paramref name="target"/>.</summary>
