@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Xml.Linq;
+using Microsoft.Extensions.Logging;
 using Simplestack.Core;
 using Simplestack.Drivers.VSphere.Soap;
 using static Simplestack.Drivers.VSphere.Soap.Vim;
@@ -153,6 +154,11 @@ public sealed partial class VSphereConnection : IGuestCloning
         }
         catch (SimplestackException)
         {
+            if (!fromTemplate)
+            {
+                await KeepSourceDisksQuietlyAsync(source, sourceDisks); // Before the leftovers go: vcsim may have re-pointed the source at their files.
+            }
+
             await DestroyLeftoversAsync(name, before);
             throw;
         }
@@ -188,6 +194,18 @@ public sealed partial class VSphereConnection : IGuestCloning
         static string? FileOf(XElement disk) => disk.Child("backing")?.ChildValue("fileName");
     }
 
+    private async Task KeepSourceDisksQuietlyAsync(MoRef source, IReadOnlyList<XElement> before)
+    {
+        try
+        {
+            await KeepSourceDisksAsync(source, before, CancellationToken.None);
+        }
+        catch (SimplestackException error)
+        {
+            VSphereCloneLog.SourceNotRestored(_logger, source.Value, error.Message);
+        }
+    }
+
     /// <summary>Destroys the VMs named <paramref name="name"/> that are not in <paramref name="before"/>; a failure is logged, the clone's own error is what is answered.</summary>
     private async Task DestroyLeftoversAsync(string name, HashSet<MoRef> before)
     {
@@ -220,4 +238,10 @@ public sealed partial class VSphereConnection : IGuestCloning
     }
 
     private static int Number(string? text) => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : int.MaxValue;
+}
+
+internal static partial class VSphereCloneLog
+{
+    [LoggerMessage(EventId = 431, Level = LogLevel.Warning, Message = "The disks of VM {Vm} could not be checked after a failed clone: {Reason}")]
+    public static partial void SourceNotRestored(ILogger logger, string vm, string reason);
 }

@@ -118,6 +118,54 @@ public sealed class VSphereCloneTests(VcsimEsxFixture esx) : VSphereNetworkTestB
         Assert.Equal(volumes, Probe.VolumePaths());
     }
 
+    [Fact]
+    public async Task A_clone_whose_task_cannot_be_followed_is_destroyed_and_the_source_kept()
+    {
+        var source = await Connection.CreateGuestAsync(new GuestCreateRequest(GuestName(), 256, Disks: [new DiskSpec(1)]), Ct);
+        var sourceFiles = Files(source.Name);
+        var vms = Probe.AllVmNames();
+        var handler = new BreakAfter("<CloneVM_Task", esx.Vcsim.CertificateSha256);
+        var driver = new VSphereDriver(new VSphereDriverOptions(), null, (_, _) => handler);
+        await using var broken = (VSphereConnection)await driver.ConnectAsync(VcsimConnection.Target(esx.Vcsim), new HypervisorCredentials(esx.Vcsim.User, esx.Vcsim.Password), Ct);
+        var name = GuestName();
+
+        // vcsim makes the clone at once; the call after CloneVM_Task (reading its task) fails.
+        await Assert.ThrowsAsync<HypervisorUnavailableException>(() => broken.CloneGuestAsync(source.Id, name, Ct));
+
+        Assert.True(handler.Broke);
+        Assert.Equal(vms, Probe.AllVmNames());
+        Assert.Equal(sourceFiles, Files(source.Name));
+        Assert.All(sourceFiles, f => Assert.True(File.Exists(OnDisk(f)), f));
+    }
+
+    /// <summary>Passes calls to vcsim (its certificate pinned) but fails the one call after a request whose body holds <c>marker</c>.</summary>
+    private sealed class BreakAfter(string marker, string certificateSha256) : DelegatingHandler(new HttpClientHandler
+    {
+        UseCookies = false,
+        ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+            certificate is not null && Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(certificate.RawData)) == certificateSha256,
+    })
+    {
+        private bool _armed;
+
+        public bool Broke { get; private set; }
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (_armed)
+            {
+                _armed = false;
+                Broke = true;
+                throw new HttpRequestException("injected: the connection dropped");
+            }
+
+            var body = request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken);
+            var response = await base.SendAsync(request, cancellationToken);
+            _armed = body.Contains(marker, StringComparison.Ordinal);
+            return response;
+        }
+    }
+
     /// <summary>The datastore paths of a VM's disks.</summary>
     private List<string> Files(string name) => [.. Probe.DiskDevices(name).Select(d => d.Element(Vim + "backing")!.Element(Vim + "fileName")!.Value)];
 
