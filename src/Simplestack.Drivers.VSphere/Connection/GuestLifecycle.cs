@@ -5,7 +5,8 @@ using static Simplestack.Drivers.VSphere.Soap.Vim;
 namespace Simplestack.Drivers.VSphere;
 
 // Create (CreateVM_Task: a new VM with thin disks on a datastore and NICs on standard or
-// distributed port groups; with `image`, a clone of that template: Clone.cs), update (ReconfigVM_Task: name, memory, cpus) and delete (power off, Destroy_Task).
+// distributed port groups; with `image`, a clone of that template: Clone.cs), update
+// (ReconfigVM_Task: name, memory, cpus) and delete (power off, Destroy_Task).
 // Everything a create needs is resolved before the first change, so a bad body changes nothing;
 // a failure after the VM exists destroys it again.
 public sealed partial class VSphereConnection : IGuestManagement
