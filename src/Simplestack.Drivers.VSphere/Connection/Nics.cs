@@ -10,13 +10,14 @@ namespace Simplestack.Drivers.VSphere;
 // NICs are the VM's ethernet cards (API.md §3, §8): id the MAC in lower case (any case is
 // accepted), number the card's index among the VM's cards, network the port group's name, model
 // the card type, vlan the port group's VLAN. vSphere has nothing of Xen's locking mode and allowed
-// addresses: they read "network_default" and [] as on libvirt, and asking to change them is 501.
+// addresses: they read "network_default" and [] as on libvirt, and asking to change them is 501;
+// `active` is whether a running VM's card is connected (connectable.connected), and changes it.
 // Every change is one ReconfigVM_Task (hot plug on a running VM included), checked first so a bad
 // body changes nothing. A manual MAC must be in VMware's range 00:50:56:00:00:00-00:50:56:3F:FF:FF
 // on a real ESXi (vcsim takes any): the server's refusal answers 400.
 public sealed partial class VSphereConnection : INetworkInterfaceManagement
 {
-    private static readonly string[] NicPaths = ["name", "config.hardware.device", "runtime.host"];
+    private static readonly string[] NicPaths = ["name", "config.hardware.device", "runtime.host", "runtime.powerState"];
 
     public async Task<IReadOnlyList<NetworkInterface>> ListNetworkInterfacesAsync(string guestId, CancellationToken cancellationToken)
     {
@@ -38,7 +39,7 @@ public sealed partial class VSphereConnection : INetworkInterfaceManagement
         var mac = CheckMac(request.Mac);
         var vm = await FindVmAsync(guestId, cancellationToken);
         var target = PortGroups.Target(await ReadPortGroupsAsync([], cancellationToken), request.Network);
-        var (name, cards, _) = await ReadNicsAsync(vm, cancellationToken);
+        var (name, cards, _, _) = await ReadNicsAsync(vm, cancellationToken);
         if (mac is not null && cards.Any(c => MacOf(c) == mac))
         {
             throw new ConflictException($"Guest '{name}' already has a NIC with MAC {mac}.");
@@ -46,30 +47,37 @@ public sealed partial class VSphereConnection : INetworkInterfaceManagement
 
         await RunTaskAsync("ReconfigVM_Task", vm, cancellationToken, E("spec", NicSpecs.Add(new NewNic(target, model, mac), -1)));
         var keys = cards.Select(c => c.ChildValue("key")).ToHashSet();
-        var (_, after, host) = await ReadNicsAsync(vm, cancellationToken);
+        var (_, after, host, running) = await ReadNicsAsync(vm, cancellationToken);
         var added = after.FirstOrDefault(c => !keys.Contains(c.ChildValue("key")))
                     ?? throw new HypervisorErrorException("The vSphere server accepted the new NIC but the VM does not have it.");
-        return DescribeNic(added, after.IndexOf(added), await ReadPortGroupsAsync(await HostNetworksOfAsync(host, cancellationToken), cancellationToken));
+        return DescribeNic(added, after.IndexOf(added), await ReadPortGroupsAsync(await HostNetworksOfAsync(host, cancellationToken), cancellationToken), running);
     }
 
-    /// <summary>A network change moves the card (its backing edited, live on a running VM); the other keys vSphere cannot do are 501 before anything changes.</summary>
+    /// <summary>
+    /// A network change moves the card (its backing edited, live on a running VM); <c>active</c>
+    /// connects or disconnects a running VM's card (409 otherwise); both are one edit. The keys
+    /// vSphere cannot do are 501 before anything changes.
+    /// </summary>
     public async Task<NetworkInterface> UpdateNetworkInterfaceAsync(string guestId, string interfaceId, NicUpdateRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
         var vm = await FindVmAsync(guestId, cancellationToken);
-        var (_, cards, _) = await ReadNicsAsync(vm, cancellationToken);
+        var (name, cards, _, running) = await ReadNicsAsync(vm, cancellationToken);
         var card = FindCard(cards, interfaceId); // An unknown NIC is 404 whatever the body asks.
         var distributed = card.Child("backing")?.XsiType() == "VirtualEthernetCardDistributedVirtualPortBackingInfo";
         RefuseNicKeys(request, distributed);
-
-        if (request.Network is { } network)
+        if (request.Active is not null && !running)
         {
-            var target = PortGroups.Target(await ReadPortGroupsAsync([], cancellationToken), network);
-            if (!IsOn(card, target))
-            {
-                await RunTaskAsync("ReconfigVM_Task", vm, cancellationToken, E("spec", NicSpecs.Move(card, target)));
-            }
+            throw new ConflictException($"Guest '{name}' is not running: a NIC is connected or disconnected (active) on a running guest.");
+        }
+
+        var target = request.Network is { } network ? PortGroups.Target(await ReadPortGroupsAsync([], cancellationToken), network) : null;
+        var move = target is not null && !IsOn(card, target);
+        var plug = request.Active is { } active && active != IsConnected(card) ? active : (bool?)null;
+        if (move || plug is not null)
+        {
+            await RunTaskAsync("ReconfigVM_Task", vm, cancellationToken, E("spec", NicSpecs.Edit(card, move ? target : null, plug)));
         }
 
         return FindNic(await DescribeNicsAsync(vm, cancellationToken), MacOf(card));
@@ -78,7 +86,7 @@ public sealed partial class VSphereConnection : INetworkInterfaceManagement
     public async Task DeleteNetworkInterfaceAsync(string guestId, string interfaceId, CancellationToken cancellationToken)
     {
         var vm = await FindVmAsync(guestId, cancellationToken);
-        var (_, cards, _) = await ReadNicsAsync(vm, cancellationToken);
+        var (_, cards, _, _) = await ReadNicsAsync(vm, cancellationToken);
         var card = FindCard(cards, interfaceId);
         await RunTaskAsync("ReconfigVM_Task", vm, cancellationToken, E("spec", NicSpecs.Remove(card)));
     }
@@ -121,35 +129,31 @@ public sealed partial class VSphereConnection : INetworkInterfaceManagement
         {
             throw new FeatureNotAvailableException($"vSphere has no meaning for {string.Join(", ", keys)} on a network interface: nothing was changed.");
         }
-
-        if (request.Active is not null)
-        {
-            throw new FeatureNotImplementedException("The vmware driver does not connect or disconnect a NIC (active) yet; nothing was changed.");
-        }
     }
 
-    /// <summary>The VM's name, its ethernet cards ordered by device key (the order vSphere adds them in) and its host.</summary>
-    private async Task<(string Name, List<XElement> Cards, MoRef? Host)> ReadNicsAsync(MoRef vm, CancellationToken cancellationToken)
+    /// <summary>The VM's name, its ethernet cards ordered by device key (the order vSphere adds them in), its host, and whether it runs.</summary>
+    private async Task<(string Name, List<XElement> Cards, MoRef? Host, bool Running)> ReadNicsAsync(MoRef vm, CancellationToken cancellationToken)
     {
         var content = await _collector.RetrieveOneAsync(vm, NicPaths, cancellationToken);
         var cards = GuestMapping.Devices(content.Val("config.hardware.device")).Where(NicSpecs.IsNic)
             .OrderBy(c => int.TryParse(c.ChildValue("key"), CultureInfo.InvariantCulture, out var key) ? key : int.MaxValue)
             .ToList();
-        return (content.Text("name") ?? vm.Value, cards, content.Val("runtime.host") is { } host ? MoRef.From(host) : null);
+        return (content.Text("name") ?? vm.Value, cards, content.Val("runtime.host") is { } host ? MoRef.From(host) : null, content.Text("runtime.powerState") == "poweredOn");
     }
 
     /// <summary>The VM's NICs; VLANs of standard port groups come from the VM's own host.</summary>
     private async Task<List<NetworkInterface>> DescribeNicsAsync(MoRef vm, CancellationToken cancellationToken)
     {
-        var (_, cards, host) = await ReadNicsAsync(vm, cancellationToken);
+        var (_, cards, host, running) = await ReadNicsAsync(vm, cancellationToken);
         var portGroups = await ReadPortGroupsAsync(await HostNetworksOfAsync(host, cancellationToken), cancellationToken);
-        return [.. cards.Select((card, number) => DescribeNic(card, number, portGroups))];
+        return [.. cards.Select((card, number) => DescribeNic(card, number, portGroups, running))];
     }
 
     private async Task<List<HostNetwork>> HostNetworksOfAsync(MoRef? host, CancellationToken cancellationToken)
         => host is null ? [] : await ReadHostNetworksAsync(host, cancellationToken);
 
-    private static NetworkInterface DescribeNic(XElement card, int number, IReadOnlyList<PortGroup> portGroups)
+    /// <summary>A card in the API's words; <c>active</c> (whether it is connected now) only for a running VM's.</summary>
+    private static NetworkInterface DescribeNic(XElement card, int number, IReadOnlyList<PortGroup> portGroups, bool running)
     {
         var portGroup = portGroups.FirstOrDefault(p => IsOn(card, p.Target));
         var mac = MacOf(card);
@@ -163,8 +167,10 @@ public sealed partial class VSphereConnection : INetworkInterfaceManagement
             Ipv6Allowed: [],
             RateLimit: null,
             Model: NicSpecs.ModelOf(card),
-            Vlan: portGroup?.Vlan);
+            Vlan: portGroup?.Vlan) { Active = running ? IsConnected(card) : null };
     }
+
+    private static bool IsConnected(XElement card) => card.Child("connectable")?.ChildValue("connected") == "true";
 
     private static string MacOf(XElement card) => (card.ChildValue("macAddress") ?? "").ToLowerInvariant();
 

@@ -64,11 +64,35 @@ public static class NicSpecs
                 nic.Mac is null ? null : E("macAddress", nic.Mac)));
 
     /// <summary>A <c>deviceChange</c> moving an existing card to <paramref name="target"/>.</summary>
-    public static XElement Move(XElement device, NicTarget target)
+    public static XElement Move(XElement device, NicTarget target) => Edit(device, target, null);
+
+    /// <summary>
+    /// A <c>deviceChange</c> editing an existing card: moved to <paramref name="target"/> when
+    /// given, connected or disconnected (<c>connectable.connected</c>, a running VM's) when
+    /// <paramref name="connected"/> is given.
+    /// </summary>
+    public static XElement Edit(XElement device, NicTarget? target, bool? connected)
     {
         var edited = Reusable(device);
-        edited.Element(Ns + "backing")?.Remove();
-        InsertAfterFirst(edited, Backing(target), "deviceInfo", "key");
+        if (target is not null)
+        {
+            edited.Element(Ns + "backing")?.Remove();
+            InsertAfterFirst(edited, Backing(target), "deviceInfo", "key");
+        }
+
+        if (connected is { } plugged)
+        {
+            var connectable = edited.Element(Ns + "connectable");
+            if (connectable is null)
+            {
+                InsertAfterFirst(edited, E("connectable", E("startConnected", "true"), E("allowGuestControl", "true"), E("connected", Bool(plugged))), "backing", "deviceInfo", "key");
+            }
+            else
+            {
+                connectable.Element(Ns + "connected")?.SetValue(Bool(plugged));
+            }
+        }
+
         return E("deviceChange", E("operation", "edit"), edited);
     }
 

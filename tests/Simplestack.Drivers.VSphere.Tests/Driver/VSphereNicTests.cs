@@ -81,7 +81,27 @@ public sealed class VSphereNicTests(VcsimVpxFixture vpx) : IClassFixture<VcsimVp
         Assert.Equal(2, hot.Number);
         Assert.Equal(3, _probe.NicDevices(name).Count);
         Assert.Equal("poweredOn", _probe.NativeState(name));
+
+        // active is the running card's connectable.connected (vcsim never connects a card by itself).
+        Assert.Equal(Connected(_probe.NicDevices(name)[2]), hot.Active);
+        var plugged = await _connection.UpdateNetworkInterfaceAsync(guest.Id, hot.Id, new NicUpdateRequest { Active = true }, Ct);
+        Assert.Equal((true, true), (plugged.Active, Connected(_probe.NicDevices(name)[2])));
+        var unplugged = await _connection.UpdateNetworkInterfaceAsync(guest.Id, hot.Id, new NicUpdateRequest(Network: "DC0_DVPG0") { Active = false }, Ct);
+        Assert.Equal((false, false, "DC0_DVPG0"), (unplugged.Active, Connected(_probe.NicDevices(name)[2]), unplugged.Network));
+        Assert.Equal(hot.Mac, unplugged.Mac);
     }
+
+    [Fact]
+    public async Task A_stopped_guest_s_nic_is_not_plugged_and_has_no_active_state()
+    {
+        var guest = await CreateAsync();
+        var nic = await _connection.CreateNetworkInterfaceAsync(guest.Id, new NicCreateRequest("VM Network"), Ct);
+        Assert.Null(nic.Active);
+        await Assert.ThrowsAsync<ConflictException>(() => _connection.UpdateNetworkInterfaceAsync(guest.Id, nic.Id, new NicUpdateRequest { Active = true }, Ct));
+        Assert.False(Connected(Assert.Single(_probe.NicDevices(guest.Name))));
+    }
+
+    private static bool Connected(XElement card) => card.Element(Vim + "connectable")?.Element(Vim + "connected")?.Value == "true";
 
     [Fact]
     public async Task Bad_nic_requests_are_refused_and_change_nothing()
