@@ -13,14 +13,13 @@ namespace Simplestack.Drivers.VSphere;
 internal sealed record Placement(MoRef VmFolder, MoRef ResourcePool, string DatastoreName)
 {
     /// <summary>What <see cref="Choose"/>, <see cref="Datastore"/> and <see cref="Network"/> read, in one RetrievePropertiesEx.</summary>
-    public static readonly Dictionary<string, string[]> Paths = new()
+    public static readonly Dictionary<string, string[]> Paths = new(PortGroups.Paths)
     {
         ["Datacenter"] = ["name", "vmFolder"],
         ["Folder"] = ["name", "parent"],
         ["ComputeResource"] = ["name", "parent", "resourcePool", "datastore"],
         ["ResourcePool"] = ["name", "parent", "owner"],
         ["Datastore"] = ["name"],
-        ["Network"] = ["name"],
         ["VirtualMachine"] = ["name", "config.uuid", "config.template"],
     };
 
@@ -90,15 +89,9 @@ internal sealed record Placement(MoRef VmFolder, MoRef ResourcePool, string Data
         return found?.Text("name") ?? throw EntityNotFoundException.Of("Storage", storageId);
     }
 
-    /// <summary>A standard port group by name (400 when unknown: it is a field of the body, not the resource addressed).</summary>
-    public static NewNic Network(IReadOnlyList<ObjectContent> inventory, string name)
-    {
-        var network = inventory.FirstOrDefault(o => o.Obj.Type is "Network" or "DistributedVirtualPortgroup" or "OpaqueNetwork" && o.Text("name") == name)
-                      ?? throw new InvalidArgumentException($"Network '{name}' does not exist.");
-        return network.Obj.Type == "Network"
-            ? new NewNic(name, network.Obj)
-            : throw new FeatureNotImplementedException($"Network '{name}' is a {network.Obj.Type}: the vmware driver puts NICs on standard port groups only, so far.");
-    }
+    /// <summary>Where a NIC of the create body plugs in: a standard or distributed port group by name (400 when unknown: it is a field of the body, not the resource addressed).</summary>
+    public static NicTarget Network(IReadOnlyList<ObjectContent> inventory, string name, string field)
+        => PortGroups.Target(PortGroups.From(inventory, []), name, field);
 
     /// <summary>The object named by the body, else by the configuration, else null (the caller picks a default).</summary>
     private static ObjectContent? Pick(IEnumerable<ObjectContent> candidates, string? asked, string? configured, string field)

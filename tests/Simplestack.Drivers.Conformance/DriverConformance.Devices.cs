@@ -111,11 +111,20 @@ public abstract partial class DriverConformance
         Assert.Equal(ExistingNetwork, nic.Network);
         Assert.Equal(new ProbedNic("52:54:00:aa:bb:01", ExistingNetwork, null), Assert.Single(Probe.Nics(guest.Name)));
 
-        var limited = await nics.UpdateNetworkInterfaceAsync(guest.Id, nic.Id, new NicUpdateRequest(RateLimitBitsPerSecond: 8_192_000), Ct);
-        Assert.NotNull(limited.RateLimit);
-        Assert.Equal(8_192_000, Assert.Single(Probe.Nics(guest.Name)).RateLimitBitsPerSecond);
-        var unlimited = await nics.UpdateNetworkInterfaceAsync(guest.Id, nic.Id, new NicUpdateRequest(RemoveRateLimit: true), Ct);
-        Assert.Null(unlimited.RateLimit);
+        if (SupportsNicRateLimit)
+        {
+            var limited = await nics.UpdateNetworkInterfaceAsync(guest.Id, nic.Id, new NicUpdateRequest(RateLimitBitsPerSecond: 8_192_000), Ct);
+            Assert.NotNull(limited.RateLimit);
+            Assert.Equal(8_192_000, Assert.Single(Probe.Nics(guest.Name)).RateLimitBitsPerSecond);
+            var unlimited = await nics.UpdateNetworkInterfaceAsync(guest.Id, nic.Id, new NicUpdateRequest(RemoveRateLimit: true), Ct);
+            Assert.Null(unlimited.RateLimit);
+        }
+        else
+        {
+            await AssertNotAvailableAsync(() => nics.UpdateNetworkInterfaceAsync(guest.Id, nic.Id, new NicUpdateRequest(RateLimitBitsPerSecond: 8_192_000), Ct));
+            Assert.Null((await nics.GetNetworkInterfaceAsync(guest.Id, nic.Id, Ct)).RateLimit);
+        }
+
         Assert.Null(Assert.Single(Probe.Nics(guest.Name)).RateLimitBitsPerSecond);
 
         Assert.Equal(nic.Id, Assert.Single(await nics.ListNetworkInterfacesAsync(guest.Id, Ct)).Id);

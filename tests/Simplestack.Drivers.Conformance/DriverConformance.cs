@@ -70,6 +70,12 @@ public abstract partial class DriverConformance : IAsyncLifetime
     /// </summary>
     protected virtual bool DeletesTheSnapshotRevertedTo => true;
 
+    /// <summary>Whether a NIC can have a rate limit of its own (vSphere's standard vSwitches shape traffic per port group only: 501 FeatureNotAvailable).</summary>
+    protected virtual bool SupportsNicRateLimit => true;
+
+    /// <summary>Whether a network keeps a description and other_config (vSphere's port groups have neither: a create with them is 501 FeatureNotAvailable).</summary>
+    protected virtual bool NetworksKeepDescriptions => true;
+
     /// <summary>Whether a started <see cref="BootableGuest"/> stops when asked (<c>stop</c>, not <c>force_stop</c>); else the wait answers 504.</summary>
     protected virtual bool StopsWhenAsked => true;
 

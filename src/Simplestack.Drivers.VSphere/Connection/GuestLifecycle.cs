@@ -4,8 +4,9 @@ using static Simplestack.Drivers.VSphere.Soap.Vim;
 
 namespace Simplestack.Drivers.VSphere;
 
-// Create (CreateVM_Task: a new VM with thin disks on a datastore and vmxnet3 NICs on standard
-// port groups), update (ReconfigVM_Task: name, memory, cpus) and delete (power off, Destroy_Task).
+// Create (CreateVM_Task: a new VM with thin disks on a datastore and NICs on standard or
+// distributed port groups; with `image`, a clone of that template: Clone.cs), update
+// (ReconfigVM_Task: name, memory, cpus) and delete (power off, Destroy_Task).
 // Everything a create needs is resolved before the first change, so a bad body changes nothing;
 // a failure after the VM exists destroys it again.
 public sealed partial class VSphereConnection : IGuestManagement
@@ -26,10 +27,28 @@ public sealed partial class VSphereConnection : IGuestManagement
         }
 
         var placement = Placement.Choose(inventory, request.Placement, _placement);
+        if (request.Image is not null)
+        {
+            return await CreateFromTemplateAsync(request, inventory, placement, cancellationToken);
+        }
+
+        if (request.ImageCopy is not null)
+        {
+            throw new InvalidArgumentException("image_copy says how an image is copied: it needs an image.");
+        }
+
         var disks = (request.Disks ?? []).Select(d => new NewDisk(
             (long)Math.Ceiling(d.Size * KiBPerGiB),
             d.StorageId is null ? placement.DatastoreName : Placement.Datastore(inventory, d.StorageId))).ToList();
-        var nics = (request.NetworkInterfaces ?? []).Select(n => Placement.Network(inventory, n.Network)).ToList();
+        var nics = (request.NetworkInterfaces ?? []).Select((n, i) => new NewNic(
+            Placement.Network(inventory, n.Network, $"network_interfaces[{i}].network"),
+            CheckModel(n.Model, $"network_interfaces[{i}].model"),
+            CheckMac(n.Mac, $"network_interfaces[{i}].mac"))).ToList();
+        if (nics.Where(n => n.Mac is not null).GroupBy(n => n.Mac).Any(g => g.Count() > 1))
+        {
+            throw new InvalidArgumentException("network_interfaces: a MAC address is given twice.");
+        }
+
         var datastore = disks.Count > 0 ? disks[0].DatastoreName : placement.DatastoreName;
 
         await using var undo = new Reverter(_logger);
@@ -165,9 +184,8 @@ public sealed partial class VSphereConnection : IGuestManagement
     {
         var notBuilt = new (bool Given, string Name)[]
         {
-            (request.Image is not null, "image (CloneVM_Task)"), (request.ImageCopy is not null, "image_copy"), (request.Cdrom is not null, "cdrom"),
+            (request.Cdrom is not null, "cdrom"),
             (request.Install is not null, "install"), (request.UserData is not null, "user_data"), (request.SshKeys is { Count: > 0 }, "ssh_keys"),
-            (request.NetworkInterfaces?.Any(n => n.Mac is not null || n.Model is not null) == true, "a NIC's mac or model"),
             (request.Disks?.Any(d => d.Name is not null || d.Bus is not null) == true, "a disk's name or bus"),
         }.Where(f => f.Given).Select(f => f.Name).ToList();
         if (notBuilt.Count > 0)

@@ -43,8 +43,8 @@ public sealed partial class VSphereConnection : IGuestTransfer
         var datacenterPaths = new Dictionary<MoRef, string>();
         foreach (var disk in devices.Where(GuestMapping.IsDisk))
         {
-            var controllerKey = (int)Number(disk.ChildValue("controllerKey"));
-            var controller = devices.FirstOrDefault(d => Number(d.ChildValue("key")) == controllerKey)
+            var controllerKey = VmDevices.IntOf(disk, "controllerKey");
+            var controller = devices.FirstOrDefault(d => VmDevices.IntOf(d, "key") == controllerKey)
                              ?? throw new HypervisorErrorException($"A disk of guest '{name}' hangs from a controller the VM does not list.");
             controllers[controllerKey] = ToOvfController(controller, name);
 
@@ -64,7 +64,7 @@ public sealed partial class VSphereConnection : IGuestTransfer
                 throw new FeatureNotAvailableException($"A disk of guest '{name}' is too large for a stream-optimized VMDK (2 TiB at most).");
             }
 
-            disks.Add((new OvfDisk($"{stem}-disk{disks.Count + 1}.vmdk", vmdkBytes, capacity, OvfDescriptor.StreamOptimizedFormat, controllerKey, (int)Number(disk.ChildValue("unitNumber"))), extent, rawBytes));
+            disks.Add((new OvfDisk($"{stem}-disk{disks.Count + 1}.vmdk", vmdkBytes, capacity, OvfDescriptor.StreamOptimizedFormat, controllerKey, VmDevices.IntOf(disk, "unitNumber")), extent, rawBytes));
         }
 
         var system = new OvfSystem(
@@ -233,8 +233,8 @@ public sealed partial class VSphereConnection : IGuestTransfer
 
     private static OvfController ToOvfController(XElement controller, string vmName)
     {
-        var bus = (int)Number(controller.ChildValue("busNumber"));
-        var key = (int)Number(controller.ChildValue("key"));
+        var bus = VmDevices.IntOf(controller, "busNumber");
+        var key = VmDevices.IntOf(controller, "key");
         return controller.XsiType() switch
         {
             "VirtualIDEController" => new OvfController(key, true, "", bus),
@@ -265,8 +265,6 @@ public sealed partial class VSphereConnection : IGuestTransfer
         };
         return new OvfNic(network, subType);
     }
-
-    private static long Number(string? text) => long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : -1;
 
     // "[LocalDS_0] vm/vm.vmdk"
     [GeneratedRegex(@"^\[(?<datastore>[^\]]+)\] ?(?<path>[^\[\]]+\.vmdk)$")]

@@ -84,7 +84,7 @@ public sealed partial class VSphereConnection
         var placement = Placement.Choose(inventory, asked: null, _placement);
         var datastoreName = storageId is null ? placement.DatastoreName : Placement.Datastore(inventory, storageId);
         var datastore = inventory.First(o => o.Obj.Type == "Datastore" && o.Text("name") == datastoreName).Obj;
-        var networks = package.Networks.Select(n => Placement.Network(inventory, n)).ToList();
+        var networks = package.Networks.Select(n => Placement.Network(inventory, n, $"the OVF's network '{n}'")).ToList();
         var ovfManager = _session.Content.OvfManager
                          ?? throw new FeatureNotAvailableException("This vSphere server has no OvfManager, so it cannot import an OVF.");
 
@@ -130,7 +130,7 @@ public sealed partial class VSphereConnection
     /// are a 400 quoting them; its warnings are logged.
     /// </summary>
     private async Task<(XElement Spec, IReadOnlyList<ImportFileItem> Files)> CreateImportSpecAsync(
-        MoRef ovfManager, OvfPackage package, Placement placement, MoRef datastore, IReadOnlyList<NewNic> networks, CancellationToken cancellationToken)
+        MoRef ovfManager, OvfPackage package, Placement placement, MoRef datastore, IReadOnlyList<NicTarget> networks, CancellationToken cancellationToken)
     {
         var answer = await _session.CallAsync("CreateImportSpec", ovfManager, cancellationToken,
             E("ovfDescriptor", package.Text),
@@ -140,7 +140,7 @@ public sealed partial class VSphereConnection
                 E("locale", ""),
                 E("deploymentOption", ""),
                 E("entityName", package.Name),
-                networks.Select(n => E("networkMapping", E("name", n.NetworkName), Ref("network", n.Network))),
+                networks.Select(n => E("networkMapping", E("name", n.Name), Ref("network", n.Network))),
                 E("diskProvisioning", "thin")));
         var result = answer.Child("returnval") ?? throw new HypervisorErrorException("The vSphere server answered CreateImportSpec without a result.");
         var errors = result.Elements(Ns + "error").Select(FaultText).ToList();

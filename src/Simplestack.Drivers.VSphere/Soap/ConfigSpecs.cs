@@ -7,9 +7,6 @@ namespace Simplestack.Drivers.VSphere.Soap;
 /// <summary>A new virtual disk: its size and the datastore it is made on.</summary>
 public sealed record NewDisk(long CapacityKiB, string DatastoreName);
 
-/// <summary>A new NIC on a standard port group (the network's name and its managed object).</summary>
-public sealed record NewNic(string NetworkName, MoRef Network);
-
 /// <summary>
 /// <c>VirtualMachineConfigSpec</c> values, built as pure functions in the WSDL's element order
 /// (govmomi's vim25/types/types.go): name, guestId, annotation, files, numCPUs, memoryMB,
@@ -23,7 +20,7 @@ public static class ConfigSpecs
     /// <summary>
     /// The spec of <c>CreateVM_Task</c>: a VM in the folder <c>[datastore] name/</c> with a
     /// paravirtual SCSI controller, one thin disk per <paramref name="disks"/> entry and a
-    /// vmxnet3 NIC per <paramref name="nics"/> entry.
+    /// NIC per <paramref name="nics"/> entry (<see cref="NicSpecs"/>).
     /// </summary>
     public static XElement Create(string elementName, string name, long memoryMiB, int cpus, string datastoreName, IReadOnlyList<NewDisk> disks, IReadOnlyList<NewNic> nics)
     {
@@ -42,14 +39,7 @@ public static class ConfigSpecs
 
         for (var i = 0; i < nics.Count; i++)
         {
-            devices.Add(DeviceSpecs.DeviceChange("add", null,
-                Typed("device", "VirtualVmxnet3",
-                    E("key", Int(-200 - i)),
-                    Typed("backing", "VirtualEthernetCardNetworkBackingInfo",
-                        E("deviceName", nics[i].NetworkName),
-                        Ref("network", nics[i].Network)),
-                    E("connectable", E("startConnected", "true"), E("allowGuestControl", "true"), E("connected", "false")),
-                    E("addressType", "generated"))));
+            devices.Add(NicSpecs.Add(nics[i], -200 - i));
         }
 
         return E(elementName,

@@ -41,6 +41,7 @@ public static class VimFaults
             "FileNotFound" => (ErrorKind.EntityNotFound, "The file was not found on the datastore (it may have just been deleted) (FileNotFound)."),
             "FileLocked" or "InvalidDeviceOperation" => (ErrorKind.Conflict, $"The disk or file is in use or cannot change in its present state ({type})."),
             "InvalidDatastore" or "InvalidDatastorePath" => (ErrorKind.InvalidArguments, $"The vSphere server refused the datastore or its path ({type})."),
+            "ResourceInUse" => (ErrorKind.Conflict, "The object is in use (ResourceInUse): a VM is on this network, or another object needs it."),
             InvalidArgument => (ErrorKind.InvalidArguments, $"The vSphere server refused an argument{Property(fault)} (InvalidArgument)."),
             InvalidRequest or "InvalidName" or "InvalidDeviceSpec" or "InvalidType" => (ErrorKind.InvalidArguments, $"The vSphere server refused the request ({type})."),
             MethodNotFound => (ErrorKind.FeatureNotAvailable, $"This vSphere server does not offer {fault.Method} (MethodNotFound)."),

@@ -18,10 +18,15 @@ public sealed class VSphereEsxDriverConformance(VcsimEsxFixture esx) : VSphereCo
 public abstract class VSphereConformance(VcsimFixture vpx) : DriverConformance
 {
     private VcsimProbe? _probe;
+    private string? _image;
 
     protected override IHypervisorDriver Driver => VcsimConnection.Driver(vpx.Vcsim);
 
-    protected override async Task<IHypervisorConnection> ConnectAsync() => await VcsimConnection.OpenAsync(vpx.Vcsim, cancellationToken: Ct);
+    protected override async Task<IHypervisorConnection> ConnectAsync()
+    {
+        _image = await VcsimTemplates.EnsureAsync(vpx.Vcsim);
+        return await VcsimConnection.OpenAsync(vpx.Vcsim, cancellationToken: Ct);
+    }
 
     protected override IHypervisorProbe CreateProbe(IHypervisorConnection connection) => _probe = new VcsimProbe(vpx.Vcsim);
 
@@ -35,9 +40,16 @@ public abstract class VSphereConformance(VcsimFixture vpx) : DriverConformance
 
     protected override string ExistingPool => "LocalDS_0";
 
-    protected override string ExistingImage => "DC0_H0_VM0";
+    /// <summary>The template the fixture makes (vcsim's inventory has none): its config.uuid, the image id.</summary>
+    protected override string ExistingImage => _image ?? throw new InvalidOperationException("not initialised");
 
     protected override string VlanSwitch => "vSwitch0";
+
+    /// <summary>vSphere's standard vSwitches shape traffic per port group, not per NIC (API.md §8).</summary>
+    protected override bool SupportsNicRateLimit => false;
+
+    /// <summary>vSphere's port groups have no description or other settings.</summary>
+    protected override bool NetworksKeepDescriptions => false;
 
     protected override bool SupportsHotPlug => true;
 

@@ -80,11 +80,22 @@ internal sealed partial class VcsimProbe : IHypervisorProbe, IDisposable
             ? new ProbedMedia(cdrom.Element(Vim + "backing")?.Element(Vim + "fileName")?.Value)
             : null;
 
+    /// <summary>A NIC's network: a standard backing's deviceName, or the name of the distributed port group its port is in.</summary>
     public IReadOnlyList<ProbedNic> Nics(string name)
-        => [.. Devices(name).Where(d => d.Element(Vim + "macAddress") is not null).Select(d => new ProbedNic(
+    {
+        var cards = NicDevices(name);
+        var distributed = cards.Any(c => c.Element(Vim + "backing")?.Element(Vim + "port") is not null)
+            ? Retrieve("DistributedVirtualPortgroup", "name", "key").ToDictionary(p => p.Props["key"].Value, p => p.Props["name"].Value)
+            : [];
+        return [.. cards.Select(d => new ProbedNic(
             d.Element(Vim + "macAddress")!.Value.ToLowerInvariant(),
-            d.Element(Vim + "backing")?.Element(Vim + "deviceName")?.Value,
+            d.Element(Vim + "backing")?.Element(Vim + "deviceName")?.Value
+                ?? distributed.GetValueOrDefault(d.Element(Vim + "backing")?.Element(Vim + "port")?.Element(Vim + "portgroupKey")?.Value ?? ""),
             null))];
+    }
+
+    /// <summary>A VM's (or template's) ethernet cards as vcsim describes them, in device order.</summary>
+    public IReadOnlyList<XElement> NicDevices(string name) => [.. AnyVmDevices(name).Where(d => d.Element(Vim + "macAddress") is not null)];
 
     /// <summary>The original kept tags in the annotation, one a line.</summary>
     public IReadOnlyList<string> Tags(string name, bool live = false)
@@ -96,8 +107,89 @@ internal sealed partial class VcsimProbe : IHypervisorProbe, IDisposable
         return tree is null ? [] : [.. tree.Descendants(Vim + "name").Select(n => n.Value).Order(StringComparer.Ordinal)];
     }
 
+    /// <summary>
+    /// A standard port group as the first host that has it says (its vSwitch is both the bridge and
+    /// the switch the API's from_network names; VLAN 0 is none), else a distributed one by name.
+    /// </summary>
     public ProbedNetwork? Network(string name)
-        => Retrieve("Network", "name").Any(n => n.Props["name"].Value == name) ? new ProbedNetwork(true, true, true, null, null, null) : null;
+    {
+        if (HostPortGroups(name).FirstOrDefault() is { } spec)
+        {
+            var vlan = int.Parse(spec.Element(Vim + "vlanId")!.Value, CultureInfo.InvariantCulture);
+            var vswitch = spec.Element(Vim + "vswitchName")!.Value;
+            return new ProbedNetwork(true, true, true, vswitch, vlan == 0 ? null : vlan, vswitch);
+        }
+
+        return Retrieve("Network", "name").Any(n => n.Props["name"].Value == name) ? new ProbedNetwork(true, true, true, null, null, null) : null;
+    }
+
+    /// <summary>The <c>HostPortGroupSpec</c> of port group <paramref name="name"/> on each host that has it (HostNetworkSystem.networkInfo).</summary>
+    public IReadOnlyList<XElement> HostPortGroups(string name)
+        => [.. Retrieve("HostSystem", "configManager.networkSystem")
+            .Select(h => RetrieveOneAsync(h.Props["configManager.networkSystem"], "networkInfo").GetAwaiter().GetResult())
+            .SelectMany(info => info?.Elements(Vim + "portgroup") ?? [])
+            .Select(p => p.Element(Vim + "spec")!)
+            .Where(spec => spec.Element(Vim + "name")?.Value == name)];
+
+    /// <summary>A distributed switch's uuid, which a card's port backing names.</summary>
+    public string DvsUuid(string name)
+        => Retrieve("DistributedVirtualSwitch", "name", "uuid").Single(d => d.Props["name"].Value == name).Props["uuid"].Value;
+
+    /// <summary>Adds a distributed port group with VLAN <paramref name="vlan"/> to switch <paramref name="switchName"/> (AddDVPortgroup_Task).</summary>
+    public void AddDistributedPortGroup(string switchName, string name, int vlan)
+    {
+        var ct = CancellationToken.None;
+        var view = _soap.InvokeAsync(Method("CreateContainerView", Ref("_this", _content.Element(Vim + "viewManager")!),
+            Ref("container", _content.Element(Vim + "rootFolder")!), new XElement(Vim + "type", "DistributedVirtualSwitch"), new XElement(Vim + "recursive", "true")), ct)
+            .GetAwaiter().GetResult().Single();
+        var switches = _soap.InvokeAsync(Method("RetrievePropertiesEx", Ref("_this", _content.Element(Vim + "propertyCollector")!),
+            new XElement(Vim + "specSet",
+                new XElement(Vim + "propSet", new XElement(Vim + "type", "DistributedVirtualSwitch"), new XElement(Vim + "pathSet", "name")),
+                new XElement(Vim + "objectSet", Ref("obj", view), new XElement(Vim + "skip", "true"),
+                    new XElement(Vim + "selectSet", new XAttribute(Xsi + "type", "TraversalSpec"),
+                        new XElement(Vim + "type", "ContainerView"), new XElement(Vim + "path", "view"), new XElement(Vim + "skip", "false")))),
+            new XElement(Vim + "options")), ct).GetAwaiter().GetResult();
+        var dvs = switches.SelectMany(r => r.Elements(Vim + "objects")).Single(o => o.Descendants(Vim + "val").Single().Value == switchName).Element(Vim + "obj")!;
+        _soap.InvokeAsync(Method("AddDVPortgroup_Task", Ref("_this", dvs),
+            new XElement(Vim + "spec",
+                new XElement(Vim + "name", name),
+                new XElement(Vim + "defaultPortConfig", new XAttribute(Xsi + "type", "VMwareDVSPortSetting"),
+                    new XElement(Vim + "vlan", new XAttribute(Xsi + "type", "VmwareDistributedVirtualSwitchVlanIdSpec"),
+                        new XElement(Vim + "inherited", "false"), new XElement(Vim + "vlanId", vlan.ToString(CultureInfo.InvariantCulture)))),
+                new XElement(Vim + "type", "earlyBinding"))), ct).GetAwaiter().GetResult();
+        for (var tries = 0; tries < 50 && !Retrieve("DistributedVirtualPortgroup", "name").Any(p => p.Props["name"].Value == name); tries++)
+        {
+            Thread.Sleep(100);
+        }
+    }
+
+    /// <summary>A VM's (or template's) disks as vcsim describes them, in device order.</summary>
+    public IReadOnlyList<XElement> DiskDevices(string name) => [.. AnyVmDevices(name).Where(d => XsiType(d) == "VirtualDisk")];
+
+    private IEnumerable<XElement> AnyVmDevices(string name)
+        => Retrieve("VirtualMachine", "name", "config.hardware.device").Single(vm => vm.Props["name"].Value == name).Props["config.hardware.device"].Elements();
+
+    /// <summary>Every VM's name, templates included, for tests that check nothing was left behind.</summary>
+    public IReadOnlyList<string> AllVmNames() => [.. Retrieve("VirtualMachine", "name").Select(vm => vm.Props["name"].Value).Order(StringComparer.Ordinal)];
+
+    /// <summary>Marks the (powered-off) VM <paramref name="name"/> as a template and answers its config.uuid.</summary>
+    public string MarkAsTemplate(string name)
+    {
+        var vm = Retrieve("VirtualMachine", "name", "config.uuid").Single(v => v.Props["name"].Value == name);
+        _soap.InvokeAsync(Method("MarkAsTemplate", Ref("_this", "VirtualMachine", vm.Id)), CancellationToken.None).GetAwaiter().GetResult();
+        return vm.Props["config.uuid"].Value;
+    }
+
+    /// <summary>One property of one managed object that is not in the inventory tree (a HostNetworkSystem).</summary>
+    private async Task<XElement?> RetrieveOneAsync(XElement reference, string path)
+    {
+        var answer = await _soap.InvokeAsync(Method("RetrievePropertiesEx", Ref("_this", _content.Element(Vim + "propertyCollector")!),
+            new XElement(Vim + "specSet",
+                new XElement(Vim + "propSet", new XElement(Vim + "type", reference.Attribute("type")!.Value), new XElement(Vim + "pathSet", path)),
+                new XElement(Vim + "objectSet", Ref("obj", reference), new XElement(Vim + "skip", "false"))),
+            new XElement(Vim + "options")), CancellationToken.None);
+        return answer.SelectMany(r => r.Elements(Vim + "objects")).SelectMany(o => o.Elements(Vim + "propSet")).Select(p => p.Element(Vim + "val")).FirstOrDefault();
+    }
 
     /// <summary>
     /// The volumes on the datastores, as datastore paths (<c>[LocalDS_0] vm/vm.vmdk</c>, the paths
@@ -168,6 +260,8 @@ internal sealed partial class VcsimProbe : IHypervisorProbe, IDisposable
             .Where(vm => vm.Props["name"].Value == name && vm.Props.GetValueOrDefault("config.template")?.Value != "true")
             .Select(vm => vm.Props)
             .SingleOrDefault();
+
+    private static readonly XNamespace Xsi = "http://www.w3.org/2001/XMLSchema-instance";
 
     private static string? XsiType(XElement element)
         => ((string?)element.Attribute(XNamespace.Get("http://www.w3.org/2001/XMLSchema-instance") + "type"))?.Split(':')[^1];

@@ -136,22 +136,6 @@ public sealed class VSphereHttpTests(VcsimVpxFixture vpx) : IClassFixture<VcsimV
         await AssertErrorAsync(await _client.GetAsync($"{_base}/storages/LocalDS_0/volumes/no-such-volume", Ct), HttpStatusCode.NotFound, "EntityNotFound");
     }
 
-    [Theory]
-    [InlineData("GET", "/guests/DC0_H0_VM0/network_interfaces")]
-    [InlineData("GET", "/networks")]
-    [InlineData("GET", "/images")]
-    [InlineData("POST", "/guests/DC0_H0_VM0/clone")]
-    public async Task Capabilities_not_built_yet_are_501(string method, string path)
-    {
-        using var request = new HttpRequestMessage(new HttpMethod(method), _base + path);
-        if (method == "POST")
-        {
-            request.Content = new StringContent("""{"name":"x"}""", Encoding.UTF8, "application/json");
-        }
-
-        await AssertErrorAsync(await _client.SendAsync(request, Ct), HttpStatusCode.NotImplemented, "FeatureNotImplemented");
-    }
-
     [Fact]
     public async Task Wrong_or_missing_credentials_are_401_and_the_answer_names_neither()
     {

@@ -12,7 +12,7 @@ public sealed class ConfigSpecsTests
     {
         var spec = ConfigSpecs.Create("config", "web <1>", 512, 2, "LocalDS_0",
             [new NewDisk(1024 * 1024, "LocalDS_0"), new NewDisk(2048, "Other DS")],
-            [new NewNic("VM Network", new MoRef("Network", "network-7"))]);
+            [new NewNic(new NicTarget("VM Network", new MoRef("Network", "network-7")))]);
 
         Assert.Equal(["name", "guestId", "files", "numCPUs", "memoryMB", "deviceChange", "deviceChange", "deviceChange", "deviceChange"],
             spec.Elements().Select(e => e.Name.LocalName));

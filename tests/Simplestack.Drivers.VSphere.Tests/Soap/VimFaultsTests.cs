@@ -20,6 +20,7 @@ public sealed class VimFaultsTests
     [InlineData("FileLocked", ErrorKind.Conflict)]
     [InlineData("InvalidDeviceSpec", ErrorKind.InvalidArguments)]
     [InlineData("InvalidDatastorePath", ErrorKind.InvalidArguments)]
+    [InlineData("ResourceInUse", ErrorKind.Conflict)]
     [InlineData("InvalidArgument", ErrorKind.InvalidArguments)]
     [InlineData("InvalidRequest", ErrorKind.InvalidArguments)]
     [InlineData("MethodNotFound", ErrorKind.FeatureNotAvailable)]
