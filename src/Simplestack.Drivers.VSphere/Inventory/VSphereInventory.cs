@@ -267,7 +267,7 @@ internal sealed partial class VSphereInventory : IAsyncDisposable
             var logins = _session.Logins;
             try
             {
-                await SeedOnceAsync(epoch, logins, cancellationToken);
+                await SeedOnceAsync(epoch, cancellationToken);
                 Interlocked.Increment(ref _seeds);
                 return;
             }
@@ -277,10 +277,11 @@ internal sealed partial class VSphereInventory : IAsyncDisposable
         }
     }
 
-    private async Task SeedOnceAsync(int epoch, int logins, CancellationToken cancellationToken)
+    private async Task SeedOnceAsync(int epoch, CancellationToken cancellationToken)
     {
         var writes = _session.CompletedWrites;
         var collector = await _collector.CreateCollectorAsync(cancellationToken);
+        var logins = _session.Logins; // the session the collector is in (the call above may have logged in again)
         var view = default(MoRef);
         try
         {
