@@ -97,8 +97,8 @@ internal sealed class CannedVim : HttpMessageHandler
     }
 
     /// <summary>A connection of the vmware driver to this server.</summary>
-    public async Task<VSphereConnection> ConnectAsync(CancellationToken cancellationToken)
-        => (VSphereConnection)await new VSphereDriver(new VSphereDriverOptions(), null, (_, _) => this)
+    public async Task<VSphereConnection> ConnectAsync(CancellationToken cancellationToken, Microsoft.Extensions.Logging.ILoggerFactory? loggers = null)
+        => (VSphereConnection)await new VSphereDriver(new VSphereDriverOptions(), loggers, (_, _) => this)
             .ConnectAsync(new HypervisorTarget("vmware", "canned.example", 443), new HypervisorCredentials("root", "s3cret"), cancellationToken);
 
     /// <summary>The value of a request's child element, by local name, anywhere in it.</summary>

@@ -1,4 +1,6 @@
 using System.Xml.Linq;
+using Microsoft.Extensions.Logging;
+using Simplestack.Server.Tests.Hostile;
 using Simplestack.Drivers.VSphere.Inventory;
 using Simplestack.Drivers.VSphere.Soap;
 using static Simplestack.Drivers.VSphere.Tests.Inventory.CannedVim;
@@ -85,6 +87,54 @@ public sealed class InventoryCannedTests
         Assert.Equal("session[1]collector", Value(vim.Requests("DestroyPropertyCollector").Single(), "_this"));
         Assert.Equal("view-1", Value(vim.Requests("DestroyView").Single(), "_this"));
         Assert.Equal("Logout", vim.Methods[^1]);
+    }
+
+    [Fact]
+    public async Task A_wait_the_server_refuses_is_logged_without_credentials_lists_read_in_bulk_during_the_backoff_then_it_seeds_again()
+    {
+        using var capture = new LogCapture();
+        using var loggers = LoggerFactory.Create(builder => builder.AddProvider(capture));
+        var vim = new CannedVim();
+        var refused = 0;
+        vim.Answer("CreatePropertyCollector", """<returnval type="PropertyCollector">session[1]collector</returnval>""");
+        vim.Answer("CreateContainerView", """<returnval type="ContainerView">view-1</returnval>""");
+        vim.Answer("CreateFilter", """<returnval type="PropertyFilter">filter-1</returnval>""");
+        vim.Answer("DestroyPropertyCollector", "");
+        vim.Answer("DestroyView", "");
+        vim.Answer("RetrievePropertiesEx", $"""<returnval><objects><obj type="VirtualMachine">vm-1</obj>{Vm("propSet", "web", "4c4c4544-0000-0000-0000-000000000001", "host-9")}</objects></returnval>""");
+        vim.Answer("WaitForUpdatesEx", request => Value(request, "version") switch
+        {
+            "" => $"""
+                <returnval><version>1</version><filterSet><filter type="PropertyFilter">filter-1</filter>
+                <objectSet><kind>enter</kind><obj type="VirtualMachine">vm-1</obj>{Vm("changeSet", "web", "4c4c4544-0000-0000-0000-000000000001", "host-9")}</objectSet>
+                </filterSet></returnval>
+                """,
+            _ => Interlocked.Increment(ref refused) == 1 ? Fault("InvalidCollectorVersion") : null,
+        });
+        await using var connection = await vim.ConnectAsync(Ct, loggers);
+
+        Assert.Equal(["web"], (await connection.ListGuestsAsync(Ct)).Select(g => g.Name));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (connection.Inventory.IsSeeded)
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), "The loop did not give up on a refused wait.");
+            await Task.Delay(20, Ct);
+        }
+
+        Assert.Equal(["web"], (await connection.ListGuestsAsync(Ct)).Select(g => g.Name)); // within the backoff: in bulk
+        Assert.Equal(1, vim.Methods.Count(m => m == "RetrievePropertiesEx"));
+        Assert.Equal(1, vim.Methods.Count(m => m == "CreatePropertyCollector"));
+        Assert.Equal("session[1]collector", Value(vim.Requests("DestroyPropertyCollector").Single(), "_this"));
+        var line = Assert.Single(capture.Lines, l => l.Contains("[410]", StringComparison.Ordinal));
+        Assert.Contains("InvalidCollectorVersion", line, StringComparison.Ordinal);
+        Assert.Empty(capture.LinesContaining(["s3cret", "canned-session", "vmware_soap_session"]));
+
+        await Task.Delay(TimeSpan.FromSeconds(1.2), Ct);
+        Assert.Equal(["web"], (await connection.ListGuestsAsync(Ct)).Select(g => g.Name)); // the backoff passed: seeded again
+        Assert.Equal(2, vim.Methods.Count(m => m == "CreatePropertyCollector"));
+        Assert.Equal(1, vim.Methods.Count(m => m == "RetrievePropertiesEx"));
+        Assert.True(connection.Inventory.IsSeeded);
+        Assert.True(connection.Inventory.Enabled);
     }
 
     [Fact]
