@@ -89,6 +89,22 @@ public sealed class InventoryVcsimTests(VcsimVpxFixture vpx) : IClassFixture<Vcs
     }
 
     [Fact]
+    public async Task Lists_made_together_after_the_gateways_write_all_show_it()
+    {
+        await using var connection = await VcsimConnection.OpenAsync(vpx.Vcsim, cancellationToken: Ct);
+        await connection.ListGuestsAsync(Ct);
+
+        foreach (var (action, state) in new[] { (PowerAction.ForceStop, GuestState.STOPPED), (PowerAction.Start, GuestState.STARTED) })
+        {
+            await connection.SetPowerAsync("DC0_H0_VM0", action, null, Ct);
+            var lists = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => connection.ListGuestsAsync(Ct), Ct)));
+            Assert.All(lists, guests => Assert.Equal(state, Single(guests, "DC0_H0_VM0").State));
+        }
+
+        Assert.Equal(1, connection.Inventory.Seeds);
+    }
+
+    [Fact]
     public async Task A_vm_made_by_pyVmomi_is_listed_within_the_inventorys_refresh_and_gone_once_destroyed_outside()
     {
         using var outside = await OutsideClient.LoginAsync(vpx.Vcsim, Ct);
