@@ -142,6 +142,11 @@ internal sealed partial class VSphereInventory
                 var asked = Environment.TickCount64;
                 var wait = catchUp ? 0 : PollWaitSeconds;
                 var set = await _collector.WaitForUpdatesAsync(watch.Collector, watch.Version, wait, TimeSpan.FromSeconds(wait) + _callTimeout, stop);
+                lock (_gate)
+                {
+                    _longWaitInFlight = false; // nothing more for a catch-up to end
+                }
+
                 await ApplyAsync(watch, set, writes, catchUp, stop);
                 if (!catchUp && !set.Truncated && set.Objects.Count == 0 && Environment.TickCount64 - asked < MinimumPoll.TotalMilliseconds)
                 {

@@ -130,10 +130,10 @@ public sealed class PropertyCollector(VimSession session)
     public Task CancelWaitAsync(MoRef collector, CancellationToken cancellationToken)
         => session.CallAsync("CancelWaitForUpdates", collector, cancellationToken);
 
-    /// <summary>Destroys a child collector (its filters and wait go with it) and its view, outside the call policy, without failing.</summary>
+    /// <summary>Destroys a child collector (its filters and wait go with it) and its view (either not made yet: default), outside the call policy, without failing.</summary>
     public async Task DestroyCollectorQuietlyAsync(MoRef collector, MoRef view, TimeSpan limit)
     {
-        foreach (var (method, target) in new[] { ("DestroyPropertyCollector", collector), ("DestroyView", view) })
+        foreach (var (method, target) in new[] { ("DestroyPropertyCollector", collector), ("DestroyView", view) }.Where(t => !string.IsNullOrEmpty(t.Item2.Type)))
         {
             try
             {

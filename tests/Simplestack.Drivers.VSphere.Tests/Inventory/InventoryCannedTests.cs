@@ -47,6 +47,29 @@ public sealed class InventoryCannedTests
     }
 
     [Fact]
+    public async Task A_seed_refused_half_way_destroys_what_it_made_and_the_list_is_read_in_bulk()
+    {
+        var vim = new CannedVim();
+        var views = 0;
+        vim.Answer("CreatePropertyCollector", """<returnval type="PropertyCollector">session[1]collector</returnval>""");
+        vim.Answer("CreateContainerView", _ => Interlocked.Increment(ref views) == 1 ? Fault("SystemError") : $"""<returnval type="ContainerView">view-{views}</returnval>""");
+        vim.Answer("CreateFilter", Fault("InvalidProperty"));
+        vim.Answer("DestroyPropertyCollector", "");
+        vim.Answer("DestroyView", "");
+        vim.Answer("RetrievePropertiesEx", $"""<returnval><objects><obj type="VirtualMachine">vm-1</obj>{Vm("propSet", "web", "4c4c4544-0000-0000-0000-000000000001", "host-9")}</objects></returnval>""");
+        await using var connection = await vim.ConnectAsync(Ct);
+
+        Assert.Equal(["web"], (await connection.ListGuestsAsync(Ct)).Select(g => g.Name)); // the view refused
+        Assert.Equal(["web"], (await connection.ListGuestsAsync(Ct)).Select(g => g.Name)); // the filter refused
+
+        Assert.Equal(2, vim.Requests("DestroyPropertyCollector").Count);
+        Assert.Equal(["view-2", "view-3", "view-4"], vim.Requests("DestroyView").Select(r => Value(r, "_this")));
+        Assert.Equal(2, vim.Methods.Count(m => m == "RetrievePropertiesEx"));
+        Assert.False(connection.Inventory.IsSeeded);
+        Assert.True(connection.Inventory.Enabled);
+    }
+
+    [Fact]
     public async Task A_truncated_seed_is_asked_again_at_once_from_its_version_and_disposal_destroys_the_collector_and_view()
     {
         var vim = new CannedVim();
