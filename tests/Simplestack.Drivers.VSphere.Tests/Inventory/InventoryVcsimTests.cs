@@ -143,6 +143,24 @@ public sealed class InventoryVcsimTests(VcsimVpxFixture vpx) : IClassFixture<Vcs
     }
 
     [Fact]
+    public async Task The_loops_wait_holds_no_call_slot_even_when_the_connection_has_one()
+    {
+        var options = new VSphereDriverOptions { MaxConcurrentCalls = 1, CallTimeoutSeconds = 5 };
+        options.CertificatePins[$"127.0.0.1:{vpx.Vcsim.Port}"] = vpx.Vcsim.CertificateSha256;
+        await using var connection = (VSphereConnection)await new VSphereDriver(options)
+            .ConnectAsync(VcsimConnection.Target(vpx.Vcsim), new HypervisorCredentials(vpx.Vcsim.User, vpx.Vcsim.Password), Ct);
+        await connection.ListGuestsAsync(Ct);
+        await Task.Delay(500, Ct); // the loop is in its 30 s wait
+
+        var watch = Stopwatch.StartNew();
+        Assert.Equal(4, (await connection.ListHostsAsync(Ct)).Count);
+        Assert.Equal("DC0_H0_VM0", (await connection.GetGuestAsync("DC0_H0_VM0", Ct)).Name);
+
+        Assert.InRange(watch.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(4));
+        Assert.True(connection.Inventory.IsWatching);
+    }
+
+    [Fact]
     public async Task Disposal_stops_the_loop_at_once_and_leaves_no_session()
     {
         using var outside = await OutsideClient.LoginAsync(vpx.Vcsim, Ct);
