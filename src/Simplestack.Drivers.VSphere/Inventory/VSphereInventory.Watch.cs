@@ -173,8 +173,8 @@ internal sealed partial class VSphereInventory
             }
             catch (Exception error) when (error is SimplestackException or OperationCanceledException)
             {
-                await ForgetAsync(epoch, failed: true);
                 Failed(error);
+                await ForgetAsync(epoch, failed: true);
                 return;
             }
             finally

@@ -138,7 +138,7 @@ public sealed class InventoryCannedTests
 
         Assert.Equal(["web"], (await connection.ListGuestsAsync(Ct)).Select(g => g.Name));
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        while (connection.Inventory.IsSeeded)
+        while (connection.Inventory.IsSeeded || vim.Requests("DestroyPropertyCollector").Count == 0)
         {
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), "The loop did not give up on a refused wait.");
             await Task.Delay(20, Ct);
