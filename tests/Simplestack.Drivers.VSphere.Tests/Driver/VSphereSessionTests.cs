@@ -58,9 +58,9 @@ public sealed class VSphereSessionTests(VcsimVpxFixture vpx) : IClassFixture<Vcs
             new XElement(Vim + "sessionId", mine)), Ct);
         Assert.DoesNotContain(mine, await SessionKeysAsync(admin));
 
-        var hosts = await connection.ListHostsAsync(Ct); // not the guest list: once seeded it answers from memory, with no call
+        var guests = await connection.ListGuestsAsync(Ct);
 
-        Assert.Equal(4, hosts.Count);
+        Assert.Equal(4, guests.Count);
         Assert.Equal(2, connection.Logins);
         var now = Assert.Single((await SessionKeysAsync(admin)).Except(before));
         Assert.NotEqual(mine, now);
