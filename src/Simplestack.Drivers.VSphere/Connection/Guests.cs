@@ -4,12 +4,17 @@ using static Simplestack.Drivers.VSphere.Soap.Vim;
 
 namespace Simplestack.Drivers.VSphere;
 
-// Guests are the VirtualMachines that are not templates. The list is one RetrievePropertiesEx over
-// a ContainerView of VirtualMachine and HostSystem (the hosts for their names); one guest is found
-// by SearchIndex.FindByUuid (config.uuid, then instanceUuid) or by name, then read alone.
+// Guests are the VirtualMachines that are not templates. The list comes from the connection's
+// inventory (Inventory/VSphereInventory.cs: kept by WaitForUpdatesEx, no call once seeded), else
+// from one RetrievePropertiesEx over a ContainerView of VirtualMachine and HostSystem (the hosts for
+// their names); one guest is found by SearchIndex.FindByUuid (config.uuid, then instanceUuid) or by
+// name, then read alone, never from the inventory.
 public sealed partial class VSphereConnection
 {
-    public async Task<IReadOnlyList<Guest>> ListGuestsAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<Guest>> ListGuestsAsync(CancellationToken cancellationToken) => _inventory.ListAsync(cancellationToken);
+
+    /// <summary>Every guest in one bulk read: what a list answers while the inventory is off or backing off.</summary>
+    private async Task<IReadOnlyList<Guest>> ReadAllGuestsAsync(CancellationToken cancellationToken)
     {
         var objects = await _collector.RetrieveAllAsync(
             new Dictionary<string, string[]> { ["VirtualMachine"] = GuestMapping.Paths, ["HostSystem"] = ["name"] },

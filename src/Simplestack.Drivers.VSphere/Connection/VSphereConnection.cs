@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Simplestack.Core;
+using Simplestack.Drivers.VSphere.Inventory;
 using Simplestack.Drivers.VSphere.Soap;
 
 namespace Simplestack.Drivers.VSphere;
@@ -26,6 +27,7 @@ public sealed partial class VSphereConnection : IHypervisorConnection, IStorageM
     private readonly PropertyCollector _collector;
     private readonly ILogger _logger;
     private readonly VSpherePlacementOptions _placement;
+    private readonly VSphereInventory _inventory;
     private int _disposed;
 
     internal VSphereConnection(HypervisorTarget target, VimSession session, HypervisorCallPolicy policy, VSpherePlacementOptions placement, ILogger logger)
@@ -36,6 +38,7 @@ public sealed partial class VSphereConnection : IHypervisorConnection, IStorageM
         _collector = new PropertyCollector(session);
         Policy = policy;
         _logger = logger;
+        _inventory = new VSphereInventory(session, _collector, ReadAllGuestsAsync, policy.Timeout, logger, target.ToString());
     }
 
     public HypervisorTarget Target { get; }
@@ -53,10 +56,13 @@ public sealed partial class VSphereConnection : IHypervisorConnection, IStorageM
 
     internal VimSession Session => _session;
 
+    internal VSphereInventory Inventory => _inventory;
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            await _inventory.DisposeAsync(); // Its wait ends and its collector goes before the session is logged out.
             await _session.DisposeAsync();
         }
     }

@@ -9,7 +9,8 @@ namespace Simplestack.Drivers.VSphere.Soap;
 /// One vSphere session of one connection: the service content read once, <c>Login</c> once with
 /// the cookie kept, made again once when a call answers <c>NotAuthenticated</c> (the call is then
 /// retried once), and <c>Logout</c> when the connection closes (quietly, within 10 s). Every call
-/// goes through the connection's <see cref="HypervisorCallPolicy"/> and leaves it as a domain exception.
+/// goes through the connection's <see cref="HypervisorCallPolicy"/> and leaves it as a domain exception,
+/// except the guest inventory's long <c>WaitForUpdatesEx</c> (<see cref="CallOutsidePolicyAsync"/>), which would hold a slot.
 /// </summary>
 public sealed class VimSession : IAsyncDisposable
 {
@@ -19,8 +20,10 @@ public sealed class VimSession : IAsyncDisposable
     private readonly HypervisorCallPolicy _policy;
     private readonly HypervisorCredentials _credentials;
     private readonly SemaphoreSlim _relogin = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _calls = new(StringComparer.Ordinal);
     private int _generation;
     private int _logins;
+    private long _completedWrites;
 
     private VimSession(VimSoapClient soap, HypervisorCallPolicy policy, HypervisorCredentials credentials, ServiceContent content)
     {
@@ -39,6 +42,19 @@ public sealed class VimSession : IAsyncDisposable
 
     /// <summary>The HTTP client of this session, for file transfers beside SOAP (same trust, same cookie).</summary>
     internal VimSoapClient Files => _soap;
+
+    /// <summary>
+    /// Calls that may have changed the server, ended (answered or not) so far, and tasks seen to
+    /// end (<see cref="NoteWrite"/>). The guest inventory compares it with what it has caught up
+    /// to, so the gateway reads its own writes.
+    /// </summary>
+    public long CompletedWrites => Interlocked.Read(ref _completedWrites);
+
+    /// <summary>Counts a write that ended outside a call of its own (a task seen to end).</summary>
+    public void NoteWrite() => Interlocked.Increment(ref _completedWrites);
+
+    /// <summary>How many times <paramref name="method"/> was called on this session (for tests).</summary>
+    internal int Calls(string method) => _calls.GetValueOrDefault(method);
 
     /// <summary>Reads the service content and logs in. Owns <paramref name="soap"/> on success.</summary>
     public static async Task<VimSession> LoginAsync(VimSoapClient soap, HypervisorCallPolicy policy, HypervisorCredentials credentials, CancellationToken cancellationToken)
@@ -91,6 +107,7 @@ public sealed class VimSession : IAsyncDisposable
     {
         XElement[] all = [Ref("_this", target), .. parameters];
         var generation = Volatile.Read(ref _generation);
+        _calls.AddOrUpdate(method, 1, (_, n) => n + 1);
         try
         {
             return await RunAsync(_soap, _policy, method, all, cancellationToken);
@@ -101,7 +118,51 @@ public sealed class VimSession : IAsyncDisposable
             await ReloginAsync(generation, cancellationToken);
             return await RunAsync(_soap, _policy, method, all, cancellationToken);
         }
+        finally
+        {
+            if (!IsRead(method))
+            {
+                Interlocked.Increment(ref _completedWrites);
+            }
+        }
     }
+
+    /// <summary>
+    /// A call outside the call policy, bounded by <paramref name="limit"/> instead: the inventory's
+    /// <c>WaitForUpdatesEx</c>, which waits on the server by design and would hold a slot requests
+    /// need, and its clean-up while the connection closes. Not made again after NotAuthenticated:
+    /// what it names (a session's property collector) went with the session.
+    /// </summary>
+    public async Task<XElement> CallOutsidePolicyAsync(string method, MoRef target, TimeSpan limit, CancellationToken cancellationToken, params XElement[] parameters)
+    {
+        _calls.AddOrUpdate(method, 1, (_, n) => n + 1);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(limit);
+        try
+        {
+            var answer = await Translated(_soap.CallAsync(method, [Ref("_this", target), .. parameters], deadline.Token));
+            HypervisorMetrics.Record(VSphereDriver.DriverName, method, started, null);
+            return answer;
+        }
+        catch (OperationCanceledException error) when (!cancellationToken.IsCancellationRequested)
+        {
+            HypervisorMetrics.Record(VSphereDriver.DriverName, method, started, nameof(ErrorKind.HypervisorTimeout));
+            throw new HypervisorTimeoutException($"The vSphere server did not answer {method} within {limit.TotalSeconds:0} s.", error);
+        }
+        catch (SimplestackException error)
+        {
+            HypervisorMetrics.Record(VSphereDriver.DriverName, method, started, error.Kind.ToString());
+            throw;
+        }
+    }
+
+    /// <summary>Methods that change nothing: reads, views, property collectors and filters, sessions.</summary>
+    private static bool IsRead(string method)
+        => method.StartsWith("Retrieve", StringComparison.Ordinal) || method.StartsWith("ContinueRetrieve", StringComparison.Ordinal)
+           || method.StartsWith("Find", StringComparison.Ordinal) || method.StartsWith("Query", StringComparison.Ordinal)
+           || method is "WaitForUpdatesEx" or "CancelWaitForUpdates" or "CreateContainerView" or "DestroyView" or "CreatePropertyCollector"
+               or "DestroyPropertyCollector" or "CreateFilter" or "DestroyPropertyFilter" or "Login" or "Logout" or "CurrentTime";
 
     private async Task LoginCallAsync(CancellationToken cancellationToken)
     {
