@@ -24,8 +24,10 @@ public sealed class VSphereKeepDisksTests(VcsimVpxFixture vpx) : IClassFixture<V
         await using var connection = await VcsimConnection.OpenAsync(vpx.Vcsim, cancellationToken: Ct);
         var name = $"ss-keep-{Guid.NewGuid():N}"[..15];
         var guest = await connection.CreateGuestAsync(new GuestCreateRequest(name, 256, Disks: [new DiskSpec(1), new DiskSpec(2)], Start: true), Ct);
-        var disks = _probe.VolumePaths().Where(p => p.Contains($"/{name}/", StringComparison.Ordinal)).ToList();
-        Assert.Equal(2, disks.Count);
+        // vcsim keeps each VM's files in a folder of the datastore's local folder: a disk is its descriptor and its -flat extent.
+        var folder = Path.Combine(vpx.Vcsim.DatastoreFolders[0], name);
+        var disks = Directory.GetFiles(folder, "*.vmdk").Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(2, disks.Count(d => !d.EndsWith("-flat.vmdk", StringComparison.Ordinal)));
 
         await connection.DeleteGuestAsync(guest.Id, new GuestDeleteOptions(keepDisks), Ct);
 
@@ -34,7 +36,7 @@ public sealed class VSphereKeepDisksTests(VcsimVpxFixture vpx) : IClassFixture<V
         Assert.Equal(keepDisks ? disks : [], disks.Where(File.Exists).ToList());
         if (keepDisks)
         {
-            Directory.Delete(Path.GetDirectoryName(disks[0])!, recursive: true);
+            Directory.Delete(folder, recursive: true);
         }
     }
 }
