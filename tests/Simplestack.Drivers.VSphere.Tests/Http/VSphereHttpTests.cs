@@ -1,9 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
 using Simplestack.Drivers.Conformance;
 using Simplestack.Drivers.VSphere.Tests.Driver;
 using Simplestack.Drivers.VSphere.Tests.Vcsim;
@@ -28,17 +26,8 @@ public sealed class VSphereHttpTests(VcsimVpxFixture vpx) : IClassFixture<VcsimV
     {
         var port = vpx.Vcsim.Port;
         _base = $"/vmware/127.0.0.1:{port}";
-        _gateway = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
-        {
-            builder.UseEnvironment("Testing");
-            builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Simplestack:AllowedTargets:0"] = $"vmware/127.0.0.1:{port}",
-                [$"Simplestack:VSphere:CertificatePins:127.0.0.1:{port}"] = vpx.Vcsim.CertificateSha256,
-            }));
-        });
-        _client = _gateway.CreateClient();
-        _client.DefaultRequestHeaders.Add("x-simplestack-hypervisor-token", Token(vpx.Vcsim.User, vpx.Vcsim.Password));
+        _gateway = VcsimGateway.Create(vpx.Vcsim);
+        _client = VcsimGateway.Client(_gateway, vpx.Vcsim);
         _probe = new VcsimProbe(vpx.Vcsim);
         return ValueTask.CompletedTask;
     }
@@ -140,7 +129,7 @@ public sealed class VSphereHttpTests(VcsimVpxFixture vpx) : IClassFixture<VcsimV
     public async Task Wrong_or_missing_credentials_are_401_and_the_answer_names_neither()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"{_base}/guests");
-        request.Headers.Add("x-simplestack-hypervisor-token", Token("root", "N0t-the-Pa55"));
+        request.Headers.Add("x-simplestack-hypervisor-token", VcsimGateway.Token("root", "N0t-the-Pa55"));
         using var client = _gateway.CreateClient();
         var wrong = await client.SendAsync(request, Ct);
         var body = await AssertErrorAsync(wrong, HttpStatusCode.Unauthorized, "Unauthorized");
@@ -149,8 +138,6 @@ public sealed class VSphereHttpTests(VcsimVpxFixture vpx) : IClassFixture<VcsimV
         await AssertErrorAsync(await client.GetAsync($"{_base}/guests", Ct), HttpStatusCode.Unauthorized, "Unauthorized");
         await AssertErrorAsync(await _client.GetAsync($"{_base}/guests/no-such-guest", Ct), HttpStatusCode.NotFound, "EntityNotFound");
     }
-
-    private static string Token(string user, string password) => Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}"));
 
     private async Task<JsonElement> GetJsonAsync(string url)
     {

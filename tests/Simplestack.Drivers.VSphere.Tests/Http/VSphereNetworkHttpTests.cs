@@ -1,9 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
 using Simplestack.Drivers.VSphere.Tests.Driver;
 using Simplestack.Drivers.VSphere.Tests.Vcsim;
 
@@ -26,17 +24,8 @@ public sealed class VSphereNetworkHttpTests(VcsimEsxFixture esx) : IClassFixture
     {
         var port = esx.Vcsim.Port;
         _base = $"/vmware/127.0.0.1:{port}";
-        _gateway = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
-        {
-            builder.UseEnvironment("Testing");
-            builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Simplestack:AllowedTargets:0"] = $"vmware/127.0.0.1:{port}",
-                [$"Simplestack:VSphere:CertificatePins:127.0.0.1:{port}"] = esx.Vcsim.CertificateSha256,
-            }));
-        });
-        _client = _gateway.CreateClient();
-        _client.DefaultRequestHeaders.Add("x-simplestack-hypervisor-token", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{esx.Vcsim.User}:{esx.Vcsim.Password}")));
+        _gateway = VcsimGateway.Create(esx.Vcsim);
+        _client = VcsimGateway.Client(_gateway, esx.Vcsim);
         _probe = new VcsimProbe(esx.Vcsim);
         return ValueTask.CompletedTask;
     }

@@ -3,9 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
 using Simplestack.Drivers.VSphere.Tests.Driver;
 using Simplestack.Drivers.VSphere.Tests.Vcsim;
 using static Simplestack.Drivers.VSphere.Tests.Transfer.OvaTestKit;
@@ -32,17 +30,8 @@ public sealed class VSphereTransferHttpTests(VcsimVpxFixture vpx) : IClassFixtur
     {
         var port = vpx.Vcsim.Port;
         _base = $"/vmware/127.0.0.1:{port}";
-        _gateway = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
-        {
-            builder.UseEnvironment("Testing");
-            builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Simplestack:AllowedTargets:0"] = $"vmware/127.0.0.1:{port}",
-                [$"Simplestack:VSphere:CertificatePins:127.0.0.1:{port}"] = vpx.Vcsim.CertificateSha256,
-            }));
-        });
-        _client = _gateway.CreateClient();
-        _client.DefaultRequestHeaders.Add("x-simplestack-hypervisor-token", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{vpx.Vcsim.User}:{vpx.Vcsim.Password}")));
+        _gateway = VcsimGateway.Create(vpx.Vcsim);
+        _client = VcsimGateway.Client(_gateway, vpx.Vcsim);
         _probe = new VcsimProbe(vpx.Vcsim);
         return ValueTask.CompletedTask;
     }

@@ -1,9 +1,8 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
+using Simplestack.Drivers.VSphere.Tests.Http;
 using Simplestack.Drivers.VSphere.Tests.Vcsim;
 
 namespace Simplestack.Drivers.VSphere.Tests.Inventory;
@@ -18,17 +17,8 @@ public sealed class InventoryHttpTests(VcsimVpxFixture vpx) : IClassFixture<Vcsi
     {
         var port = vpx.Vcsim.Port;
         var root = $"/vmware/127.0.0.1:{port}";
-        await using var gateway = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
-        {
-            builder.UseEnvironment("Testing");
-            builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Simplestack:AllowedTargets:0"] = $"vmware/127.0.0.1:{port}",
-                [$"Simplestack:VSphere:CertificatePins:127.0.0.1:{port}"] = vpx.Vcsim.CertificateSha256,
-            }));
-        });
-        using var client = gateway.CreateClient();
-        client.DefaultRequestHeaders.Add("x-simplestack-hypervisor-token", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{vpx.Vcsim.User}:{vpx.Vcsim.Password}")));
+        await using var gateway = VcsimGateway.Create(vpx.Vcsim);
+        using var client = VcsimGateway.Client(gateway, vpx.Vcsim);
         var name = $"ss-inv-{Guid.NewGuid():N}"[..16];
         Assert.DoesNotContain(name, await NamesAsync(client, root));
 

@@ -1,5 +1,3 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Text.Json;
 using System.Xml.Linq;
 using Simplestack.Drivers.VSphere.Tests.Vcsim;
@@ -82,44 +80,8 @@ internal sealed class OutsideClient : IDisposable
     }
 
     /// <summary>Runs Vcsim/pyvmomi_client.py with <paramref name="arguments"/> after the connection's; returns the JSON line it printed.</summary>
-    public async Task<JsonElement> PyVmomiAsync(CancellationToken cancellationToken, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in (string[])[Path.Combine(VcsimProcess.ProjectDirectory, "Vcsim", "pyvmomi_client.py"), "127.0.0.1", $"{_vcsim.Port}", _vcsim.User, _vcsim.Password, .. arguments])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (Win32Exception e)
-        {
-            throw new InvalidOperationException($"/usr/bin/python3 cannot run ({e.Message}): install Debian's python3-pyvmomi.", e);
-        }
-
-        using (process)
-        {
-            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(60));
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw;
-            }
-
-            Assert.True(process.ExitCode == 0, $"pyvmomi_client.py exited with {process.ExitCode}: {await errors}");
-            return JsonDocument.Parse((await output).Trim()).RootElement.Clone();
-        }
-    }
+    public Task<JsonElement> PyVmomiAsync(CancellationToken cancellationToken, params string[] arguments)
+        => PyVmomi.RunAsync("pyvmomi_client.py", _vcsim, cancellationToken, arguments);
 
     public void Dispose() => _soap.Dispose();
 

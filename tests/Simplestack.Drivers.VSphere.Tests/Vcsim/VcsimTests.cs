@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -65,7 +64,7 @@ public sealed class VcsimTests(VcsimVpxFixture vpx) : IClassFixture<VcsimVpxFixt
     public async Task PyVmomi_lists_the_vms_through_a_container_view_and_power_cycles_one()
     {
         var vcsim = vpx.Vcsim;
-        var printed = await RunPyVmomiAsync("127.0.0.1", vcsim.Port.ToString(CultureInfo.InvariantCulture), vcsim.User, vcsim.Password, "DC0_H0_VM0");
+        var printed = await PyVmomi.RunAsync("pyvmomi_client.py", vcsim, Ct, "DC0_H0_VM0");
 
         Assert.Equal("VMware vCenter Server", printed.GetProperty("about").GetProperty("name").GetString());
         Assert.Equal("6.5", printed.GetProperty("about").GetProperty("apiVersion").GetString());
@@ -88,51 +87,6 @@ public sealed class VcsimTests(VcsimVpxFixture vpx) : IClassFixture<VcsimVpxFixt
         Assert.Equal("Fault", fault.Name.LocalName);
         var detail = fault.Element("detail")!.Elements().Single();
         return detail.Attribute(XName.Get("type", "http://www.w3.org/2001/XMLSchema-instance"))!.Value;
-    }
-
-    private static async Task<JsonElement> RunPyVmomiAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("/usr/bin/python3")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = VcsimProcess.ProjectDirectory,
-        };
-        start.ArgumentList.Add(Path.Combine(VcsimProcess.ProjectDirectory, "Vcsim", "pyvmomi_client.py"));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (Win32Exception e)
-        {
-            throw new InvalidOperationException($"/usr/bin/python3 cannot run ({e.Message}): install Debian's python3-pyvmomi.", e);
-        }
-
-        using (process)
-        {
-            var output = process.StandardOutput.ReadToEndAsync(Ct);
-            var errors = process.StandardError.ReadToEndAsync(Ct);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(60));
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw;
-            }
-
-            Assert.True(process.ExitCode == 0, $"pyvmomi_client.py exited with {process.ExitCode}: {await errors}");
-            return JsonDocument.Parse((await output).Trim()).RootElement.Clone();
-        }
     }
 }
 
