@@ -42,9 +42,10 @@ public sealed class HostileInputSuite(HostileGatewayFactory factory) : IClassFix
         using var client = factory.CreateClient();
 
         // The test hypervisor cannot upload volumes, so a NoCloud seed (user_data, ssh_keys) is 501
-        // FeatureNotAvailable there for any value, valid or not. Shown with valid values first; such
-        // answers to those fields are then counted apart, and every other 5xx fails the test.
-        var unavailable = await SeedUnavailableAsync(client);
+        // FeatureNotAvailable there for any value, valid or not, and libvirt has no placement (a
+        // vCenter's). Shown with valid values first; such answers to those fields are then counted
+        // apart, and every other 5xx fails the test.
+        var unavailable = await UnavailableFieldsAsync(client);
         var featureUnavailable = 0;
         var statuses = new ConcurrentDictionary<int, int>();
         var failures = new ConcurrentQueue<string>();
@@ -54,8 +55,8 @@ public sealed class HostileInputSuite(HostileGatewayFactory factory) : IClassFix
         {
             var (status, body, location) = await SendAsync(client, request, ct);
             statuses.AddOrUpdate(status, 1, (_, n) => n + 1);
-            if (status == (int)HttpStatusCode.NotImplemented && unavailable && body.Contains("\"FeatureNotAvailable\"", StringComparison.Ordinal)
-                && (request.Category.StartsWith("field:user_data ", StringComparison.Ordinal) || request.Category.StartsWith("field:ssh_keys", StringComparison.Ordinal)))
+            if (status == (int)HttpStatusCode.NotImplemented && body.Contains("\"FeatureNotAvailable\"", StringComparison.Ordinal)
+                && unavailable.Any(field => request.Category.StartsWith($"field:{field}", StringComparison.Ordinal)))
             {
                 Interlocked.Increment(ref featureUnavailable);
                 return;
@@ -82,11 +83,11 @@ public sealed class HostileInputSuite(HostileGatewayFactory factory) : IClassFix
         var output = TestContext.Current.TestOutputHelper;
         output?.WriteLine($"{requests.Count} hostile requests over {routes.Count} routes in {watch.Elapsed.TotalSeconds:0.0} s; {created} accepted creations deleted again");
         output?.WriteLine("answers: " + string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => s.Key == TransportRefused ? $"refused-by-transport×{s.Value}" : $"{s.Key}×{s.Value}")));
-        output?.WriteLine($"of which 501 FeatureNotAvailable for a NoCloud seed on the test hypervisor (as for valid values): {featureUnavailable}");
+        output?.WriteLine($"of which 501 FeatureNotAvailable for {string.Join(", ", unavailable)} on the test hypervisor (as for valid values): {featureUnavailable}");
         File.WriteAllText(
             Path.Combine(AppContext.BaseDirectory, "hostile-summary.txt"),
             $"{requests.Count} requests, {routes.Count} routes, {watch.Elapsed.TotalSeconds:0.0} s, {created} creations undone; "
-            + string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}")) + $"; 501 seed-unavailable {featureUnavailable}\n");
+            + string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}")) + $"; 501 unavailable ({string.Join(", ", unavailable)}) {featureUnavailable}\n");
 
         var fiveHundreds = statuses.Where(s => s.Key is >= 500 and < TransportRefused).Sum(s => s.Value) - featureUnavailable;
         var shown = failures.OrderBy(f => f.Contains(" 5xx", StringComparison.Ordinal) ? 0 : 1).DistinctBy(f => f[..f.IndexOf(']', StringComparison.Ordinal)] + f[f.IndexOf('→', StringComparison.Ordinal)..][..Math.Min(60, f.Length - f.IndexOf('→', StringComparison.Ordinal))]).Take(60);
@@ -105,11 +106,19 @@ public sealed class HostileInputSuite(HostileGatewayFactory factory) : IClassFix
         Assert.True(before == after || before.Diff(after).Length == 0, "the hypervisor's state changed:\n" + before.Diff(after));
     }
 
-    /// <summary>Whether valid user_data and ssh_keys answer 501 FeatureNotAvailable (the test hypervisor cannot upload a seed).</summary>
-    private async Task<bool> SeedUnavailableAsync(HttpClient client)
+    /// <summary>
+    /// The create fields whose valid values answer 501 FeatureNotAvailable on the test hypervisor:
+    /// a NoCloud seed (it cannot upload a volume) and a vCenter's placement.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> UnavailableFieldsAsync(HttpClient client)
     {
-        var results = new List<bool>();
-        foreach (var extra in new[] { "\"user_data\":\"#cloud-config\\n\"", "\"ssh_keys\":[\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7 ci@example\"]" })
+        var unavailable = new List<string>();
+        foreach (var (field, extra) in new[]
+                 {
+                     ("user_data ", "\"user_data\":\"#cloud-config\\n\""),
+                     ("ssh_keys", "\"ssh_keys\":[\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7 ci@example\"]"),
+                     ("placement", "\"placement\":{\"datacenter\":\"DC0\"}"),
+                 })
         {
             var request = new HostileRequest("control", "POST", "/test/default/guests", Encoding.UTF8.GetBytes($"{{\"name\":\"hz-control\",\"memory\":64,{extra}}}"), []);
             var (status, body, location) = await SendAsync(client, request, Ct);
@@ -118,10 +127,13 @@ public sealed class HostileInputSuite(HostileGatewayFactory factory) : IClassFix
                 await DeleteAsync(client, location, Ct);
             }
 
-            results.Add(status == (int)HttpStatusCode.NotImplemented && body.Contains("\"FeatureNotAvailable\"", StringComparison.Ordinal));
+            if (status == (int)HttpStatusCode.NotImplemented && body.Contains("\"FeatureNotAvailable\"", StringComparison.Ordinal))
+            {
+                unavailable.Add(field);
+            }
         }
 
-        return results.All(r => r);
+        return unavailable;
     }
 
     /// <summary>Nothing 5xx, and every error JSON with an error word and no internals.</summary>
