@@ -31,34 +31,23 @@ namespace Simplestack.Drivers.VSphere.Inventory;
 /// the inventory off: every list reads in bulk.</item>
 /// </list>
 /// </summary>
-internal sealed partial class VSphereInventory : KeptGuestInventory<VSphereInventory.Watch>
+/// <param name="readAll">The list read in bulk, for when the inventory is off or backing off.</param>
+internal sealed partial class VSphereInventory(VimSession session, PropertyCollector collector, Func<CancellationToken, Task<IReadOnlyList<Guest>>> readAll, TimeSpan callTimeout, ILogger logger, string target)
+    : KeptGuestInventory<VSphereInventory.Watch>(readAll, firstBackoff: TimeSpan.FromSeconds(1), lastBackoff: TimeSpan.FromMinutes(1))
 {
     public const int PollWaitSeconds = 30;
 
     private static readonly TimeSpan CancelRetry = TimeSpan.FromSeconds(1);
 
-    private readonly VimSession _session;
-    private readonly PropertyCollector _collector;
-    private readonly TimeSpan _callTimeout;
-    private readonly ILogger _logger;
-    private readonly string _target;
+    private readonly VimSession _session = session;
+    private readonly PropertyCollector _collector = collector;
+    private readonly TimeSpan _callTimeout = callTimeout;
     private GuestRecords _records = new();
     private long _catchUpWanted; // the write count a list waits for
     private bool _longWaitInFlight;
 
     /// <summary>Where the records come from: the collector and view made for them, the version they are at, the session's logins then.</summary>
     internal sealed record Watch(MoRef Collector, MoRef View, string Version, int Logins);
-
-    /// <param name="readAll">The list read in bulk, for when the inventory is off or backing off.</param>
-    public VSphereInventory(VimSession session, PropertyCollector collector, Func<CancellationToken, Task<IReadOnlyList<Guest>>> readAll, TimeSpan callTimeout, ILogger logger, string target)
-        : base(readAll, firstBackoff: TimeSpan.FromSeconds(1), lastBackoff: TimeSpan.FromMinutes(1))
-    {
-        _session = session;
-        _collector = collector;
-        _callTimeout = callTimeout;
-        _logger = logger;
-        _target = target;
-    }
 
     protected override long CompletedWrites => _session.CompletedWrites;
 
@@ -131,7 +120,7 @@ internal sealed partial class VSphereInventory : KeptGuestInventory<VSphereInven
         }
     }
 
-    protected override void LogFailed(string kind, string reason) => VSphereInventoryLog.Failed(_logger, _target, kind, reason);
+    protected override void LogFailed(string kind, string reason) => VSphereInventoryLog.Failed(logger, target, kind, reason);
 
-    protected override void LogOff(int strikes) => VSphereInventoryLog.Off(_logger, _target, strikes);
+    protected override void LogOff(int strikes) => VSphereInventoryLog.Off(logger, target, strikes);
 }

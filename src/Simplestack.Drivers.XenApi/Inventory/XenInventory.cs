@@ -28,29 +28,18 @@ namespace Simplestack.Drivers.XenApi.Inventory;
 /// reads the pool (the bulk reads), as without it.</item>
 /// </list>
 /// </summary>
-internal sealed class XenInventory : KeptGuestInventory<XenInventory.EventCursor>
+/// <param name="readAll">The list read from the pool, for when the inventory is off.</param>
+internal sealed class XenInventory(XenApiSession session, Func<CancellationToken, Task<IReadOnlyList<Guest>>> readAll, TimeSpan callTimeout, ILogger logger, string target)
+    : KeptGuestInventory<XenInventory.EventCursor>(readAll, firstBackoff: TimeSpan.Zero, lastBackoff: TimeSpan.Zero)
 {
     public static readonly TimeSpan PollWait = TimeSpan.FromSeconds(30);
 
-    private readonly XenApiSession _session;
-    private readonly TimeSpan _callTimeout;
-    private readonly ILogger _logger;
-    private readonly string _target;
+    private readonly XenApiSession _session = session;
     private readonly GuestRecords _records = new();
     private readonly SemaphoreSlim _catchUp = new(1, 1);
 
     /// <summary>The token the records are current at, and the session's logins when they were seeded.</summary>
     internal sealed record EventCursor(string Token, int Logins);
-
-    /// <param name="readAll">The list read from the pool, for when the inventory is off.</param>
-    public XenInventory(XenApiSession session, Func<CancellationToken, Task<IReadOnlyList<Guest>>> readAll, TimeSpan callTimeout, ILogger logger, string target)
-        : base(readAll, firstBackoff: TimeSpan.Zero, lastBackoff: TimeSpan.Zero)
-    {
-        _session = session;
-        _callTimeout = callTimeout;
-        _logger = logger;
-        _target = target;
-    }
 
     protected override long CompletedWrites => _session.CompletedWrites;
 
@@ -82,7 +71,7 @@ internal sealed class XenInventory : KeptGuestInventory<XenInventory.EventCursor
     protected override async Task<bool> WaitForChangesAsync(EventCursor cursor, CancellationToken cancellationToken)
     {
         var writes = _session.CompletedWrites;
-        var batch = await new XenApiCalls(_session).WaitForEvents(Classes(), cursor.Token, PollWait, PollWait + _callTimeout, cancellationToken);
+        var batch = await new XenApiCalls(_session).WaitForEvents(Classes(), cursor.Token, PollWait, PollWait + callTimeout, cancellationToken);
         TryApply(cursor.Token, batch, writes, answered: true);
         return batch.Events.Count == 0;
     }
@@ -146,9 +135,9 @@ internal sealed class XenInventory : KeptGuestInventory<XenInventory.EventCursor
         }
     }
 
-    protected override void LogFailed(string kind, string reason) => XenApiLog.InventoryFailed(_logger, _target, kind, reason);
+    protected override void LogFailed(string kind, string reason) => XenApiLog.InventoryFailed(logger, target, kind, reason);
 
-    protected override void LogOff(int strikes) => XenApiLog.InventoryOff(_logger, _target, strikes);
+    protected override void LogOff(int strikes) => XenApiLog.InventoryOff(logger, target, strikes);
 
     private static JsonArray Classes() => [.. GuestRecords.Classes.Select(c => (JsonNode?)JsonValue.Create(c))];
 }
