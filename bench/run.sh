@@ -95,9 +95,11 @@ measure() {
   local threads=$(( c < 2 ? 1 : 2 ))
   local t0 t1 peak=0 rss sampler result
   t0=$(cpu_ticks "$pid")
+  # Reset before the sampler starts: reset after, it could wipe the sampler's first (and, with a
+  # steady RSS, only) write and report no peak.
+  echo 0 >"$OUT/.peak"
   ( peak=0; while kill -0 "$pid" 2>/dev/null; do rss=$(rss_kib "$pid"); [ "$rss" -gt "$peak" ] && peak=$rss && echo "$peak" >"$OUT/.peak"; sleep 0.2; done ) &
   sampler=$!
-  echo 0 >"$OUT/.peak"
   result=$(wrk -t"$threads" -c"$c" -d"${SECONDS_PER_RUN}s" --timeout 10s -s "$ROOT/bench/wrk/report.lua" "$@" "$url" | grep '^WRK ')
   t1=$(cpu_ticks "$pid")
   kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true

@@ -63,9 +63,15 @@ g10k=$(row "gateway guests=10000" 1 || true)
 if [ -n "$g10k" ]; then awk -v p="$(field p50_us "$g10k")" 'BEGIN { printf "| 10,000-guest list p50 <= 50 ms, one client | %.1f ms | %.2fx of the bound | %s |\n", p / 1000, p / 50000, (p <= 50000 ? "yes" : "no") }'; fi
 newc=$(grep '^new-connections' "$RAW" | awk '{ s += $3 } END { print s + 0 }')
 echo "| zero new hypervisor connections per request after warm-up | $newc opened during the measured runs (test hypervisor) | - | $([ "$newc" -eq 0 ] && echo yes || echo no) |"
+for hv in xen vmware; do
+  if grep -q "^$hv-new-connections" "$RAW"; then
+    n=$(grep "^$hv-new-connections" "$RAW" | sed -E 's/.*opened_during_runs=([0-9]+).*/\1/' | awk '{ s += $1 } END { print s + 0 }')
+    echo "| zero new $hv sessions per request after warm-up | $n opened during the measured runs | - | $([ "$n" -eq 0 ] && echo yes || echo no) |"
+  fi
+done
 for g in 1 1000; do
   r=$(row "gateway guests=$g" 64 || true)
-  if [ -n "$r" ]; then awk -v g="$g" -v m="$(field server_rss_mib "$r")" 'BEGIN { printf "| RSS <= 150 MB, %s guest(s), 64 connections | %s MiB | %.0f%% of the cap | %s |\n", g, m, 100 * m * 1.048576 / 150, (m * 1.048576 <= 150 ? "yes" : "no") }'; fi
+  if [ -n "$r" ]; then awk -v g="$g" -v m="$(field server_rss_mib "$r")" 'BEGIN { printf "| RSS <= 150 MB, %s guest(s), 64 connections | %s MiB | %.0f%% of the cap | %s |\n", g, m, 100 * m * 1.048576 / 150, (m <= 0 ? "no (no RSS sampled)" : (m * 1.048576 <= 150 ? "yes" : "no")) }'; fi
 done
 r10k=$(row "gateway guests=10000" 64 || true)
 if [ -n "$r10k" ]; then echo "| RSS with 10,000 guests, 64 connections (no cap) | $(field server_rss_mib "$r10k") MiB | - | reported |"; fi
