@@ -51,6 +51,24 @@ internal static class GuestMapping
             Host: hostName);
     }
 
+    /// <summary>
+    /// What <see cref="ToGuest"/> reads of a property's value, on its own (a kept value does not keep
+    /// the whole answer it came in alive): the device list shrinks to the disks' capacities and the
+    /// VMI ROM, since the rest of a VM's devices is most of its bytes and the list never reads it.
+    /// </summary>
+    public static XElement Kept(string path, XElement value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (path != "config.hardware.device")
+        {
+            return value.Parent is null ? value : new XElement(value);
+        }
+
+        return new XElement(value.Name, value.Attributes(), value.Elements()
+            .Where(d => IsDisk(d) || d.XsiType() == "VirtualMachineVMIROM")
+            .Select(d => new XElement(d.Name, d.Attributes(), d.Elements(Vim.Ns + "capacityInKB"), d.Elements(Vim.Ns + "capacityInBytes"))));
+    }
+
     /// <summary>The devices of an <c>ArrayOfVirtualDevice</c> value.</summary>
     public static IEnumerable<XElement> Devices(XElement? array) => array?.Elements() ?? [];
 

@@ -91,7 +91,7 @@ internal sealed class GuestRecords
 
         foreach (var content in read)
         {
-            _objects[content.Obj] = content.Properties.ToDictionary(p => p.Key, p => Detached(p.Value), StringComparer.Ordinal);
+            _objects[content.Obj] = content.Properties.ToDictionary(p => p.Key, p => GuestMapping.Kept(p.Key, p.Value), StringComparer.Ordinal);
         }
 
         _guests = null;
@@ -127,9 +127,6 @@ internal sealed class GuestRecords
             .OrderBy(g => g.Name, StringComparer.Ordinal)];
     }
 
-    /// <summary>A value on its own, so a kept path does not keep the whole answer it came in alive.</summary>
-    private static XElement Detached(XElement value) => value.Parent is null ? value : new XElement(value);
-
     private void Modify(ObjectUpdate update, string[] known, HashSet<MoRef> unread)
     {
         var properties = _objects[update.Obj];
@@ -144,7 +141,7 @@ internal sealed class GuestRecords
             switch (change.Op)
             {
                 case "assign" when change.Val is not null:
-                    properties[change.Name] = Detached(change.Val);
+                    properties[change.Name] = GuestMapping.Kept(change.Name, change.Val);
                     break;
                 case "assign" or "remove" or "indirectRemove":
                     properties.Remove(change.Name);

@@ -199,4 +199,35 @@ public sealed class InventoryCannedTests
         Assert.Equal(["new"], records.Guests().Select(g => g.Name));
         Assert.Equal(1, records.Count);
     }
+
+    [Fact]
+    public void Records_keep_of_a_vms_devices_only_what_the_list_reads_and_the_guest_is_the_same()
+    {
+        XNamespace ns = "urn:vim25";
+        XNamespace xsi = "http://www.w3.org/2001/XMLSchema-instance";
+        XElement Device(string type, params object[] content) => new(ns + "VirtualDevice", new XAttribute(xsi + "type", type), new XElement(ns + "key", "1"), content);
+        // As an answer brings it: inside the document it came in.
+        var answer = new XElement(ns + "returnval", new XElement(ns + "val", new XAttribute(xsi + "type", "ArrayOfVirtualDevice"),
+            Device("VirtualDisk", new XElement(ns + "backing", new XElement(ns + "fileName", "[LocalDS_0] web/web.vmdk")), new XElement(ns + "capacityInKB", "1048576"), new XElement(ns + "capacityInBytes", "1073741824")),
+            Device("VirtualDisk", new XElement(ns + "capacityInKB", "2097152")),
+            Device("VirtualVmxnet3", new XElement(ns + "macAddress", "00:50:56:00:00:01"), new XElement(ns + "backing", new XElement(ns + "deviceName", "VM Network"))),
+            Device("VirtualMachineVMIROM"),
+            Device("VirtualIDEController", new XElement(ns + "busNumber", "0"))));
+        var devices = answer.Element(ns + "val")!;
+
+        var kept = GuestMapping.Kept("config.hardware.device", devices);
+
+        Assert.Null(kept.Parent);
+        Assert.Equal(["VirtualDisk", "VirtualDisk", "VirtualMachineVMIROM"], kept.Elements().Select(d => d.Attribute(xsi + "type")!.Value));
+        Assert.DoesNotContain("macAddress", kept.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("fileName", kept.ToString(), StringComparison.Ordinal);
+        var full = new ObjectContent(new MoRef("VirtualMachine", "vm-1"), new Dictionary<string, XElement>
+        {
+            ["name"] = new(ns + "val", "web"), ["config.uuid"] = new(ns + "val", "u-1"), ["config.hardware.device"] = devices,
+        });
+        var trimmed = full with { Properties = new Dictionary<string, XElement>(full.Properties) { ["config.hardware.device"] = kept } };
+        Assert.Equal(GuestMapping.ToGuest(full, "esx1"), GuestMapping.ToGuest(trimmed, "esx1"));
+        Assert.Equal(3, GuestMapping.ToGuest(trimmed, "esx1").Hdd);
+        Assert.True(GuestMapping.ToGuest(trimmed, "esx1").Paravirtualized);
+    }
 }
