@@ -1,5 +1,7 @@
+using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Simplestack.Core;
 using Simplestack.Server.Json;
 using Simplestack.Server.OpenApi;
@@ -16,6 +18,11 @@ public static class GuestsEndpoints
         guests.MapGet(string.Empty, ListGuests)
             .WithName("ListGuests")
             .WithSummary("Every guest, as full guest objects")
+            .WithDescription(
+                "Filters, answered from the list the driver keeps (no call per guest), all of them holding when combined: "
+                + "state=STARTED|STOPPED|PAUSED (any case; another word is 400), name=GLOB (* any characters, ? one, the whole name, "
+                + "case-sensitive), tag=TAG (guests carrying that tag; 501 on a driver whose list does not carry tags). "
+                + "Other query parameters are ignored. A large body is compressed (gzip, br) when Accept-Encoding asks for it.")
             .Produces<IReadOnlyList<Guest>>(StatusCodes.Status200OK, "application/json");
         guests.MapPost(string.Empty, CreateOrImportGuest)
             .WithName("CreateGuest")
@@ -26,7 +33,11 @@ public static class GuestsEndpoints
             .ProducesError(StatusCodes.Status409Conflict);
         guests.MapGet("/{guestId}", GetGuest)
             .WithName("GetGuest")
-            .WithSummary("One guest, by UUID or name");
+            .WithSummary("One guest, by UUID or name")
+            .WithDescription(
+                "?wait_for=ip answers once the guest reports an address (ip not null), reading it again with a short backoff; "
+                + "timeout=SECONDS bounds the wait (the configured default when absent, up to the configured maximum; 504 past it). "
+                + "Closing the request ends the wait.");
         guests.MapPut("/{guestId}", UpdateGuest)
             .WithName("UpdateGuest")
             .WithSummary("Change a guest's name, cpus, memory, hdd and the original's other keys")
@@ -57,8 +68,23 @@ public static class GuestsEndpoints
     /// inventory returns the same instance until something changes, so a large list is not
     /// serialised again for every request.
     /// </summary>
-    public static async ValueTask<IResult> ListGuests(HypervisorSession hv, ListBodies bodies)
-        => new Utf8JsonResult(bodies.For(await (await hv.ConnectAsync()).ListGuestsAsync(hv.Aborted)));
+    public static async ValueTask<IResult> ListGuests(
+        HypervisorSession hv,
+        ListBodies bodies,
+        [FromQuery(Name = "state"), Description("Only guests in this state: STARTED, STOPPED or PAUSED (any case).")] string? state,
+        [FromQuery(Name = "name"), Description("Only guests whose whole name matches this glob (* any characters, ? one; case-sensitive).")] string? name,
+        [FromQuery(Name = "tag"), Description("Only guests carrying this tag.")] string? tag)
+    {
+        var filter = GuestListFilter.Parse(state, name, tag);
+        var connection = await hv.ConnectAsync();
+        if (filter is null)
+        {
+            return new Utf8JsonResult(bodies.For(await connection.ListGuestsAsync(hv.Aborted)));
+        }
+
+        filter.CheckServedBy(connection, hv.Target.Driver.Name);
+        return new Utf8JsonResult(bodies.Serialize(filter.Apply(await connection.ListGuestsAsync(hv.Aborted))));
+    }
 
     public static async Task<Created<Guest>> CreateOrImportGuest(HypervisorSession hv, GuestCreateOrImport body)
     {
@@ -72,8 +98,20 @@ public static class GuestsEndpoints
         return TypedResults.Created(hv.PathFor("guests", guest.Id), guest);
     }
 
-    public static async Task<Ok<Guest>> GetGuest(HypervisorSession hv, string guestId)
-        => TypedResults.Ok(await (await hv.ConnectAsync()).GetGuestAsync(guestId, hv.Aborted));
+    public static async Task<Ok<Guest>> GetGuest(
+        HypervisorSession hv,
+        string guestId,
+        [FromQuery(Name = "wait_for"), Description("ip: answer once the guest reports an address.")] string? waitFor,
+        [FromQuery(Name = "timeout"), Description("With wait_for: seconds to wait at most (504 past them).")] double? timeout,
+        IOptions<GuestWaitOptions> waitOptions,
+        TimeProvider time)
+    {
+        var wait = GuestWait.Parse(waitFor, timeout, waitOptions.Value);
+        var connection = await hv.ConnectAsync();
+        return TypedResults.Ok(wait is { } within
+            ? await GuestWait.ForIpAsync(connection, guestId, within, time, hv.Aborted)
+            : await connection.GetGuestAsync(guestId, hv.Aborted));
+    }
 
     public static async Task<Ok<Guest>> UpdateGuest(HypervisorSession hv, string guestId, GuestUpdateBody body)
     {

@@ -17,4 +17,7 @@ public sealed class ListBodies(IOptions<JsonOptions> json)
 
     public byte[] For(IReadOnlyList<Guest> guests)
         => _bodies.GetValue(guests, list => JsonSerializer.SerializeToUtf8Bytes(list, _options));
+
+    /// <summary>A list made for one request (a filtered one): serialised the same way, not kept.</summary>
+    public byte[] Serialize(IReadOnlyList<Guest> guests) => JsonSerializer.SerializeToUtf8Bytes(guests, _options);
 }
