@@ -22,7 +22,7 @@ public static class GuestsEndpoints
                 "Filters, answered from the list the driver keeps (no call per guest), all of them holding when combined: "
                 + "state=STARTED|STOPPED|PAUSED (any case; another word is 400), name=GLOB (* any characters, ? one, the whole name, "
                 + "case-sensitive), tag=TAG (guests carrying that tag; 501 on a driver whose list does not carry tags). "
-                + "Other query parameters are ignored. A large body is compressed (gzip, br) when Accept-Encoding asks for it.")
+                + "Other query parameters are ignored. A body of 1 KiB or more is compressed (gzip, br) when Accept-Encoding asks for it.")
             .Produces<IReadOnlyList<Guest>>(StatusCodes.Status200OK, "application/json");
         guests.MapPost(string.Empty, CreateOrImportGuest)
             .WithName("CreateGuest")

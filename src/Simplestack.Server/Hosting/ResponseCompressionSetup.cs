@@ -13,7 +13,11 @@ public sealed class CompressionOptions
     /// <summary>Off: nothing is compressed and the middleware is not in the pipeline at all.</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Bodies whose length is known and below this are sent as they are (compressing them costs more than it saves).</summary>
+    /// <summary>
+    /// Only bodies whose length is known and at least this are compressed (the guest lists, written
+    /// from bytes serialised beforehand); smaller ones, and answers serialised as they are written
+    /// (a guest, an error: all small), go as they are, where compressing costs more than it saves.
+    /// </summary>
     public int MinimumBytes { get; set; } = 1024;
 }
 
@@ -54,12 +58,12 @@ public static class ResponseCompressionSetup
     }
 }
 
-/// <summary>The framework's choice, less the answers whose known length is below <see cref="CompressionOptions.MinimumBytes"/>.</summary>
+/// <summary>The framework's choice, for answers whose length is known and at least <see cref="CompressionOptions.MinimumBytes"/>.</summary>
 internal sealed class SizedCompressionProvider(IServiceProvider services, IOptions<ResponseCompressionOptions> options, IOptions<CompressionOptions> sizing)
     : ResponseCompressionProvider(services, options)
 {
     private readonly int _minimumBytes = sizing.Value.MinimumBytes;
 
     public override bool ShouldCompressResponse(HttpContext context)
-        => (context.Response.ContentLength is not { } length || length >= _minimumBytes) && base.ShouldCompressResponse(context);
+        => context.Response.ContentLength is { } length && length >= _minimumBytes && base.ShouldCompressResponse(context);
 }

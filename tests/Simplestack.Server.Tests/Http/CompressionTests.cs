@@ -78,6 +78,17 @@ public class CompressionTests(GatewayFactory factory) : HttpTestBase(factory)
     }
 
     [Fact]
+    public async Task A_single_guest_and_an_error_are_not_compressed()
+    {
+        var guest = await GetAsync($"{Base}/guests/test", "gzip, br");
+        await guest.ShouldBeAsync(HttpStatusCode.OK);
+        Assert.Empty(guest.Content.Headers.ContentEncoding);
+        var missing = await GetAsync($"{Base}/guests/no-such-guest", "gzip");
+        Assert.Empty(missing.Content.Headers.ContentEncoding);
+        await missing.ShouldBeErrorAsync(HttpStatusCode.NotFound, "EntityNotFound");
+    }
+
+    [Fact]
     public async Task An_export_archive_is_never_compressed()
     {
         var guest = await CreateGuestAsync();
