@@ -18,7 +18,6 @@ var app = builder.Build();
 // page in front; ASPNETCORE_FORWARDEDHEADERS_ENABLED=true puts its forwarded-headers middleware there.)
 app.UseMiddleware<RequestObservabilityMiddleware>(); // request id, access log, metrics; JSON for answers left with only a status
 app.UseHostFiltering();                                // AllowedHosts: its refusals get the JSON and the log line above
-app.UseSimplestackCompression();                       // gzip/br of large JSON, entered only by requests with Accept-Encoding
 app.UseExceptionHandler(ErrorHandler.MiddlewareOptions()); // every exception answers JSON (Errors/)
 app.UseRouting();
 app.UseMiddleware<TargetResolutionMiddleware>();        // /{hypervisor}/{host}: checked once routed, before anything is bound

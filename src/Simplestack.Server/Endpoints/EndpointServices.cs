@@ -20,6 +20,7 @@ public static class EndpointServices
             .Bind(configuration.GetSection(GuestWaitOptions.Section))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<GuestWaitOptions>, GuestWaitOptionsValidator>();
+        services.AddOptions<CompressionOptions>().Bind(configuration.GetSection(CompressionOptions.Section));
         services.AddSingleton<ListBodies>();
         return services;
     }

@@ -79,11 +79,11 @@ public static class GuestsEndpoints
         var connection = await hv.ConnectAsync();
         if (filter is null)
         {
-            return new Utf8JsonResult(bodies.For(await connection.ListGuestsAsync(hv.Aborted)));
+            return bodies.Result(bodies.For(await connection.ListGuestsAsync(hv.Aborted)));
         }
 
         filter.CheckServedBy(connection, hv.Target.Driver.Name);
-        return new Utf8JsonResult(bodies.Serialize(filter.Apply(await connection.ListGuestsAsync(hv.Aborted))));
+        return bodies.Result(bodies.Once(filter.Apply(await connection.ListGuestsAsync(hv.Aborted))));
     }
 
     public static async Task<Created<Guest>> CreateOrImportGuest(HypervisorSession hv, GuestCreateOrImport body)

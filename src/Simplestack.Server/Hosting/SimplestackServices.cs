@@ -45,7 +45,6 @@ public static class SimplestackServices
         services.AddSimplestackEndpoints(configuration);
         services.AddSimplestackSecurity(configuration);
         services.AddSimplestackObservability(configuration);
-        services.AddSimplestackCompression(configuration);
 
         services.ConfigureHttpJsonOptions(options => JsonDefaults.Apply(options.SerializerOptions));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);

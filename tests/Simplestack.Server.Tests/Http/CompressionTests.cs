@@ -58,6 +58,9 @@ public class CompressionTests(GatewayFactory factory) : HttpTestBase(factory)
         await compressed.ShouldBeAsync(HttpStatusCode.OK);
         Assert.Equal([encoding], compressed.Content.Headers.ContentEncoding);
         Assert.Equal("application/json", compressed.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Accept-Encoding", compressed.Headers.Vary);
+        Assert.Contains("Accept-Encoding", plainResponse.Headers.Vary);
+        Assert.True(compressed.Content.Headers.ContentLength < plain.Length);
         Assert.Equal(plain, await DecodedAsync(compressed));
 
         // The filtered list goes the same way.
@@ -72,6 +75,7 @@ public class CompressionTests(GatewayFactory factory) : HttpTestBase(factory)
         var response = await GetAsync($"{Base}/guests?name=test", "gzip, br");
         await response.ShouldBeAsync(HttpStatusCode.OK);
         Assert.Empty(response.Content.Headers.ContentEncoding);
+        Assert.Empty(response.Headers.Vary);
         var body = await response.Content.ReadAsStringAsync(Ct);
         Assert.Equal(body.Length, response.Content.Headers.ContentLength);
         Assert.Single(System.Text.Json.JsonSerializer.Deserialize<List<Guest>>(body, GatewayFactory.Json)!);
