@@ -27,6 +27,7 @@ public class GuestListFilterTests(GatewayFactory factory) : HttpTestBase(factory
     [InlineData("state=")]
     [InlineData("state=STARTED,STOPPED")]
     [InlineData("state=STARTED&state=STOPPED")]
+    [InlineData("name=a*&name=b*")]
     public async Task Another_state_word_is_400(string query)
         => await (await Client.GetAsync($"{Base}/guests?{query}", Ct)).ShouldBeErrorAsync(HttpStatusCode.BadRequest, "InvalidArguments");
 
