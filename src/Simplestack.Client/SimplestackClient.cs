@@ -56,7 +56,9 @@ public sealed class SimplestackClient : IDisposable
     public static SimplestackClient Create(Uri gatewayUrl, SimplestackTarget target, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(gatewayUrl);
-        var http = new HttpClient
+        // Large guest lists come gzip or br when asked for (the gateway compresses nothing else).
+        var handler = new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.GZip | System.Net.DecompressionMethods.Brotli };
+        var http = new HttpClient(handler)
         {
             BaseAddress = gatewayUrl,
             // Exports and imports stream whole disks; callers cancel through their token.

@@ -62,6 +62,14 @@ public interface IHypervisorConnection : IAsyncDisposable
     Task<Guest> GetGuestAsync(string guestId, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// The guests this connection lists carry their tags (<see cref="Guest.Tags"/>), read with the
+/// list from its inventory, so <c>GET .../guests?tag=</c> needs no call per guest. A connection
+/// without it answers that filter 501 rather than asking once per guest.
+/// </summary>
+[Capability(35, "guest_list_tags", "GET .../guests?tag=")]
+public interface IGuestListTags;
+
 [Capability(40, "guests", "POST .../guests (create), PUT and DELETE .../guests/{id}")]
 public interface IGuestManagement
 {

@@ -56,6 +56,19 @@ public sealed record Guest(
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, string>? Applied { get; init; }
+
+    /// <summary>
+    /// The guest's tags as the list read them, for <c>GET .../guests?tag=</c>; null when the driver
+    /// does not read them with the list (its connection then is no <see cref="IGuestListTags"/>).
+    /// Not part of the guest object on the wire: <c>GET .../guests/{id}/tags</c> shows them.
+    /// </summary>
+    /// <remarks>No tags is always the one empty instance, so two reads of an untagged guest stay equal records.</remarks>
+    [JsonIgnore]
+    public IReadOnlyList<string>? Tags
+    {
+        get;
+        init => field = value is { Count: 0 } ? [] : value;
+    }
 }
 
 public static class Applied

@@ -15,7 +15,7 @@ internal static class GuestMapping
     [
         "name", "config.uuid", "config.instanceUuid", "config.template", "config.hardware.numCPU",
         "config.hardware.memoryMB", "config.hardware.device", "runtime.powerState", "runtime.host",
-        "guest.ipAddress", "guest.toolsStatus",
+        "guest.ipAddress", "guest.toolsStatus", "config.annotation",
     ];
 
     /// <summary>poweredOn → STARTED, poweredOff → STOPPED, suspended → PAUSED; anything else keeps its word and reads STOPPED.</summary>
@@ -48,7 +48,10 @@ internal static class GuestMapping
             Ips: string.IsNullOrEmpty(ip) ? [] : [ip],
             State: status.State,
             StateDetail: status.Detail,
-            Host: hostName);
+            Host: hostName)
+        {
+            Tags = VSphereConnection.ParseTags(vm.Text("config.annotation")), // the tags, one a line
+        };
     }
 
     /// <summary>

@@ -38,7 +38,10 @@ internal static class GuestMapping
             Ips: ips,
             State: status.State,
             StateDetail: status.Detail,
-            Host: host);
+            Host: host)
+        {
+            Tags = vm.Tags, // VM.tags, in the same record
+        };
     }
 
     /// <summary>

@@ -15,7 +15,7 @@ public sealed class CapabilityTests
         Assert.Equal(Capability.All.Count, Capability.All.Select(c => c.Name).Distinct().Count());
         Assert.All(Capability.All, c => Assert.Matches("^[a-z_]+$", c.Name));
         Assert.All(Capability.All, c => Assert.False(string.IsNullOrWhiteSpace(c.Routes)));
-        Assert.Equal(["storages", "volumes", "images", "guests", "power"], Capability.All.Take(5).Select(c => c.Name));
+        Assert.Equal(["storages", "volumes", "images", "guest_list_tags", "guests", "power"], Capability.All.Take(6).Select(c => c.Name));
     }
 
     [Fact]

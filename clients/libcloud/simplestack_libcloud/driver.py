@@ -9,10 +9,12 @@ the configuration file, volumes the storage pools' volumes. Works with Libcloud 
 import base64
 import json
 import os
+import socket
+import time
 from urllib.parse import quote
 
 from libcloud.common.base import ConnectionKey, JsonResponse
-from libcloud.common.types import ProviderError
+from libcloud.common.types import LibcloudError, ProviderError
 from libcloud.compute.base import (Node, NodeDriver, NodeImage, NodeLocation, NodeSize,
                                    StorageVolume)
 from libcloud.compute.types import NodeState, StorageVolumeState
@@ -111,6 +113,9 @@ class SimplestackConnection(ConnectionKey):
         return headers
 
 
+# The longest ?wait_for=ip one request asks for; a longer wait_until_running makes several.
+_WAIT_PER_REQUEST = 50
+
 _STATES = {'STARTED': NodeState.RUNNING, 'STOPPED': NodeState.STOPPED, 'PAUSED': NodeState.PAUSED}
 _DETAIL_STATES = {'shutdown': NodeState.STOPPING, 'pmsuspended': NodeState.SUSPENDED,
                   'crashed': NodeState.ERROR}
@@ -192,6 +197,49 @@ class SimplestackNodeDriver(NodeDriver):
     def ex_get_node(self, node_id, ex_location=None):
         config = self._location_config(ex_location)
         return self._to_node(self._request(config, 'GET', 'guests', node_id), config)
+
+    def wait_until_running(self, nodes, wait_period=5, timeout=600, ssh_interface='public_ips',
+                           force_ipv4=True, ex_list_nodes_kwargs=None):
+        """Libcloud's ``wait_until_running``, served by the gateway's ``?wait_for=ip``: each node
+        is read with ``GET .../guests/{id}?wait_for=ip&timeout=S``, which answers as soon as the
+        guest reports an address, instead of listing every node every ``wait_period`` seconds.
+        A node counts once it is running with an address of ``ssh_interface`` (IPv4 only when
+        ``force_ipv4``); ``wait_period`` only spaces the reads of a node that has an address but
+        not yet one of that kind. Returns ``[(node, addresses)]``; ``LibcloudError`` past ``timeout``.
+        """
+        if ssh_interface not in ('public_ips', 'private_ips'):
+            raise ValueError('ssh_interface argument must either be public_ips or private_ips')
+        default_location = (ex_list_nodes_kwargs or {}).get('ex_location')
+        end = time.time() + timeout
+        found = []
+        for node in nodes:
+            config = self._location_config(node.extra.get('location') or default_location)
+            while True:
+                remaining = end - time.time()
+                if remaining <= 0:
+                    raise LibcloudError(value='Timed out after %s seconds' % timeout, driver=self)
+                wait = min(remaining, self._longest_wait(config))
+                try:
+                    guest = self._request(config, 'GET', 'guests', node.id,
+                                          query='wait_for=ip&timeout=%.3f' % wait)
+                except SimplestackHypervisorError as error:
+                    if error.status == 504:
+                        continue  # no address yet within this request's wait
+                    raise
+                current = self._to_node(guest, config)
+                addresses = [a for a in getattr(current, ssh_interface)
+                             if not force_ipv4 or is_valid_ip_address(a, socket.AF_INET)]
+                if current.state == NodeState.RUNNING and addresses:
+                    found.append((current, addresses))
+                    break
+                time.sleep(max(0, min(wait_period, end - time.time())))
+        return found
+
+    def _longest_wait(self, config):
+        """One request's wait: under the HTTP timeout of the connection (Libcloud's default is 60 s)."""
+        connection, _ = self._connection_for(config)
+        limit = getattr(connection, 'timeout', None) or 60
+        return max(1, min(_WAIT_PER_REQUEST, limit - 10))
 
     def create_node(self, name, size, image=None, location=None, auth=None, ex_networks=None,
                     ex_ssh_keys=None, ex_user_data=None, ex_start=True, ex_domain_type=None,

@@ -2,11 +2,13 @@
 
 import base64
 import json
+import time
 import urllib.error
 import urllib.request
 import uuid
 
 import pytest
+from libcloud.common.types import LibcloudError
 from libcloud.compute.base import NodeAuthSSHKey, NodeSize, StorageVolume
 from libcloud.compute.providers import get_driver
 from libcloud.compute.types import NodeState, StorageVolumeState
@@ -107,6 +109,24 @@ def test_wait_until_running_finds_the_address(driver):
     node = driver.ex_get_node('test')
     (found, addresses), = driver.wait_until_running([node], wait_period=0.2, timeout=20, ssh_interface='private_ips')
     assert found.id == node.id and addresses
+
+
+def test_wait_until_running_asks_the_gateway_to_wait_instead_of_listing(driver, monkeypatch):
+    def no_listing(*args, **kwargs):
+        raise AssertionError('wait_until_running listed the nodes')
+    monkeypatch.setattr(driver, 'list_nodes', no_listing)
+    node = driver.ex_get_node('test')
+    (found, addresses), = driver.wait_until_running([node], timeout=20, ssh_interface='private_ips')
+    assert found.id == node.id and addresses == found.private_ips
+
+    bare = driver.create_node(unique(), tiny(driver), ex_networks=[], ex_start=True)
+    try:
+        started = time.time()
+        with pytest.raises(LibcloudError):
+            driver.wait_until_running([bare], wait_period=0.2, timeout=1.5, ssh_interface='private_ips')
+        assert time.time() - started < 15
+    finally:
+        driver.destroy_node(bare)
 
 
 def test_credentials_travel_in_the_headers(config_file):

@@ -12,6 +12,7 @@ internal static class GuestCommands
         var guest = new Command("guest", "Guests (virtual machines and containers)");
         guest.Subcommands.Add(List(cli));
         guest.Subcommands.Add(Show(cli));
+        guest.Subcommands.Add(WaitIp(cli));
         guest.Subcommands.Add(Create(cli));
         guest.Subcommands.Add(Update(cli));
         guest.Subcommands.Add(Delete(cli));
@@ -43,10 +44,26 @@ internal static class GuestCommands
 
     private static Command List(SimplestackCli cli)
     {
-        var command = new Command("list", "List guests");
+        var state = new Option<string?>("--state") { Description = "Only guests in this state: started, stopped or paused" };
+        state.AcceptOnlyFromAmong("started", "stopped", "paused");
+        var name = new Option<string?>("--name") { Description = "Only guests whose whole name matches this glob (* any characters, ? one)" };
+        var tag = new Option<string?>("--tag") { Description = "Only guests carrying this tag" };
+        var command = new Command("list", "List guests") { state, name, tag };
         cli.Action(command, async (context, ct) =>
         {
-            var guests = await context.Client.Guests.ListAsync(ct);
+            var filter = new GuestFilter(
+                context.Get(state) switch
+                {
+                    "started" => GuestState.Started,
+                    "stopped" => GuestState.Stopped,
+                    "paused" => GuestState.Paused,
+                    _ => null,
+                },
+                context.Get(name),
+                context.Get(tag));
+            var guests = filter == new GuestFilter()
+                ? await context.Client.Guests.ListAsync(ct)
+                : await context.Client.Guests.ListAsync(filter, ct);
             context.List(
                 guests,
                 ("ID", g => g.Id),
@@ -65,6 +82,20 @@ internal static class GuestCommands
         var id = GuestArgument();
         var command = new Command("show", "Show a guest") { id };
         cli.Action(command, async (context, ct) => ShowGuest(context, await context.Client.Guests.GetAsync(context.Get(id), ct)));
+        return command;
+    }
+
+    private static Command WaitIp(SimplestackCli cli)
+    {
+        var id = GuestArgument();
+        var timeout = new Option<double?>("--timeout") { Description = "Wait at most this many seconds (the gateway's default when absent)" };
+        var command = new Command("wait-ip", "Wait until a guest reports an address, then print it") { id, timeout };
+        cli.Action(command, async (context, ct) =>
+        {
+            var seconds = context.Get(timeout);
+            var guest = await context.Client.Guests.WaitForIpAsync(context.Get(id), seconds is { } s ? TimeSpan.FromSeconds(s) : null, ct);
+            context.Done(guest.Ip ?? string.Empty, guest); // the address alone, for scripts; the guest with -o json
+        });
         return command;
     }
 

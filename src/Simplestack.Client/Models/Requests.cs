@@ -262,3 +262,10 @@ public enum PowerAction
     Pause,
     Resume,
 }
+
+/// <summary>
+/// Which guests a list answers (<c>GET .../guests?state=&amp;name=&amp;tag=</c>): every property set
+/// must hold. <see cref="Name"/> is a glob on the whole name (<c>*</c> any characters, <c>?</c> one,
+/// case-sensitive).
+/// </summary>
+public sealed record GuestFilter(GuestState? State = null, string? Name = null, string? Tag = null);

@@ -16,9 +16,29 @@ public sealed class GuestsOperations
     public Task<IReadOnlyList<Guest>> ListAsync(CancellationToken cancellationToken = default)
         => _channel.GetAsync<IReadOnlyList<Guest>>(_channel.PathFor("guests"), cancellationToken);
 
+    /// <summary>
+    /// The guests that pass <paramref name="filter"/> (state, name glob, tag: all that are set),
+    /// filtered by the gateway from the list it keeps. A tag filter on a driver whose list does not
+    /// carry tags is 501.
+    /// </summary>
+    public Task<IReadOnlyList<Guest>> ListAsync(GuestFilter filter, CancellationToken cancellationToken = default)
+        => _channel.GetAsync<IReadOnlyList<Guest>>(_channel.PathFor("guests") + FilterQuery(filter), cancellationToken);
+
     /// <summary>One guest, by id (UUID) or name.</summary>
     public Task<Guest> GetAsync(string guestId, CancellationToken cancellationToken = default)
         => _channel.GetAsync<Guest>(_channel.PathFor("guests", guestId), cancellationToken);
+
+    /// <summary>
+    /// The guest once it reports an address (<see cref="Guest.Ip"/> set): the gateway waits
+    /// (<c>?wait_for=ip</c>) up to <paramref name="timeout"/>, or its configured default, and
+    /// answers 504 past it (a <see cref="SimplestackApiException"/>). The HTTP client's own timeout
+    /// must be longer than the wait.
+    /// </summary>
+    public Task<Guest> WaitForIpAsync(string guestId, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+        => _channel.GetAsync<Guest>(
+            _channel.PathFor("guests", guestId) + "?wait_for=ip"
+                + (timeout is { } t ? "&timeout=" + t.TotalSeconds.ToString(CultureInfo.InvariantCulture) : string.Empty),
+            cancellationToken);
 
     public Task<Guest> CreateAsync(GuestCreateRequest request, CancellationToken cancellationToken = default)
         => _channel.SendJsonAsync<Guest>(HttpMethod.Post, _channel.PathFor("guests"), request, cancellationToken);
@@ -110,6 +130,35 @@ public sealed class GuestsOperations
         using var response = await _channel.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
         return await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Guest>(response.Content, SimplestackJson.Options, cancellationToken)
             ?? throw new SimplestackApiException("The gateway answered an import with an empty body.");
+    }
+
+    /// <summary>The query of a filtered list: empty when nothing is set.</summary>
+    internal static string FilterQuery(GuestFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var parts = new List<string>(3);
+        if (filter.State is { } state)
+        {
+            parts.Add("state=" + state switch
+            {
+                GuestState.Started => "STARTED",
+                GuestState.Stopped => "STOPPED",
+                GuestState.Paused => "PAUSED",
+                _ => throw new ArgumentException("Only Started, Stopped or Paused can filter the list.", nameof(filter)),
+            });
+        }
+
+        if (filter.Name is { } name)
+        {
+            parts.Add("name=" + Uri.EscapeDataString(name));
+        }
+
+        if (filter.Tag is { } tag)
+        {
+            parts.Add("tag=" + Uri.EscapeDataString(tag));
+        }
+
+        return parts.Count == 0 ? string.Empty : "?" + string.Join('&', parts);
     }
 
     internal static string WaitQuery(TimeSpan? wait)

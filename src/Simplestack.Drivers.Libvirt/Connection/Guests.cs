@@ -166,7 +166,10 @@ public abstract partial class LibvirtHypervisorConnection
             Ips: ips,
             State: status.State,
             StateDetail: status.Detail,
-            Host: HostName);
+            Host: HostName)
+        {
+            Tags = description.Tags, // from the metadata of the XML just read: no call of its own
+        };
     }
 
     /// <summary>The memory a guest has, from libvirt's domain info: a machine's current balloon size.</summary>

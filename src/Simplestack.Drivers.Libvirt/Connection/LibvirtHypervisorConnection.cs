@@ -17,7 +17,7 @@ namespace Simplestack.Drivers.Libvirt;
 /// </summary>
 public abstract partial class LibvirtHypervisorConnection :
     IHypervisorConnection, IGuestManagement, IGuestPower, IStorageManagement, IVolumeManagement,
-    INetworkInterfaceManagement, ITagManagement, INetworkManagement
+    INetworkInterfaceManagement, ITagManagement, IGuestListTags, INetworkManagement
 {
     private protected readonly LibvirtCalls _calls;
     private protected readonly LibvirtDriverOptions _options;

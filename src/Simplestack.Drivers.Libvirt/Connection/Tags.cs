@@ -25,7 +25,7 @@ public abstract partial class LibvirtHypervisorConnection
         }
 
         IReadOnlyList<string> updated = [.. tags, tag];
-        WriteTags(domain, updated);
+        WriteTagsAndRecord(domain, updated);
         return updated;
     }, cancellationToken);
 
@@ -38,7 +38,7 @@ public abstract partial class LibvirtHypervisorConnection
             throw EntityNotFoundException.Of("tag", tag);
         }
 
-        WriteTags(domain, [.. tags.Where(t => t != tag)]);
+        WriteTagsAndRecord(domain, [.. tags.Where(t => t != tag)]);
     }, cancellationToken);
 
     private static IReadOnlyList<string> ReadTags(LibvirtDomain domain)
@@ -48,6 +48,13 @@ public abstract partial class LibvirtHypervisorConnection
     {
         var impact = domain.IsActive && domain.IsPersistent ? DomainModificationImpact.Live | DomainModificationImpact.Config : DomainModificationImpact.Current;
         domain.SetMetadata(DomainMetadataType.Element, tags.Count == 0 ? null : TagsMetadata.Build(tags), TagsMetadata.Prefix, TagsMetadata.NamespaceUri, impact);
+    }
+
+    /// <summary>Writes the tags and re-reads the guest into the inventory, so the next <c>?tag=</c> list sees them.</summary>
+    private void WriteTagsAndRecord(LibvirtDomain domain, IReadOnlyList<string> tags)
+    {
+        WriteTags(domain, tags);
+        GuestTouched(domain.Uuid);
     }
 
     private static void ValidateTag(string tag)

@@ -6,7 +6,7 @@ namespace Simplestack.Drivers.VSphere;
 // Tags are kept where the original kept them: in the VM's annotation (its notes), one tag a line.
 // A change is a ReconfigVM_Task of the annotation guarded by config.changeVersion, so two
 // changes at once cannot lose one another's tag (the second answers 409 and can be retried).
-public sealed partial class VSphereConnection : ITagManagement
+public sealed partial class VSphereConnection : ITagManagement, IGuestListTags
 {
     private static readonly string[] AnnotationPaths = ["config.annotation", "config.changeVersion"];
 

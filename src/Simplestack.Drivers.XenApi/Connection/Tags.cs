@@ -4,7 +4,7 @@ namespace Simplestack.Drivers.XenApi;
 
 // Tags are the VM's own tags field (VM.get_tags / add_tags / remove_tags), which Xen Orchestra
 // and XenCenter show too.
-public sealed partial class XenApiConnection
+public sealed partial class XenApiConnection : IGuestListTags
 {
     public async Task<IReadOnlyList<string>> ListTagsAsync(string guestId, CancellationToken cancellationToken)
     {

@@ -16,6 +16,11 @@ public static class EndpointServices
             .Bind(configuration.GetSection(CatalogOptions.Section))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<CatalogOptions>, CatalogOptionsValidator>();
+        services.AddOptions<GuestWaitOptions>()
+            .Bind(configuration.GetSection(GuestWaitOptions.Section))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GuestWaitOptions>, GuestWaitOptionsValidator>();
+        services.AddOptions<CompressionOptions>().Bind(configuration.GetSection(CompressionOptions.Section));
         services.AddSingleton<ListBodies>();
         return services;
     }

@@ -1,5 +1,7 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Simplestack.Core;
 using Simplestack.Server.Json;
 using Simplestack.Server.OpenApi;
@@ -16,7 +18,15 @@ public static class GuestsEndpoints
         guests.MapGet(string.Empty, ListGuests)
             .WithName("ListGuests")
             .WithSummary("Every guest, as full guest objects")
-            .Produces<IReadOnlyList<Guest>>(StatusCodes.Status200OK, "application/json");
+            .WithDescription(
+                "Filters, answered from the list the driver keeps (no call per guest), all of them holding when combined: "
+                + "state=STARTED|STOPPED|PAUSED (any case; another word is 400), name=GLOB (* any characters, ? one, the whole name, "
+                + "case-sensitive), tag=TAG (guests carrying that tag; 501 on a driver whose list does not carry tags). "
+                + "Other query parameters are ignored. A body of 1 KiB or more is compressed (gzip, br) when Accept-Encoding asks for it.")
+            .Produces<IReadOnlyList<Guest>>(StatusCodes.Status200OK, "application/json")
+            .WithQueryParameter("state", "Only guests in this state: STARTED, STOPPED or PAUSED (any case).")
+            .WithQueryParameter("name", "Only guests whose whole name matches this glob (* any characters, ? one; case-sensitive).")
+            .WithQueryParameter("tag", "Only guests carrying this tag.");
         guests.MapPost(string.Empty, CreateOrImportGuest)
             .WithName("CreateGuest")
             .WithSummary("Create a guest (JSON body) or import one (archive body)")
@@ -26,7 +36,13 @@ public static class GuestsEndpoints
             .ProducesError(StatusCodes.Status409Conflict);
         guests.MapGet("/{guestId}", GetGuest)
             .WithName("GetGuest")
-            .WithSummary("One guest, by UUID or name");
+            .WithSummary("One guest, by UUID or name")
+            .WithDescription(
+                "?wait_for=ip answers once the guest reports an address (ip not null), reading it again with a short backoff; "
+                + "timeout=SECONDS bounds the wait (the configured default when absent, up to the configured maximum; 504 past it). "
+                + "Closing the request ends the wait.")
+            .WithQueryParameter("wait_for", "ip: answer once the guest reports an address.")
+            .WithQueryParameter("timeout", "With wait_for: seconds to wait at most (504 past them).", isNumber: true);
         guests.MapPut("/{guestId}", UpdateGuest)
             .WithName("UpdateGuest")
             .WithSummary("Change a guest's name, cpus, memory, hdd and the original's other keys")
@@ -57,8 +73,37 @@ public static class GuestsEndpoints
     /// inventory returns the same instance until something changes, so a large list is not
     /// serialised again for every request.
     /// </summary>
+    /// <remarks>
+    /// The filters are read from the query only when there is one: an unfiltered list does no query
+    /// parsing and is answered from the cached bytes as before.
+    /// </remarks>
     public static async ValueTask<IResult> ListGuests(HypervisorSession hv, ListBodies bodies)
-        => new Utf8JsonResult(bodies.For(await (await hv.ConnectAsync()).ListGuestsAsync(hv.Aborted)));
+    {
+        var request = hv.HttpContext.Request;
+        var filter = request.QueryString.HasValue
+            ? GuestListFilter.Parse(QueryValue(request, "state"), QueryValue(request, "name"), QueryValue(request, "tag"))
+            : null;
+        var connection = await hv.ConnectAsync();
+        if (filter is null)
+        {
+            return bodies.Result(bodies.For(await connection.ListGuestsAsync(hv.Aborted)));
+        }
+
+        filter.CheckServedBy(connection, hv.Target.Driver.Name);
+        return bodies.Result(bodies.Once(filter.Apply(await connection.ListGuestsAsync(hv.Aborted))));
+    }
+
+    /// <summary>One query parameter's value, null when absent; given twice is 400.</summary>
+    private static string? QueryValue(HttpRequest request, string name)
+    {
+        var values = request.Query[name];
+        return values.Count switch
+        {
+            0 => null,
+            1 => values[0] ?? string.Empty,
+            _ => throw new InvalidArgumentException($"{name} may be given once."),
+        };
+    }
 
     public static async Task<Created<Guest>> CreateOrImportGuest(HypervisorSession hv, GuestCreateOrImport body)
     {
@@ -72,8 +117,31 @@ public static class GuestsEndpoints
         return TypedResults.Created(hv.PathFor("guests", guest.Id), guest);
     }
 
+    /// <remarks>As for the list, the query is read only when there is one.</remarks>
     public static async Task<Ok<Guest>> GetGuest(HypervisorSession hv, string guestId)
-        => TypedResults.Ok(await (await hv.ConnectAsync()).GetGuestAsync(guestId, hv.Aborted));
+    {
+        var context = hv.HttpContext;
+        var wait = context.Request.QueryString.HasValue ? ParseWait(context) : null;
+        var connection = await hv.ConnectAsync();
+        return TypedResults.Ok(wait is { } within
+            ? await GuestWait.ForIpAsync(connection, guestId, within, context.RequestServices.GetRequiredService<TimeProvider>(), hv.Aborted)
+            : await connection.GetGuestAsync(guestId, hv.Aborted));
+    }
+
+    private static TimeSpan? ParseWait(HttpContext context)
+    {
+        var timeoutText = QueryValue(context.Request, "timeout");
+        double? timeout = null;
+        if (timeoutText is not null)
+        {
+            timeout = double.TryParse(timeoutText, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
+                ? seconds
+                : throw new InvalidArgumentException("timeout must be a number of seconds.");
+        }
+
+        var options = context.RequestServices.GetRequiredService<IOptions<GuestWaitOptions>>().Value;
+        return GuestWait.Parse(QueryValue(context.Request, "wait_for"), timeout, options);
+    }
 
     public static async Task<Ok<Guest>> UpdateGuest(HypervisorSession hv, string guestId, GuestUpdateBody body)
     {

@@ -5,8 +5,23 @@ namespace Simplestack.Server.Json;
 /// written as it is. <c>TypedResults.Bytes</c> would do the same through the file-result machinery
 /// (range and precondition handling, its own logging), which a JSON body never needs.
 /// </summary>
-public sealed class Utf8JsonResult(ReadOnlyMemory<byte> body) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
+public sealed class Utf8JsonResult : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
 {
+    private readonly ReadOnlyMemory<byte> _body;
+    private readonly JsonBody? _source;
+    private readonly BodyCompression? _compression;
+
+    public Utf8JsonResult(ReadOnlyMemory<byte> body) => _body = body;
+
+    /// <summary>A body that may go compressed (gzip, br) per the request's <c>Accept-Encoding</c>, when <paramref name="compression"/> is given.</summary>
+    public Utf8JsonResult(JsonBody body, BodyCompression? compression)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        _source = body;
+        _body = body.Json;
+        _compression = compression;
+    }
+
     public const string JsonContentType = "application/json";
 
     /// <summary>
@@ -25,6 +40,19 @@ public sealed class Utf8JsonResult(ReadOnlyMemory<byte> body) : IResult, IStatus
         var response = httpContext.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = JsonContentType;
+        var body = _body;
+        if (_compression is { } compression && body.Length >= compression.MinimumBytes)
+        {
+            // Large enough to compress: the answer depends on Accept-Encoding, whatever it is.
+            response.Headers.Vary = Microsoft.Net.Http.Headers.HeaderNames.AcceptEncoding;
+            var coding = compression.Choose(httpContext.Request.Headers.AcceptEncoding, body.Length);
+            if (coding != ContentCoding.Identity)
+            {
+                body = _source!.Encoded(coding);
+                response.Headers.ContentEncoding = BodyCompression.Word(coding);
+            }
+        }
+
         response.ContentLength = body.Length;
         // No token: Kestrel completes writes to an aborted connection without error.
         var writer = response.BodyWriter;

@@ -25,6 +25,12 @@ public sealed class CallerKeyMetadata
     }
 }
 
+/// <summary>
+/// A query parameter a handler reads itself (only when the request has a query, to keep its
+/// common path free of query parsing), declared for the OpenAPI document.
+/// </summary>
+public sealed record QueryParameterMetadata(string Name, string Description, bool IsNumber = false);
+
 public static class OpenApiMetadataExtensions
 {
     public const string Json = "application/json";
@@ -45,6 +51,10 @@ public static class OpenApiMetadataExtensions
     }
 
     /// <summary>Documents a raw archive body (API.md §5) on a route whose handler streams it.</summary>
+    /// <summary>Declares a query parameter the handler reads from the request itself.</summary>
+    public static RouteHandlerBuilder WithQueryParameter(this RouteHandlerBuilder builder, string name, string description, bool isNumber = false)
+        => builder.WithMetadata(new QueryParameterMetadata(name, description, isNumber));
+
     public static RouteHandlerBuilder AcceptsArchive(this RouteHandlerBuilder builder, string? description = null)
     {
         builder.Add(endpoint => AddArchiveBody(endpoint, description));

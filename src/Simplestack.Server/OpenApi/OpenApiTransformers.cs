@@ -167,6 +167,17 @@ internal sealed class TargetParametersTransformer : IOpenApiOperationTransformer
             operation.Parameters.Insert(0, PathParameter("hostname", "The host's name (the domain's name on the agent's target)."));
         }
 
+        foreach (var query in context.Description.ActionDescriptor.EndpointMetadata.OfType<QueryParameterMetadata>())
+        {
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = query.Name,
+                In = ParameterLocation.Query,
+                Description = query.Description,
+                Schema = new OpenApiSchema { Type = query.IsNumber ? JsonSchemaType.Number : JsonSchemaType.String },
+            });
+        }
+
         return Task.CompletedTask;
     }
 

@@ -24,6 +24,31 @@ public sealed class CliTests(GatewayFactory factory) : CliTestBase(factory)
     }
 
     [Fact]
+    public async Task Guest_list_filters_and_wait_ip_prints_the_address()
+    {
+        var prefix = UniqueName("clif");
+        var tagged = await CreateGuestAsync($"{prefix}-1");
+        await CreateGuestAsync($"{prefix}-2");
+        await Sdk.Tags.AddAsync(tagged.Id, prefix, Ct);
+
+        var byName = await RunAsync("guest", "list", "--name", $"{prefix}-*", "--state", "stopped", "--json");
+        Assert.Equal(0, byName.ExitCode);
+        Assert.Equal(2, byName.Json.GetArrayLength());
+        var byTag = await RunAsync("guest", "list", "--tag", prefix);
+        Assert.Equal(0, byTag.ExitCode);
+        Assert.Contains(tagged.Name, byTag.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain($"{prefix}-2", byTag.Out, StringComparison.Ordinal);
+        Assert.NotEqual(0, (await RunAsync("guest", "list", "--state", "running")).ExitCode);
+
+        var ip = await RunAsync("guest", "wait-ip", "test", "--timeout", "5");
+        Assert.Equal(0, ip.ExitCode);
+        Assert.Equal((await Sdk.Guests.GetAsync("test", Ct)).Ip, ip.Out.Trim());
+        var timedOut = await RunAsync("guest", "wait-ip", tagged.Name, "--timeout", "0");
+        Assert.NotEqual(0, timedOut.ExitCode);
+        Assert.Contains("504", timedOut.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Create_power_and_delete_a_guest()
     {
         var name = UniqueName();

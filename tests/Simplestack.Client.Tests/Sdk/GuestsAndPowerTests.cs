@@ -21,6 +21,33 @@ public class GuestsAndPowerTests(GatewayFactory factory) : GatewayTestBase(facto
     }
 
     [Fact]
+    public async Task Lists_filtered_by_state_name_and_tag()
+    {
+        var prefix = UniqueName("sdkf");
+        var a = await CreateGuestAsync($"{prefix}-a");
+        var b = await CreateGuestAsync($"{prefix}-b", start: true);
+        await Sdk.Tags.AddAsync(a.Id, prefix, Ct);
+        await Sdk.Tags.AddAsync(b.Id, prefix, Ct);
+
+        Assert.Equal([a.Name, b.Name], (await Sdk.Guests.ListAsync(new GuestFilter(Name: $"{prefix}-?"), Ct)).Select(g => g.Name).Order());
+        Assert.Equal([b.Name], (await Sdk.Guests.ListAsync(new GuestFilter(GuestState.Started, Tag: prefix), Ct)).Select(g => g.Name));
+        Assert.Equal([a.Name], (await Sdk.Guests.ListAsync(new GuestFilter(GuestState.Stopped, $"{prefix}*", prefix), Ct)).Select(g => g.Name));
+        Assert.Empty(await Sdk.Guests.ListAsync(new GuestFilter(Tag: prefix + " other&x=1"), Ct));
+        Assert.Contains(await Sdk.Guests.ListAsync(new GuestFilter(), Ct), g => g.Name == "test");
+    }
+
+    [Fact]
+    public async Task Waits_for_an_address_or_fails_with_504()
+    {
+        var test = await Sdk.Guests.WaitForIpAsync("test", TimeSpan.FromSeconds(5), Ct); // the test hypervisor's own domain has one
+        Assert.False(string.IsNullOrEmpty(test.Ip));
+
+        var guest = await CreateGuestAsync(start: true);
+        var error = await Assert.ThrowsAnyAsync<SimplestackApiException>(() => Sdk.Guests.WaitForIpAsync(guest.Id, TimeSpan.FromSeconds(0.3), Ct));
+        Assert.Equal(HttpStatusCode.GatewayTimeout, error.Status);
+    }
+
+    [Fact]
     public async Task Create_update_delete_reads_back_each_step()
     {
         var name = UniqueName();

@@ -139,6 +139,39 @@ public sealed class VSphereHttpTests(VcsimVpxFixture vpx) : IClassFixture<VcsimV
         await AssertErrorAsync(await _client.GetAsync($"{_base}/guests/no-such-guest", Ct), HttpStatusCode.NotFound, "EntityNotFound");
     }
 
+    [Fact]
+    public async Task The_list_filters_by_tag_from_the_annotation_it_already_reads()
+    {
+        var tag = $"flt-{Guid.NewGuid():N}"[..12];
+        var tagsUrl = $"{_base}/guests/DC0_H0_VM1/tags";
+        using (var body = new StringContent($$"""{"name":"{{tag}}"}""", Encoding.UTF8, "application/json"))
+        {
+            Assert.Equal(HttpStatusCode.Created, (await _client.PostAsync(tagsUrl, body, Ct)).StatusCode);
+        }
+
+        try
+        {
+            async Task<List<string>> NamesAsync(string query)
+                => [.. (await GetJsonAsync($"{_base}/guests?{query}")).EnumerateArray().Select(g => g.GetProperty("name").GetString()!)];
+
+            // The inventory follows the annotation through its property collector's updates.
+            var deadline = DateTime.UtcNow.AddSeconds(15);
+            while ((await NamesAsync($"tag={tag}")).Count == 0 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200, Ct);
+            }
+
+            Assert.Equal(["DC0_H0_VM1"], await NamesAsync($"tag={tag}"));
+            Assert.Equal(["DC0_H0_VM1"], await NamesAsync($"tag={tag}&state=started&name=DC0_H?_VM*"));
+            Assert.Empty(await NamesAsync($"tag={tag}&state=STOPPED"));
+            Assert.Equal(["DC0_H0_VM0", "DC0_H0_VM1"], await NamesAsync("name=DC0_H0_*"));
+        }
+        finally
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync($"{tagsUrl}/{tag}", Ct)).StatusCode);
+        }
+    }
+
     private async Task<JsonElement> GetJsonAsync(string url)
     {
         using var response = await _client.GetAsync(url, Ct);

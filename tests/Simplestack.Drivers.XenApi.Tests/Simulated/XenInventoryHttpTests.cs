@@ -48,4 +48,41 @@ public sealed class XenInventoryHttpTests
             await gateway.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task Filters_by_tag_state_and_name_answer_from_the_inventory_without_a_call_per_guest()
+    {
+        await using var simulator = await XenApiSimulator.StartAsync(new SimulatorOptions { SlaveListener = false }, Ct);
+        var gateway = XenGateway.Start(simulator);
+        try
+        {
+            using var client = XenGateway.Client(gateway);
+            var root = XenGateway.Base(simulator);
+            using (var body = new StringContent("""{"name":"web"}""", Encoding.UTF8, "application/json"))
+            {
+                using var tagged = await client.PostAsync($"{root}/guests/build-01/tags", body, Ct);
+                Assert.True(tagged.IsSuccessStatusCode, await tagged.Content.ReadAsStringAsync(Ct));
+            }
+
+            async Task<List<string>> NamesAsync(string query)
+                => [.. JsonDocument.Parse(await client.GetStringAsync($"{root}/guests?{query}", Ct)).RootElement.EnumerateArray()
+                    .Select(g => g.GetProperty("name").GetString()!)];
+
+            // The tag just added shows at once (the inventory holds VM.tags from its records).
+            Assert.Equal(["build-01"], await NamesAsync("tag=web"));
+            var reads = new[] { "VM.get_tags", "VM.get_record", "VM.get_all_records", "VM.get_by_uuid", "VM.get_by_name_label" }.Sum(simulator.Calls);
+            for (var i = 0; i < 10; i++)
+            {
+                Assert.Equal(["build-01"], await NamesAsync("tag=web&state=stopped&name=build-*"));
+                Assert.Empty(await NamesAsync("tag=web&state=STARTED"));
+                Assert.Empty(await NamesAsync("tag=nobody"));
+            }
+
+            Assert.Equal(reads, new[] { "VM.get_tags", "VM.get_record", "VM.get_all_records", "VM.get_by_uuid", "VM.get_by_name_label" }.Sum(simulator.Calls));
+        }
+        finally
+        {
+            await gateway.DisposeAsync();
+        }
+    }
 }
