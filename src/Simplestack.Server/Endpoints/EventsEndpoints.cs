@@ -105,5 +105,5 @@ public static class EventsEndpoints
 
     private static byte[] Final(string type, string message)
         => System.Text.Encoding.UTF8.GetBytes(
-            $"event: {type}\ndata: {{\"type\":\"{type}\",\"time\":\"{DateTimeOffset.UtcNow.UtcDateTime:yyyy-MM-ddTHH:mm:ss.FFFFFFFZ}\",\"message\":\"{message}\"}}\n\n");
+            $"event: {type}\ndata: {{\"type\":\"{type}\",\"time\":\"{DateTimeOffset.UtcNow.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture)}\",\"message\":\"{message}\"}}\n\n");
 }

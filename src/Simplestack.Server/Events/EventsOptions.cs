@@ -11,8 +11,12 @@ public sealed class EventsOptions
     /// <summary>Events each target's hub keeps for <c>Last-Event-ID</c> resumes.</summary>
     public int RingSize { get; set; } = 1000;
 
-    /// <summary>Events waiting to be sent to one subscriber; past it the subscriber is dropped.</summary>
-    public int SubscriberBuffer { get; set; } = 256;
+    /// <summary>
+    /// Events waiting to be sent to one subscriber; past it the subscriber is dropped. The buffer
+    /// holds references to the hub's frames (no copies), and must absorb a burst (a resync of a
+    /// large inventory tells many changes at once): as large as the ring by default.
+    /// </summary>
+    public int SubscriberBuffer { get; set; } = 1000;
 
     /// <summary>
     /// How long a hub keeps its feed after its last subscriber left, so a client reconnecting

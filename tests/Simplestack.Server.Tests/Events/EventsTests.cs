@@ -18,6 +18,7 @@ public sealed class EventsGatewayFactory : GatewayFactory
         builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Simplestack:Events:Heartbeat"] = "00:00:00.200",
+            ["Simplestack:Events:SubscriberBuffer"] = "8",
         }));
     }
 }
@@ -146,6 +147,54 @@ public sealed class EventsTests(EventsGatewayFactory factory) : IClassFixture<Ev
     }
 
     [Fact]
+    public async Task A_subscriber_that_does_not_read_is_dropped_with_a_final_event_and_another_keeps_receiving()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{Base}/events");
+        using var slow = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
+        await using var quick = await SseStream.OpenAsync(_client, $"{Base}/events");
+        var libvirt = await factory.LibvirtAsync();
+        var domains = new List<Simplestack.Libvirt.LibvirtDomain>();
+        try
+        {
+            // Far more than the transport holds for a client that reads nothing, plus its buffer of 8.
+            // Paced by the reader that keeps up (a burst larger than a buffer drops any subscriber).
+            for (var i = 0; i < 600; i++)
+            {
+                domains.Add(libvirt.DefineDomain(
+                    $"<domain type='test'><name>{UniqueName()}</name><memory unit='KiB'>131072</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>"));
+                if (i % 4 == 3)
+                {
+                    var last = domains[^1].Name;
+                    await quick.NextAsync(e => e.Type == GuestEventTypes.Created && e.Json.GetProperty("guest").GetProperty("name").GetString() == last);
+                }
+            }
+
+            var hub = factory.Services.GetRequiredService<EventHubs>().Find(TestConnection())!;
+            Assert.Equal(1, hub.Subscribers);
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            limit.CancelAfter(TimeSpan.FromSeconds(30));
+            var text = await new StreamReader(await slow.Content.ReadAsStreamAsync(limit.Token)).ReadToEndAsync(limit.Token);
+            Assert.EndsWith("\n\n", text, StringComparison.Ordinal);
+            Assert.Contains("event: dropped\ndata: {\"type\":\"dropped\"", text[text.LastIndexOf("event: ", StringComparison.Ordinal)..], StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var domain in domains)
+            {
+                domain.Undefine();
+                domain.Dispose();
+            }
+
+            // The inventory has told all of them before the next test subscribes (a burst past a buffer of 8 drops a subscriber).
+            var names = domains.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
+            for (var i = 0; i < 300 && (await _client.GetAsync<List<Guest>>($"{Base}/guests")).Any(g => names.Contains(g.Name)); i++)
+            {
+                await Task.Delay(100, Ct);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_quiet_stream_carries_heartbeats()
     {
         await using var events = await SseStream.OpenAsync(_client, $"{Base}/events");
@@ -155,10 +204,12 @@ public sealed class EventsTests(EventsGatewayFactory factory) : IClassFixture<Ev
     [Fact]
     public async Task A_driver_without_an_event_source_answers_501()
     {
-        // No libvirt connection in this test process receives events through a non-libvirt driver here:
-        // the placeholder drivers (hyperv) implement nothing, so the route answers 501 before streaming.
+        // A placeholder driver (hyperv, FeatureNotAvailable as a whole) has no event source: 501 as a
+        // plain error answer, before any stream starts. A connection lacking IGuestEvents answers
+        // FeatureNotImplemented through Require, as every capability route does.
         var response = await _client.GetAsync("/hyperv/h1/events", Ct);
         Assert.Equal(HttpStatusCode.NotImplemented, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
