@@ -134,6 +134,9 @@ public sealed class EventsTests(EventsGatewayFactory factory) : IClassFixture<Ev
             Assert.Equal(1, connection.GuestEventSubscriptions);
             Assert.Equal(50, factory.Services.GetRequiredService<EventHubs>().Find(connection)!.Subscribers);
 
+            // Each stream holds its lease on the pooled connection: the sweeper never closes a connection with subscribers.
+            Assert.True(factory.Pool.Leased >= 50, $"{factory.Pool.Leased} leases held");
+
             var guest = await CreateAsync(UniqueName());
             await Task.WhenAll(streams.Select(s => s.NextAsync(GuestEventTypes.Created, guest.Id)));
         }
