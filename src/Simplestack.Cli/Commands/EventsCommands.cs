@@ -9,7 +9,7 @@ internal static class EventsCommands
     {
         var since = new Option<string?>("--since") { Description = "Resume after this event id (the gateway answers resync when it no longer holds it)" };
         var count = new Option<int?>("--count") { Description = "Stop after this many events (default: follow until interrupted)" };
-        var events = new Command("events", "Follow what happens to the target's guests, whoever does it (one line per event; -o json: one JSON object per line)");
+        var events = new Command("events", "Follow what happens to the target's guests, whoever does it (one line per event; --json: one JSON object per line)");
         events.Options.Add(since);
         events.Options.Add(count);
         cli.Action(events, async (context, ct) =>
