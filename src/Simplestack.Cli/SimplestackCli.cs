@@ -96,6 +96,7 @@ public sealed class SimplestackCli(CliEnvironment environment)
         root.Subcommands.Add(InfrastructureCommands.Pool(this));
         root.Subcommands.Add(InfrastructureCommands.Image(this));
         root.Subcommands.Add(InfrastructureCommands.Size(this));
+        root.Subcommands.Add(EventsCommands.Build(this));
         root.Subcommands.Add(LocationCommands.Build(this));
         root.Subcommands.Add(CompletionCommands.Build());
         UsageErrors.UseFriendlyNumberParsers(root);

@@ -50,6 +50,7 @@ public sealed class SimplestackClient : IDisposable
         Networks = new NetworksOperations(channel);
         Images = new ImagesOperations(channel);
         Sizes = new SizesOperations(channel);
+        Events = new EventsOperations(channel);
     }
 
     /// <summary>A client with its own <see cref="HttpClient"/> (disposed with the client).</summary>
@@ -76,6 +77,9 @@ public sealed class SimplestackClient : IDisposable
     public HostsOperations Hosts { get; }
 
     public GuestsOperations Guests { get; }
+
+    /// <summary><c>GET .../events</c>: what happens to the target's guests, whoever did it.</summary>
+    public EventsOperations Events { get; }
 
     public StoragesOperations Storages { get; }
 

@@ -101,6 +101,7 @@ public abstract partial class KeptGuestInventory<TCursor>
             Cursor = null;
             ClearRecords();
             Move();
+            TellLost();
             if (failed)
             {
                 _retryAt = Environment.TickCount64 + (long)_backoff.TotalMilliseconds;

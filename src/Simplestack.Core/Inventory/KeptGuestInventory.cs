@@ -199,6 +199,7 @@ public abstract partial class KeptGuestInventory<TCursor> : IAsyncDisposable
         _caughtUpTo = writes; // assigned, not raised: the records are this answer now, nothing later
         _seededAt = Environment.TickCount64;
         Move();
+        TellChanges();
     }
 
     /// <summary>The records reflect every write counted in <paramref name="writes"/> (call under <see cref="Gate"/>).</summary>
@@ -206,6 +207,7 @@ public abstract partial class KeptGuestInventory<TCursor> : IAsyncDisposable
     {
         _caughtUpTo = Math.Max(_caughtUpTo, writes);
         Move();
+        TellChanges();
     }
 
     /// <summary>The feed answered and the records took it: the strikes and the backoff start over (call under <see cref="Gate"/>).</summary>
@@ -286,6 +288,7 @@ public abstract partial class KeptGuestInventory<TCursor> : IAsyncDisposable
             (last, Cursor) = (Cursor, null);
             ClearRecords();
             Move();
+            TellLost();
         }
 
         await DropIfAnyAsync(last);

@@ -27,6 +27,15 @@ internal sealed class GuestInventory
 
     public GuestInventory(Func<long>? millisecondClock = null) => _now = millisecondClock ?? (() => Environment.TickCount64);
 
+    /// <summary>
+    /// Told, under the inventory's lock (so in order), of each guest whose kept record changes once
+    /// seeded: before (null: it appeared) and after (null: it is gone). Must not block. Null: nobody asks.
+    /// </summary>
+    public Action<Guest?, Guest?>? Changed { get; set; }
+
+    /// <summary>Told when the inventory forgets everything (<see cref="Clear"/>): changes until the next seed are unknown.</summary>
+    public Action? Lost { get; set; }
+
     /// <summary>True once a bulk read has filled the inventory (<see cref="Seed"/>); until then there is nothing to answer from.</summary>
     public bool IsSeeded => _seeded;
 
@@ -57,8 +66,10 @@ internal sealed class GuestInventory
             }
 
             // Answers carry "applied" only for the update that made them, never in a list.
-            _entries[guest.Id] = new Entry(guest.Applied is null ? guest : guest with { Applied = null }, ticket, 0);
+            var kept = guest.Applied is null ? guest : guest with { Applied = null };
+            _entries[guest.Id] = new Entry(kept, ticket, 0);
             _version++;
+            Tell(existing?.Guest, kept);
             return true;
         }
     }
@@ -75,6 +86,7 @@ internal sealed class GuestInventory
 
             _entries[uuid] = new Entry(null, ticket, _now());
             _version++;
+            Tell(existing?.Guest, null);
             return true;
         }
     }
@@ -96,6 +108,7 @@ internal sealed class GuestInventory
                 if (!_entries.TryGetValue(guest.Id, out var existing) || existing.Ticket <= ticket)
                 {
                     _entries[guest.Id] = new Entry(guest, ticket, 0);
+                    Tell(existing?.Guest, guest);
                 }
             }
 
@@ -118,6 +131,7 @@ internal sealed class GuestInventory
                 }
                 else
                 {
+                    Tell(_entries[uuid].Guest, null);
                     _entries[uuid] = new Entry(null, ticket, now);
                 }
             }
@@ -134,8 +148,10 @@ internal sealed class GuestInventory
         {
             if (_entries.TryGetValue(uuid, out var entry) && entry.Guest is { } guest && !guest.Ips.SequenceEqual(addresses))
             {
-                _entries[uuid] = entry with { Guest = guest with { Ip = addresses.FirstOrDefault(), Ips = addresses } };
+                var kept = guest with { Ip = addresses.FirstOrDefault(), Ips = addresses };
+                _entries[uuid] = entry with { Guest = kept };
                 _version++;
+                Tell(guest, kept);
             }
         }
     }
@@ -145,9 +161,14 @@ internal sealed class GuestInventory
     {
         lock (_gate)
         {
+            var wasSeeded = _seeded;
             _seeded = false;
             _entries.Clear();
             _version++;
+            if (wasSeeded)
+            {
+                Lost?.Invoke();
+            }
         }
     }
 
@@ -182,6 +203,15 @@ internal sealed class GuestInventory
         lock (_gate)
         {
             return [.. _entries.Values.Where(e => e.Guest is { State: not GuestState.STOPPED }).Select(e => e.Guest!.Id)];
+        }
+    }
+
+    /// <summary>Only between seeded states: the first seed is the starting point, not a change.</summary>
+    private void Tell(Guest? before, Guest? after)
+    {
+        if (_seeded && Changed is { } changed && !ReferenceEquals(before, after))
+        {
+            changed(before, after);
         }
     }
 

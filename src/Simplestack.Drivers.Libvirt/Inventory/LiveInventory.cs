@@ -54,6 +54,7 @@ internal sealed class LiveInventory : IAsyncDisposable
     private long _lastAddressesAt;
     private long _lastSeedAt;
     private int _bulkReads;
+    private Action<GuestEvent>[] _subscribers = [];
 
     public LiveInventory(IGuestSource source, LibvirtCalls calls, bool eventsSubscribed)
     {
@@ -62,6 +63,73 @@ internal sealed class LiveInventory : IAsyncDisposable
         Enabled = eventsSubscribed;
         _events = eventsSubscribed ? Task.Run(RunEventsAsync) : Task.CompletedTask;
         _upkeep = eventsSubscribed ? Task.Run(RunUpkeepAsync) : Task.CompletedTask;
+        Store.Changed = Tell;
+        Store.Lost = () => Publish(GuestEvent.Resync(DateTimeOffset.UtcNow));
+    }
+
+    /// <summary>Subscribers now: while there are any, upkeep runs as if lists were being served.</summary>
+    public int Subscribers => Volatile.Read(ref _subscribers).Length;
+
+    /// <summary>
+    /// Adds a subscriber to the events this inventory already receives (no new libvirt
+    /// registration), seeding the inventory first so that changes can be told from it.
+    /// </summary>
+    public async Task<IDisposable> SubscribeAsync(Action<GuestEvent> sink, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        if (!Enabled)
+        {
+            throw new FeatureNotImplementedException("this connection receives no lifecycle events, so it has none to report");
+        }
+
+        Edit(list => [.. list, sink]);
+        try
+        {
+            Volatile.Write(ref _lastListAt, Environment.TickCount64);
+            await ListAsync(cancellationToken);
+        }
+        catch
+        {
+            Edit(list => [.. list.Where(s => !ReferenceEquals(s, sink))]);
+            throw;
+        }
+
+        return new Subscription(() => Edit(list => [.. list.Where(s => !ReferenceEquals(s, sink))]));
+    }
+
+    private void Edit(Func<Action<GuestEvent>[], Action<GuestEvent>[]> change)
+    {
+        while (true)
+        {
+            var list = Volatile.Read(ref _subscribers);
+            if (Interlocked.CompareExchange(ref _subscribers, change(list), list) == list)
+            {
+                return;
+            }
+        }
+    }
+
+    private void Tell(Guest? before, Guest? after)
+    {
+        if (Volatile.Read(ref _subscribers).Length > 0)
+        {
+            GuestChanges.Between(before, after, DateTimeOffset.UtcNow, Publish);
+        }
+    }
+
+    private void Publish(GuestEvent e)
+    {
+        foreach (var sink in Volatile.Read(ref _subscribers))
+        {
+            sink(e);
+        }
+    }
+
+    private sealed class Subscription(Action end) : IDisposable
+    {
+        private Action? _end = end;
+
+        public void Dispose() => Interlocked.Exchange(ref _end, null)?.Invoke();
     }
 
     public GuestInventory Store { get; } = new();
@@ -212,7 +280,7 @@ internal sealed class LiveInventory : IAsyncDisposable
             while (await timer.WaitForNextTickAsync(stop))
             {
                 var now = Environment.TickCount64;
-                if (!Store.IsSeeded || now - Volatile.Read(ref _lastListAt) > ActiveWindow.TotalMilliseconds)
+                if (!Store.IsSeeded || (Subscribers == 0 && now - Volatile.Read(ref _lastListAt) > ActiveWindow.TotalMilliseconds))
                 {
                     continue;
                 }

@@ -41,6 +41,7 @@ public static class SimplestackApp
         targets.MapSnapshotsEndpoints();
         targets.MapNetworksEndpoints();
         targets.MapCatalogEndpoints();
+        targets.MapEventsEndpoints();
 
         app.MapAgentEndpoints();
 

@@ -5,6 +5,7 @@ using Simplestack.Drivers.Libvirt;
 using Simplestack.Drivers.VSphere;
 using Simplestack.Drivers.XenApi;
 using Simplestack.Server.Connections;
+using Simplestack.Server.Events;
 using Simplestack.Server.Endpoints;
 using Simplestack.Server.Errors;
 using Simplestack.Server.Json;
@@ -41,6 +42,7 @@ public static class SimplestackServices
 
         services.AddSimplestackTargets(configuration);
         services.AddSimplestackConnections(configuration);
+        services.AddSimplestackEvents(configuration);
         services.AddSimplestackRequests(configuration);
         services.AddSimplestackEndpoints(configuration);
         services.AddSimplestackSecurity(configuration);

@@ -30,6 +30,7 @@ internal sealed class DocumentInfoTransformer : IOpenApiDocumentTransformer
         ["Snapshots"] = "A guest's snapshots: take, list, revert to, delete.",
         ["Networks"] = "Networks of a target: list, create (optionally on a VLAN), delete.",
         ["Volumes"] = "Volumes of a storage pool: list, create, delete.",
+        ["Events"] = "Server-Sent Events of the guests of a target, whoever changed them; resumable with Last-Event-ID.",
         ["Staging agent"] = "The staging agent's routes: probe and create hosts and VLAN networks on the gateway's configured local target.",
     };
 

@@ -236,8 +236,10 @@ internal static class DriverHostileSweep
         using var message = request.ToMessage(bodyContentType: "application/json");
         try
         {
-            using var response = await client.SendAsync(message, ct);
-            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct), response.Headers.Location?.OriginalString);
+            // Headers first: a streaming answer (the events route) is judged by its status and never read to its end.
+            using var response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct);
+            var body = response.Content.Headers.ContentType?.MediaType == "text/event-stream" ? string.Empty : await response.Content.ReadAsStringAsync(ct);
+            return ((int)response.StatusCode, body, response.Headers.Location?.OriginalString);
         }
         catch (InvalidOperationException e) when (e.Message.Contains("null characters", StringComparison.Ordinal))
         {
