@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Simplestack.Drivers.VSphere.Tests.Driver;
 using Simplestack.Drivers.VSphere.Tests.Vcsim;
 using static Simplestack.Drivers.VSphere.Tests.Transfer.OvaTestKit;
@@ -16,36 +15,16 @@ namespace Simplestack.Drivers.VSphere.Tests.Http;
 /// and <c>POST .../storages/{id}/guests</c> import one (with a length or chunked); results are
 /// checked in vcsim's datastore folders and through the tests' own probe.
 /// </summary>
-public sealed class VSphereTransferHttpTests(VcsimVpxFixture vpx) : IClassFixture<VcsimVpxFixture>, IAsyncLifetime
+public sealed class VSphereTransferHttpTests(VcsimVpxFixture vpx) : VcsimHttpTest(vpx), IClassFixture<VcsimVpxFixture>
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private WebApplicationFactory<Program> _gateway = null!;
-    private HttpClient _client = null!;
-    private VcsimProbe _probe = null!;
-    private string _base = "";
     private readonly List<string> _made = [];
 
-    public ValueTask InitializeAsync()
+    protected override async Task CleanUpAsync()
     {
-        var port = vpx.Vcsim.Port;
-        _base = $"/vmware/127.0.0.1:{port}";
-        _gateway = VcsimGateway.Create(vpx.Vcsim);
-        _client = VcsimGateway.Client(_gateway, vpx.Vcsim);
-        _probe = new VcsimProbe(vpx.Vcsim);
-        return ValueTask.CompletedTask;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var name in _made.Where(_probe.GuestExists))
+        foreach (var name in _made.Where(Probe.GuestExists))
         {
-            (await _client.DeleteAsync($"{_base}/guests/{name}", CancellationToken.None)).Dispose();
+            (await Client.DeleteAsync($"{Base}/guests/{name}", CancellationToken.None)).Dispose();
         }
-
-        _client.Dispose();
-        await _gateway.DisposeAsync();
-        _probe.Dispose();
     }
 
     [Fact]
@@ -53,7 +32,7 @@ public sealed class VSphereTransferHttpTests(VcsimVpxFixture vpx) : IClassFixtur
     {
         var (name, id, disk) = await CreateGuestWithDataAsync("ss-hova");
 
-        using var export = await _client.GetAsync($"{_base}/guests/{id}/export", HttpCompletionOption.ResponseHeadersRead, Ct);
+        using var export = await Client.GetAsync($"{Base}/guests/{id}/export", HttpCompletionOption.ResponseHeadersRead, Ct);
         Assert.Equal(HttpStatusCode.OK, export.StatusCode);
         Assert.Equal("application/x-tar", export.Content.Headers.ContentType?.MediaType);
         Assert.Equal($"{name}.ova", export.Content.Headers.ContentDisposition?.FileNameStar ?? export.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
@@ -63,42 +42,42 @@ public sealed class VSphereTransferHttpTests(VcsimVpxFixture vpx) : IClassFixtur
         Assert.Equal([$"{name}.ovf", $"{name}-disk1.vmdk"], entries.Select(e => e.Name));
         await AssertVmdkHoldsAsync(entries[1].Data, disk, Ct);
 
-        using (var deleted = await _client.DeleteAsync($"{_base}/guests/{id}", Ct))
+        using (var deleted = await Client.DeleteAsync($"{Base}/guests/{id}", Ct))
         {
             Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         }
 
-        Assert.False(_probe.GuestExists(name));
+        Assert.False(Probe.GuestExists(name));
 
         // Chunked (no Content-Length): the OVA's own entry sizes are what the uploads need.
         var body = new StreamContent(new ForwardOnly(ova));
         body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        using var imported = await _client.PostAsync($"{_base}/guests", body, Ct);
+        using var imported = await Client.PostAsync($"{Base}/guests", body, Ct);
         var text = await imported.Content.ReadAsStringAsync(Ct);
         Assert.True(imported.StatusCode == HttpStatusCode.Created, text);
         var guest = JsonDocument.Parse(text).RootElement;
         Assert.Equal(name, guest.GetProperty("name").GetString());
-        Assert.Equal($"{_base}/guests/{guest.GetProperty("id").GetString()}", imported.Headers.Location?.OriginalString);
-        Assert.Equal(ProbedPowerStopped, _probe.NativeState(name));
-        Assert.Equal(1L << 30, Assert.Single(_probe.Disks(name)).SizeBytes);
+        Assert.Equal($"{Base}/guests/{guest.GetProperty("id").GetString()}", imported.Headers.Location?.OriginalString);
+        Assert.Equal(ProbedPowerStopped, Probe.NativeState(name));
+        Assert.Equal(1L << 30, Assert.Single(Probe.Disks(name)).SizeBytes);
     }
 
     [Fact]
     public async Task Import_onto_a_named_storage_takes_a_length_and_a_running_guest_export_is_409()
     {
         var (name, id, _) = await CreateGuestWithDataAsync("ss-hds");
-        using var export = await _client.GetAsync($"{_base}/guests/{id}/export", Ct);
+        using var export = await Client.GetAsync($"{Base}/guests/{id}/export", Ct);
         var entries = ReadTar(await export.Content.ReadAsByteArrayAsync(Ct));
         var copy = Made(NewName("ss-hds-in"));
         var ova = WriteTar(($"{copy}.ovf", Renamed(entries[0].Data, copy)), (entries[1].Name, entries[1].Data));
 
-        using var imported = await _client.PostAsync($"{_base}/storages/LocalDS_0/guests", new ByteArrayContent(ova), Ct);
+        using var imported = await Client.PostAsync($"{Base}/storages/LocalDS_0/guests", new ByteArrayContent(ova), Ct);
         Assert.True(imported.StatusCode == HttpStatusCode.Created, await imported.Content.ReadAsStringAsync(Ct));
-        Assert.StartsWith("[LocalDS_0] ", Assert.Single(_probe.Disks(copy)).Path, StringComparison.Ordinal);
-        Assert.True(_probe.GuestExists(name));
+        Assert.StartsWith("[LocalDS_0] ", Assert.Single(Probe.Disks(copy)).Path, StringComparison.Ordinal);
+        Assert.True(Probe.GuestExists(name));
 
-        await AssertErrorAsync(await _client.GetAsync($"{_base}/guests/DC0_H0_VM0/export", Ct), HttpStatusCode.Conflict, "Conflict");
-        Assert.Equal("poweredOn", _probe.NativeState("DC0_H0_VM0"));
+        await AssertErrorAsync(await Client.GetAsync($"{Base}/guests/DC0_H0_VM0/export", Ct), HttpStatusCode.Conflict, "Conflict");
+        Assert.Equal("poweredOn", Probe.NativeState("DC0_H0_VM0"));
     }
 
     [Fact]
@@ -108,9 +87,9 @@ public sealed class VSphereTransferHttpTests(VcsimVpxFixture vpx) : IClassFixtur
         var garbage = RandomNumberGenerator.GetBytes(4096);
         garbage[0] = (byte)'x'; // Not '{': the gateway reads it as an import, not a create.
 
-        await AssertErrorAsync(await _client.PostAsync($"{_base}/guests", new ByteArrayContent(garbage), Ct), HttpStatusCode.BadRequest, "InvalidArguments");
+        await AssertErrorAsync(await Client.PostAsync($"{Base}/guests", new ByteArrayContent(garbage), Ct), HttpStatusCode.BadRequest, "InvalidArguments");
         var diskFirst = WriteTar(("disk.img", new byte[1024]), ("guest.ovf", "<x/>"u8.ToArray()));
-        await AssertErrorAsync(await _client.PostAsync($"{_base}/guests", new ByteArrayContent(diskFirst), Ct), HttpStatusCode.BadRequest, "InvalidArguments");
+        await AssertErrorAsync(await Client.PostAsync($"{Base}/guests", new ByteArrayContent(diskFirst), Ct), HttpStatusCode.BadRequest, "InvalidArguments");
         Assert.Equal(before, await VmCountAsync());
     }
 
@@ -119,12 +98,12 @@ public sealed class VSphereTransferHttpTests(VcsimVpxFixture vpx) : IClassFixtur
     private async Task<(string Name, string Id, byte[] Disk)> CreateGuestWithDataAsync(string prefix)
     {
         var name = Made(NewName(prefix));
-        using var created = await _client.PostAsync($"{_base}/guests",
+        using var created = await Client.PostAsync($"{Base}/guests",
             new StringContent($$"""{"name":"{{name}}","memory":256,"disks":[{"size":1}],"network_interfaces":[{"network":"VM Network"}]}""", Encoding.UTF8, "application/json"), Ct);
         var text = await created.Content.ReadAsStringAsync(Ct);
         Assert.True(created.StatusCode == HttpStatusCode.Created, text);
         var disk = RandomNumberGenerator.GetBytes(64 * 1024 + 100);
-        await File.WriteAllBytesAsync(FlatFile(vpx.Vcsim, _probe, name), disk, Ct);
+        await File.WriteAllBytesAsync(FlatFile(vpx.Vcsim, Probe, name), disk, Ct);
         return (name, JsonDocument.Parse(text).RootElement.GetProperty("id").GetString()!, disk);
     }
 
