@@ -188,7 +188,7 @@ public sealed partial class VSphereConnection : IGuestCloning
         if (moved.Count > 0)
         {
             await RunTaskAsync("ReconfigVM_Task", source, cancellationToken,
-                E("spec", moved.Select(d => E("deviceChange", E("operation", "edit"), NicSpecs.Reusable(d)))));
+                E("spec", moved.Select(d => E("deviceChange", E("operation", "edit"), DeviceSpecs.AsSent(d)))));
         }
 
         static string? FileOf(XElement disk) => disk.Child("backing")?.ChildValue("fileName");

@@ -118,7 +118,7 @@ public sealed partial class VSphereConnection : INetworkManagement
         await using var undo = new Reverter(_logger);
         foreach (var host in hosts.Where(h => h.Spec(portGroup.Name) is not null))
         {
-            var spec = NicSpecs.Reusable(host.Spec(portGroup.Name)!, "portgrp");
+            var spec = DeviceSpecs.AsSent(host.Spec(portGroup.Name)!, "portgrp");
             await _session.CallAsync("RemovePortGroup", host.NetworkSystem, cancellationToken, E("pgName", portGroup.Name));
             undo.Add($"port group {portGroup.Name} on {host.HostName}", async () =>
                 await _session.CallAsync("AddPortGroup", host.NetworkSystem, CancellationToken.None, spec));

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Xml.Linq;
 using static Simplestack.Drivers.VSphere.Soap.Vim;
 
@@ -26,28 +25,11 @@ public static class CloneSpecs
             E("powerOn", "false"));
 
     /// <summary>A <c>deviceChange</c> growing a disk to <paramref name="capacityKiB"/> (the whole device sent back, its capacity changed).</summary>
-    public static XElement GrowDisk(XElement disk, long capacityKiB)
-    {
-        var edited = NicSpecs.Reusable(disk);
-        edited.Element(Ns + "capacityInKB")?.SetValue(capacityKiB.ToString(CultureInfo.InvariantCulture));
-        edited.Element(Ns + "capacityInBytes")?.SetValue((capacityKiB * 1024).ToString(CultureInfo.InvariantCulture));
-        return E("deviceChange", E("operation", "edit"), edited);
-    }
+    public static XElement GrowDisk(XElement disk, long capacityKiB) => DeviceSpecs.DeviceChange("edit", null, DeviceSpecs.Resized(disk, capacityKiB));
 
     /// <summary>A <c>deviceChange</c> making a new thin disk on <paramref name="controllerKey"/> at <paramref name="unit"/>.</summary>
     public static XElement AddDisk(NewDisk disk, int key, int controllerKey, int unit)
-        => E("deviceChange",
-            E("operation", "add"),
-            E("fileOperation", "create"),
-            Typed("device", "VirtualDisk",
-                E("key", Int(key)),
-                Typed("backing", "VirtualDiskFlatVer2BackingInfo",
-                    E("fileName", $"[{disk.DatastoreName}]"),
-                    E("diskMode", "persistent"),
-                    E("thinProvisioned", "true")),
-                E("controllerKey", Int(controllerKey)),
-                E("unitNumber", Int(unit)),
-                E("capacityInKB", disk.CapacityKiB.ToString(CultureInfo.InvariantCulture))));
+        => DeviceSpecs.DeviceChange("add", "create", DeviceSpecs.NewThinDisk(key, disk.DatastoreName, controllerKey, unit, disk.CapacityKiB));
 
     /// <summary>The first <paramref name="count"/> units of a SCSI controller that no device takes (never the controller's own).</summary>
     public static List<int> FreeUnits(IEnumerable<int> taken, int count)
@@ -55,6 +37,4 @@ public static class CloneSpecs
         var used = taken.ToHashSet();
         return [.. Enumerable.Range(0, 16).Where(u => u != ControllerUnit && !used.Contains(u)).Take(count)];
     }
-
-    private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

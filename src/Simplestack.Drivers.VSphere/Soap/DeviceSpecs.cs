@@ -72,17 +72,23 @@ public static class DeviceSpecs
             : Typed("backing", "VirtualCdromIsoBackingInfo", E("fileName", isoFileName));
 
     /// <summary>
-    /// A device as the server sent it (an item of <c>config.hardware.device</c>), made into the
-    /// <c>device</c> of an edit or a remove: every field kept (vSphere, and vcsim, read the whole
-    /// device back), <c>xsi:type</c>s written without a prefix the copy would not declare.
+    /// A data object as the server sent it (an item of <c>config.hardware.device</c>, a port group's
+    /// spec), renamed (<c>device</c> by default) and fit to send back in an edit or a remove: every
+    /// field kept (vSphere, and vcsim, read the whole object back), every <c>xsi:type</c> without its
+    /// prefix (the request declares vim25 as the default namespace), no namespace declarations
+    /// carried over from the answer.
     /// </summary>
-    public static XElement AsSent(XElement device)
+    public static XElement AsSent(XElement device, string name = "device")
     {
         ArgumentNullException.ThrowIfNull(device);
-        var copy = new XElement(Ns + "device", device.Attributes().Where(a => !a.IsNamespaceDeclaration), device.Nodes());
-        foreach (var typed in copy.DescendantsAndSelf().Where(e => e.Attribute(Xsi + "type") is not null))
+        var copy = new XElement(device) { Name = Ns + name };
+        foreach (var element in copy.DescendantsAndSelf())
         {
-            typed.SetAttributeValue(Xsi + "type", typed.XsiType());
+            element.Attributes().Where(a => a.IsNamespaceDeclaration).Remove();
+            if (element.XsiType() is { } type)
+            {
+                element.SetAttributeValue(Xsi + "type", type);
+            }
         }
 
         return copy;

@@ -73,7 +73,7 @@ public static class NicSpecs
     /// </summary>
     public static XElement Edit(XElement device, NicTarget? target, bool? connected)
     {
-        var edited = Reusable(device);
+        var edited = DeviceSpecs.AsSent(device);
         if (target is not null)
         {
             edited.Element(Ns + "backing")?.Remove();
@@ -103,7 +103,7 @@ public static class NicSpecs
     /// </summary>
     public static XElement NewMac(XElement device)
     {
-        var edited = Reusable(device);
+        var edited = DeviceSpecs.AsSent(device);
         edited.Element(Ns + "macAddress")?.Remove();
         edited.Element(Ns + "addressType")?.Remove();
         InsertAfterFirst(edited, E("addressType", "generated"), "unitNumber", "controllerKey", "slotInfo", "connectable", "backing", "deviceInfo", "key");
@@ -111,7 +111,7 @@ public static class NicSpecs
     }
 
     /// <summary>A <c>deviceChange</c> removing a card.</summary>
-    public static XElement Remove(XElement device) => E("deviceChange", E("operation", "remove"), Reusable(device));
+    public static XElement Remove(XElement device) => E("deviceChange", E("operation", "remove"), DeviceSpecs.AsSent(device));
 
     private static XElement Backing(NicTarget target)
         => target.Distributed
@@ -120,26 +120,6 @@ public static class NicSpecs
             : Typed("backing", "VirtualEthernetCardNetworkBackingInfo",
                 E("deviceName", target.Name),
                 Ref("network", target.Network));
-
-    /// <summary>
-    /// A data object as the server described it (a device), renamed (<c>device</c>) and fit to send back: every
-    /// <c>xsi:type</c> without its prefix (the request declares vim25 as the default namespace),
-    /// no namespace declarations carried over from the answer.
-    /// </summary>
-    public static XElement Reusable(XElement device, string name = "device")
-    {
-        var copy = new XElement(device) { Name = Ns + name };
-        foreach (var element in copy.DescendantsAndSelf())
-        {
-            element.Attributes().Where(a => a.IsNamespaceDeclaration).Remove();
-            if (element.XsiType() is { } type)
-            {
-                element.SetAttributeValue(Xsi + "type", type);
-            }
-        }
-
-        return copy;
-    }
 
     /// <summary>Inserts <paramref name="child"/> after the first of <paramref name="predecessors"/> present, else first.</summary>
     private static void InsertAfterFirst(XElement parent, XElement child, params string[] predecessors)
