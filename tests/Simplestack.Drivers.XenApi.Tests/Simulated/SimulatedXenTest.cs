@@ -20,9 +20,12 @@ public abstract class SimulatedXenTest : IAsyncLifetime
     /// <summary>The driver's connection under test.</summary>
     protected XenApiConnection Xen { get; private set; } = null!;
 
+    /// <summary>What the simulated pool is started with (its sample guests, a member host's listener...).</summary>
+    protected virtual SimulatorOptions Options => new();
+
     public virtual async ValueTask InitializeAsync()
     {
-        Simulator = await XenApiSimulator.StartAsync(new SimulatorOptions(), Ct);
+        Simulator = await XenApiSimulator.StartAsync(Options, Ct);
         var options = new XenApiDriverOptions();
         options.CertificatePins[$"127.0.0.1:{Simulator.Url.Port}"] = Simulator.CertificateSha256;
         Xen = (XenApiConnection)await new XenApiDriver(options).ConnectAsync(

@@ -7,29 +7,22 @@ using XenSimulator::Simplestack.XenApi.Simulator;
 namespace Simplestack.Drivers.XenApi.Tests.Simulated;
 
 /// <summary>The xen connection's events, told from the records event.from keeps: changes another client makes are seen.</summary>
-public sealed class XenEventsTests : IAsyncLifetime
+public sealed class XenEventsTests : SimulatedXenTest
 {
-    private XenApiSimulator _simulator = null!;
-    private XenApiConnection _connection = null!;
     private RawXenApi _admin = null!;
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    protected override SimulatorOptions Options => new() { SlaveListener = false };
 
-    public async ValueTask InitializeAsync()
+    public override async ValueTask InitializeAsync()
     {
-        _simulator = await XenApiSimulator.StartAsync(new SimulatorOptions { SlaveListener = false }, Ct);
-        var options = new XenApiDriverOptions();
-        options.CertificatePins[$"127.0.0.1:{_simulator.Url.Port}"] = _simulator.CertificateSha256;
-        _connection = (XenApiConnection)await new XenApiDriver(options).ConnectAsync(
-            new HypervisorTarget("xen", "127.0.0.1", _simulator.Url.Port), new HypervisorCredentials(XenGateway.User, XenGateway.Password), Ct);
-        _admin = new RawXenApi(_simulator);
+        await base.InitializeAsync();
+        _admin = new RawXenApi(Simulator);
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         _admin.Dispose();
-        await _connection.DisposeAsync();
-        await _simulator.DisposeAsync();
+        await base.DisposeAsync();
     }
 
     private static async Task<GuestEvent> NextAsync(ChannelReader<GuestEvent> events, Func<GuestEvent, bool> match)
@@ -52,10 +45,10 @@ public sealed class XenEventsTests : IAsyncLifetime
     {
         var events = Channel.CreateUnbounded<GuestEvent>();
         var other = Channel.CreateUnbounded<GuestEvent>();
-        using var subscription = await _connection.SubscribeGuestEventsAsync(e => events.Writer.TryWrite(e), Ct);
-        using var second = await _connection.SubscribeGuestEventsAsync(e => other.Writer.TryWrite(e), Ct);
-        Assert.Equal(2, _connection.GuestEventSubscriptions);
-        var waits = _simulator.Calls("event.from");
+        using var subscription = await Xen.SubscribeGuestEventsAsync(e => events.Writer.TryWrite(e), Ct);
+        using var second = await Xen.SubscribeGuestEventsAsync(e => other.Writer.TryWrite(e), Ct);
+        Assert.Equal(2, Xen.GuestEventSubscriptions);
+        var waits = Simulator.Calls("event.from");
 
         var build = await _admin.VmAsync("build-01");
         var clone = (await _admin.CallAsync("VM.clone", build, "made-elsewhere"))!.GetValue<string>();
@@ -72,6 +65,6 @@ public sealed class XenEventsTests : IAsyncLifetime
         await NextAsync(events.Reader, e => e.Type == GuestEventTypes.Changed && e.Guest?.Name == "web-renamed");
 
         // One event.from wait at a time however many subscribers (the waits go one after another).
-        Assert.InRange(_simulator.Calls("event.from") - waits, 1, 40);
+        Assert.InRange(Simulator.Calls("event.from") - waits, 1, 40);
     }
 }

@@ -11,37 +11,30 @@ namespace Simplestack.Drivers.XenApi.Tests.Simulated;
 /// client show within a short bound, the gateway's own writes in the very next list, lists after
 /// the first ask the pool nothing, and the wait survives session expiry and ends with the connection.
 /// </summary>
-public sealed class XenInventoryTests : IAsyncLifetime
+public sealed class XenInventoryTests : SimulatedXenTest
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
 
     private static readonly string[] BulkReads =
         ["VM.get_all_records", "VM_guest_metrics.get_all_records", "VBD.get_all_records", "VDI.get_all_records", "host.get_all_records"];
 
-    private XenApiSimulator _simulator = null!;
-    private XenApiConnection _connection = null!;
     private RawXenApi _admin = null!;
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    protected override SimulatorOptions Options => new() { SlaveListener = false };
 
-    public async ValueTask InitializeAsync()
+    public override async ValueTask InitializeAsync()
     {
-        _simulator = await XenApiSimulator.StartAsync(new SimulatorOptions { SlaveListener = false }, Ct);
-        var options = new XenApiDriverOptions();
-        options.CertificatePins[$"127.0.0.1:{_simulator.Url.Port}"] = _simulator.CertificateSha256;
-        _connection = (XenApiConnection)await new XenApiDriver(options).ConnectAsync(
-            new HypervisorTarget("xen", "127.0.0.1", _simulator.Url.Port), new HypervisorCredentials(XenGateway.User, XenGateway.Password), Ct);
-        _admin = new RawXenApi(_simulator);
+        await base.InitializeAsync();
+        _admin = new RawXenApi(Simulator);
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         _admin.Dispose();
-        await _connection.DisposeAsync();
-        await _simulator.DisposeAsync();
+        await base.DisposeAsync();
     }
 
-    private Task<IReadOnlyList<Guest>> ListAsync() => _connection.ListGuestsAsync(Ct);
+    private Task<IReadOnlyList<Guest>> ListAsync() => Xen.ListGuestsAsync(Ct);
 
     /// <summary>Lists until <paramref name="condition"/> holds, failing past <see cref="Bound"/>; how long it took.</summary>
     private async Task<TimeSpan> ListUntilAsync(Func<IReadOnlyList<Guest>, bool> condition, string what)
@@ -61,14 +54,14 @@ public sealed class XenInventoryTests : IAsyncLifetime
     private async Task UntilWaitingAsync(long eventCallsBefore)
     {
         var watch = Stopwatch.StartNew();
-        while (_simulator.Calls("event.from") < eventCallsBefore + 2)
+        while (Simulator.Calls("event.from") < eventCallsBefore + 2)
         {
             Assert.True(watch.Elapsed < Bound, "the inventory never waited on event.from");
             await Task.Delay(10, Ct);
         }
     }
 
-    private long BulkReadCalls() => BulkReads.Sum(_simulator.Calls);
+    private long BulkReadCalls() => BulkReads.Sum(Simulator.Calls);
 
     [Fact]
     public async Task Changes_made_by_another_client_show_in_the_list_within_a_short_bound()
@@ -92,7 +85,7 @@ public sealed class XenInventoryTests : IAsyncLifetime
 
         // What the events built is what the pool holds: the same list as a fresh connection reads.
         await using var fresh = (XenApiConnection)await new XenApiDriver(PinnedOptions()).ConnectAsync(
-            new HypervisorTarget("xen", "127.0.0.1", _simulator.Url.Port), new HypervisorCredentials(XenGateway.User, XenGateway.Password), Ct);
+            new HypervisorTarget("xen", "127.0.0.1", Simulator.Url.Port), new HypervisorCredentials(XenGateway.User, XenGateway.Password), Ct);
         Assert.Equal(Shape(await fresh.ListGuestsAsync(Ct)), Shape(await ListAsync()));
     }
 
@@ -101,27 +94,27 @@ public sealed class XenInventoryTests : IAsyncLifetime
     {
         await ListAsync();
 
-        var made = await _connection.CreateGuestAsync(new GuestCreateRequest("own-guest", 1024, Image: "Other install media", Disks: [new DiskSpec(1)]), Ct);
+        var made = await Xen.CreateGuestAsync(new GuestCreateRequest("own-guest", 1024, Image: "Other install media", Disks: [new DiskSpec(1)]), Ct);
         Assert.Contains(await ListAsync(), g => g.Id == made.Id && g.Hdd == 1);
 
         for (var i = 0; i < 10; i++)
         {
             var name = $"own-guest-{i}";
-            await _connection.UpdateGuestAsync(made.Id, new GuestUpdateRequest(Name: name, Cpus: 1 + (i % 2)), Ct);
+            await Xen.UpdateGuestAsync(made.Id, new GuestUpdateRequest(Name: name, Cpus: 1 + (i % 2)), Ct);
             Assert.Equal((name, 1 + (i % 2)), (await ListAsync()).Where(g => g.Id == made.Id).Select(g => (g.Name, g.Cpus)).Single());
         }
 
-        await _connection.SetPowerAsync(made.Id, PowerAction.Start, null, Ct);
+        await Xen.SetPowerAsync(made.Id, PowerAction.Start, null, Ct);
         Assert.Equal(GuestState.STARTED, (await ListAsync()).Single(g => g.Id == made.Id).State);
 
-        await _connection.CreateDiskAsync(made.Id, new DiskCreateRequest(Size: 2), Ct);
+        await Xen.CreateDiskAsync(made.Id, new DiskCreateRequest(Size: 2), Ct);
         Assert.Equal(3, (await ListAsync()).Single(g => g.Id == made.Id).Hdd);
 
-        var copy = await _connection.CloneGuestAsync("build-01", "own-clone", Ct);
+        var copy = await Xen.CloneGuestAsync("build-01", "own-clone", Ct);
         Assert.Contains(await ListAsync(), g => g.Id == copy.Id && g.Name == "own-clone");
 
-        await _connection.SetPowerAsync(made.Id, PowerAction.ForceStop, null, Ct);
-        await _connection.DeleteGuestAsync(made.Id, new GuestDeleteOptions(), Ct);
+        await Xen.SetPowerAsync(made.Id, PowerAction.ForceStop, null, Ct);
+        await Xen.DeleteGuestAsync(made.Id, new GuestDeleteOptions(), Ct);
         Assert.DoesNotContain(await ListAsync(), g => g.Id == made.Id);
     }
 
@@ -131,50 +124,50 @@ public sealed class XenInventoryTests : IAsyncLifetime
         var before = BulkReadCalls();
         var first = await ListAsync();
         Assert.Equal(before, BulkReadCalls()); // the seed is one event.from, not the bulk reads
-        Assert.True(_connection.Inventory.IsSeeded);
+        Assert.True(Xen.Inventory.IsSeeded);
 
-        var events = _simulator.Calls("event.from");
+        var events = Simulator.Calls("event.from");
         for (var i = 0; i < 50; i++)
         {
             Assert.Equal(first, await ListAsync());
         }
 
         Assert.Equal(before, BulkReadCalls());
-        Assert.Equal(0, _simulator.Calls("VM.get_record"));
-        Assert.InRange(_simulator.Calls("event.from") - events, 0, 1); // at most the background wait, which nothing ends
-        Assert.Equal(1, _connection.Inventory.Seeds);
+        Assert.Equal(0, Simulator.Calls("VM.get_record"));
+        Assert.InRange(Simulator.Calls("event.from") - events, 0, 1); // at most the background wait, which nothing ends
+        Assert.Equal(1, Xen.Inventory.Seeds);
     }
 
     [Fact]
     public async Task Sessions_expired_during_the_wait_keep_the_list_right_and_raise_no_error()
     {
-        var events = _simulator.Calls("event.from");
+        var events = Simulator.Calls("event.from");
         await ListAsync();
         await UntilWaitingAsync(events);
 
-        _simulator.ExpireSessions();
+        Simulator.ExpireSessions();
         await _admin.CallAsync("VM.set_name_label", await _admin.VmAsync("db-01"), "db-after-expiry");
         await ListUntilAsync(l => l.Any(g => g.Name == "db-after-expiry"), "a rename after the sessions expired");
 
-        Assert.Equal(2, _connection.Logins); // logged in again once, by the wait or a list, not both
-        Assert.Equal(1, _simulator.OpenSessionsByOriginator.GetValueOrDefault("simplestack"));
-        Assert.True(_connection.Inventory.Enabled);
+        Assert.Equal(2, Xen.Logins); // logged in again once, by the wait or a list, not both
+        Assert.Equal(1, Simulator.OpenSessionsByOriginator.GetValueOrDefault("simplestack"));
+        Assert.True(Xen.Inventory.Enabled);
     }
 
     [Fact]
-    public async Task Disposing_the_connection_ends_the_wait_at_once_and_logs_the_session_out()
+    public async Task Disposing_theXen_ends_the_wait_at_once_and_logs_the_session_out()
     {
-        var events = _simulator.Calls("event.from");
+        var events = Simulator.Calls("event.from");
         await ListAsync();
         await UntilWaitingAsync(events);
-        Assert.Equal(1, _simulator.OpenSessionsByOriginator.GetValueOrDefault("simplestack"));
+        Assert.Equal(1, Simulator.OpenSessionsByOriginator.GetValueOrDefault("simplestack"));
 
         var watch = Stopwatch.StartNew();
-        await _connection.DisposeAsync();
+        await Xen.DisposeAsync();
 
         Assert.InRange(watch.Elapsed.TotalSeconds, 0, 5); // not held by the 30 s wait
-        Assert.Equal(0, _simulator.OpenSessionsByOriginator.GetValueOrDefault("simplestack"));
-        Assert.Equal(0, _simulator.OpenSessions);
+        Assert.Equal(0, Simulator.OpenSessionsByOriginator.GetValueOrDefault("simplestack"));
+        Assert.Equal(0, Simulator.OpenSessions);
     }
 
     [Fact]
@@ -184,8 +177,8 @@ public sealed class XenInventoryTests : IAsyncLifetime
         options.MaxConcurrentCalls = 1;
         options.CallTimeoutSeconds = 3;
         await using var narrow = (XenApiConnection)await new XenApiDriver(options).ConnectAsync(
-            new HypervisorTarget("xen", "127.0.0.1", _simulator.Url.Port), new HypervisorCredentials(XenGateway.User, XenGateway.Password), Ct);
-        var events = _simulator.Calls("event.from");
+            new HypervisorTarget("xen", "127.0.0.1", Simulator.Url.Port), new HypervisorCredentials(XenGateway.User, XenGateway.Password), Ct);
+        var events = Simulator.Calls("event.from");
         await narrow.ListGuestsAsync(Ct);
         await UntilWaitingAsync(events);
 
@@ -202,7 +195,7 @@ public sealed class XenInventoryTests : IAsyncLifetime
     private XenApiDriverOptions PinnedOptions()
     {
         var options = new XenApiDriverOptions();
-        options.CertificatePins[$"127.0.0.1:{_simulator.Url.Port}"] = _simulator.CertificateSha256;
+        options.CertificatePins[$"127.0.0.1:{Simulator.Url.Port}"] = Simulator.CertificateSha256;
         return options;
     }
 }
