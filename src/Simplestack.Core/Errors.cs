@@ -17,10 +17,14 @@ public enum ErrorKind
     EntityNotFound,
     /// <summary>409: the name is taken or the resource is in the wrong state for the operation.</summary>
     Conflict,
+    /// <summary>409: a request with the same Idempotency-Key is still at work; retry after a while.</summary>
+    OperationInProgress,
     /// <summary>411: the body must come with its length (Content-Length), not chunked.</summary>
     LengthRequired,
     /// <summary>413: the request body is too large.</summary>
     PayloadTooLarge,
+    /// <summary>422: the Idempotency-Key was used before with another request.</summary>
+    IdempotencyKeyReused,
     /// <summary>501: not built for this driver yet.</summary>
     FeatureNotImplemented,
     /// <summary>501: this hypervisor cannot do it.</summary>
@@ -68,3 +72,13 @@ public sealed class HypervisorUnavailableException(string message, Exception? in
 
 public sealed class HypervisorTimeoutException(string message, Exception? inner = null)
     : SimplestackException(ErrorKind.HypervisorTimeout, message, inner);
+
+/// <summary>A request with the same idempotency key is still at work (409, with a Retry-After).</summary>
+public sealed class OperationInProgressException(string message, TimeSpan retryAfter)
+    : SimplestackException(ErrorKind.OperationInProgress, message)
+{
+    /// <summary>When a retry is worth trying.</summary>
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}
+
+public sealed class IdempotencyKeyReusedException(string message) : SimplestackException(ErrorKind.IdempotencyKeyReused, message);

@@ -28,12 +28,16 @@ internal sealed class BlockingCallThreads(string name)
     public Task<T> Run<T>(Func<T> work)
     {
         var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // The caller's execution context goes with the call, as the thread pool's work items
+        // carry it: the work's progress sink and idempotency stamp (WorkContext) and the trace.
+        var context = ExecutionContext.Capture();
         Interlocked.Increment(ref _queued);
         _queue.Add(() =>
         {
             try
             {
-                var result = work();
+                var result = context is null ? work() : RunIn(context, work);
                 return () => completion.SetResult(result);
             }
             catch (Exception e)
@@ -49,6 +53,13 @@ internal sealed class BlockingCallThreads(string name)
         }
 
         return completion.Task;
+    }
+
+    private static T RunIn<T>(ExecutionContext context, Func<T> work)
+    {
+        var result = default(T)!;
+        ExecutionContext.Run(context, _ => result = work(), null);
+        return result;
     }
 
     private void Start()

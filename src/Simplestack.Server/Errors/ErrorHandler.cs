@@ -48,7 +48,16 @@ public sealed class ErrorHandler(ILogger<ErrorHandler> logger) : IExceptionHandl
             Log.RequestFailed(logger, httpContext.Request.Method, httpContext.Request.Path, error.Status, error.Error, httpContext.TraceIdentifier);
         }
 
+        if (exception is Core.OperationInProgressException inProgress && !httpContext.Response.HasStarted)
+        {
+            httpContext.Response.Headers.RetryAfter = RetryAfterSeconds(inProgress.RetryAfter);
+        }
+
         await ErrorWriter.WriteAsync(httpContext, error);
         return true;
     }
+
+    /// <summary>Retry-After in whole seconds, at least 1.</summary>
+    public static string RetryAfterSeconds(TimeSpan retryAfter)
+        => Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
