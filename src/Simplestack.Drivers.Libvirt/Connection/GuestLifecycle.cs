@@ -1,4 +1,6 @@
 using Simplestack.Core;
+using Simplestack.Core.Idempotency;
+using Simplestack.Core.Work;
 using Simplestack.Drivers.Libvirt.Metadata;
 using Simplestack.Drivers.Libvirt.Provisioning;
 using Simplestack.Drivers.Libvirt.Xml;
@@ -36,8 +38,10 @@ public abstract partial class LibvirtHypervisorConnection
 
         using var undo = NewUndo();
         var volumes = new NewVolumes(undo, Native);
+        WorkContext.Report(2, "making disks");
         var (definition, installer) = Define(request, installLocation, volumes);
-        using var domain = Native.DefineDomain(DomainXml.Build(definition));
+        WorkContext.Report(90, "defining");
+        using var domain = Native.DefineDomain(StampedForDefine(DomainXml.Build(definition)));
         var uuid = domain.Uuid;
         undo.Add($"guest {request.Name}", () =>
         {
@@ -66,6 +70,7 @@ public abstract partial class LibvirtHypervisorConnection
         }
         else if (request.Start)
         {
+            WorkContext.Report(95, "starting");
             domain.Start();
         }
 

@@ -1,4 +1,6 @@
 using Simplestack.Core;
+using Simplestack.Core.Idempotency;
+using Simplestack.Core.Work;
 using Simplestack.Drivers.Libvirt.Xml;
 using Simplestack.Libvirt;
 
@@ -48,7 +50,9 @@ public abstract partial class LibvirtHypervisorConnection
         ChangeDevice(domain, xml => DomainXml.WithInterface(xml, nic), impact => domain.AttachDevice(DomainXml.BuildInterface(nic), impact));
         using var refreshed = FindDomain(domain.Uuid);
         var (parsed, number) = FindInterface(refreshed, nic.Mac!);
-        return DescribeInterface(parsed, number);
+        var added = DescribeInterface(parsed, number);
+        RecordMadeOn(refreshed, CreatedKind.NetworkInterface, added.Id);
+        return added;
     }, cancellationToken);
 
     public Task<NetworkInterface> UpdateNetworkInterfaceAsync(string guestId, string interfaceId, NicUpdateRequest request, CancellationToken cancellationToken) => _calls.RunAsync(() =>

@@ -14,7 +14,10 @@ public abstract partial class LibvirtHypervisorConnection : IVolumeManagement
         var volumes = pool.ListAllVolumes();
         try
         {
-            return [.. volumes.Select(v => DescribeVolume(pool, v, users)).OrderBy(v => v.Name, StringComparer.Ordinal)];
+            return [.. volumes
+                .Where(v => !v.Name.StartsWith(MarkerPrefix, StringComparison.Ordinal)) // idempotency markers are the gateway's, not volumes
+                .Select(v => DescribeVolume(pool, v, users))
+                .OrderBy(v => v.Name, StringComparer.Ordinal)];
         }
         finally
         {

@@ -2,7 +2,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Simplestack.Core;
 using Simplestack.Server.Requests;
 using Simplestack.Server.OpenApi;
+using Simplestack.Core.Idempotency;
 using Simplestack.Server.Targets;
+using Simplestack.Server.Work;
 
 namespace Simplestack.Server.Endpoints;
 
@@ -17,13 +19,16 @@ public static class DisksEndpoints
         disks.MapPost(string.Empty, CreateDisk)
             .WithName("CreateDisk")
             .WithSummary("Add a disk: a new volume of 'size' GiB in 'storage_id' (or the default pool)")
-            .ProducesError(StatusCodes.Status409Conflict);
+            .CreatesWithKey<Disk>();
         disks.MapGet("/{diskId}", GetDisk)
             .WithName("GetDisk")
             .WithSummary("One disk, by device target (vda, sdb)");
         disks.MapPut("/{diskId}", UpdateDisk)
             .WithName("UpdateDisk")
             .WithSummary("Rename a disk or grow it to 'size' GiB")
+            .WithDescription("With Accept: text/event-stream, progress events and a final result event (API.md §9).")
+            .Produces<Disk>(StatusCodes.Status200OK, "application/json")
+            .FollowedAsStream()
             .ProducesError(StatusCodes.Status409Conflict);
         disks.MapDelete("/{diskId}", DeleteDisk)
             .WithName("DeleteDisk")
@@ -35,20 +40,26 @@ public static class DisksEndpoints
     public static async Task<Ok<IReadOnlyList<Disk>>> ListDisks(HypervisorSession hv, string guestId)
         => TypedResults.Ok(await (await hv.RequireAsync<IDiskManagement>()).ListDisksAsync(guestId, hv.Aborted));
 
-    public static async Task<Created<Disk>> CreateDisk(HypervisorSession hv, string guestId, JsonBody<DiskCreateRequest> body)
+    public static async Task<IResult> CreateDisk(HypervisorSession hv, string guestId, JsonBody<DiskCreateRequest> body)
     {
         var disks = await hv.RequireAsync<IDiskManagement>();
-        var disk = await disks.CreateDiskAsync(guestId, body.Value, hv.Aborted);
-        return TypedResults.Created(hv.PathFor("guests", guestId, "disks", disk.Id), disk);
+        return await LongWork.CreateAsync(
+            hv,
+            CreatedScope.On(guestId, CreatedKind.Disk),
+            body.Value,
+            ct => disks.CreateDiskAsync(guestId, body.Value, ct),
+            (diskId, ct) => disks.GetDiskAsync(guestId, diskId, ct),
+            disk => TypedResults.Created(hv.PathFor("guests", guestId, "disks", disk.Id), disk));
     }
 
     public static async Task<Ok<Disk>> GetDisk(HypervisorSession hv, string guestId, string diskId)
         => TypedResults.Ok(await (await hv.RequireAsync<IDiskManagement>()).GetDiskAsync(guestId, diskId, hv.Aborted));
 
-    public static async Task<Ok<Disk>> UpdateDisk(HypervisorSession hv, string guestId, string diskId, JsonBody<DiskUpdateRequest> body)
+    /// <remarks>Followed as a stream when asked: growing a disk is long work.</remarks>
+    public static async Task<IResult> UpdateDisk(HypervisorSession hv, string guestId, string diskId, JsonBody<DiskUpdateRequest> body)
     {
         var disks = await hv.RequireAsync<IDiskManagement>();
-        return TypedResults.Ok(await disks.UpdateDiskAsync(guestId, diskId, body.Value, hv.Aborted));
+        return await LongWork.RunAsync(hv, async ct => TypedResults.Ok(await disks.UpdateDiskAsync(guestId, diskId, body.Value, ct)));
     }
 
     public static async Task<NoContent> DeleteDisk(HypervisorSession hv, string guestId, string diskId)

@@ -20,6 +20,7 @@ public static class EndpointServices
             .Bind(configuration.GetSection(GuestWaitOptions.Section))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<GuestWaitOptions>, GuestWaitOptionsValidator>();
+        services.AddOptions<Work.WorkOptions>().Bind(configuration.GetSection(Work.WorkOptions.Section));
         services.AddOptions<CompressionOptions>().Bind(configuration.GetSection(CompressionOptions.Section));
         services.AddSingleton<ListBodies>();
         return services;

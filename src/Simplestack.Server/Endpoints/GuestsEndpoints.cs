@@ -6,7 +6,9 @@ using Simplestack.Core;
 using Simplestack.Server.Json;
 using Simplestack.Server.OpenApi;
 using Simplestack.Server.Requests;
+using Simplestack.Core.Idempotency;
 using Simplestack.Server.Targets;
+using Simplestack.Server.Work;
 
 namespace Simplestack.Server.Endpoints;
 
@@ -32,8 +34,9 @@ public static class GuestsEndpoints
             .WithSummary("Create a guest (JSON body) or import one (archive body)")
             .WithDescription(
                 "A body whose first non-blank byte is '{' creates a guest from a JSON request (API.md §4); any other body is "
-                + "an export archive to import (§5). The Content-Type is not looked at. 201 with the guest and its Location.")
-            .ProducesError(StatusCodes.Status409Conflict);
+                + "an export archive to import (§5). The Content-Type is not looked at. 201 with the guest and its Location. "
+                + "With Accept: text/event-stream, progress events and a final result event (API.md §9).")
+            .CreatesWithKey<Guest>();
         guests.MapGet("/{guestId}", GetGuest)
             .WithName("GetGuest")
             .WithSummary("One guest, by UUID or name")
@@ -51,7 +54,10 @@ public static class GuestsEndpoints
                 + "memory_target_live and vcpus_number_live change a running guest only; hdd is the wanted total in GiB (the last disk grows); "
                 + "paravirtualized is true, false or the kernel arguments; template: true makes the guest a template, which leaves the guest list. "
                 + "Everything is checked before anything changes. A key the hypervisor has no meaning for answers 501 naming it. "
-                + "The answer's 'applied' says, for each changed field, whether it applied 'live' or at 'next_boot'.")
+                + "The answer's 'applied' says, for each changed field, whether it applied 'live' or at 'next_boot'. "
+                + "With Accept: text/event-stream, progress events and a final result event (API.md §9).")
+            .Produces<Guest>(StatusCodes.Status200OK, "application/json")
+            .FollowedAsStream()
             .ProducesError(StatusCodes.Status409Conflict);
         guests.MapDelete("/{guestId}", DeleteGuest)
             .WithName("DeleteGuest")
@@ -60,7 +66,8 @@ public static class GuestsEndpoints
         guests.MapPost("/{guestId}/clone", CloneGuest)
             .WithName("CloneGuest")
             .WithSummary("Clone a stopped guest (new id, new MACs, copied disks)")
-            .ProducesError(StatusCodes.Status409Conflict);
+            .WithDescription("With Accept: text/event-stream, progress events and a final result event (API.md §9).")
+            .CreatesWithKey<Guest>();
         guests.MapGet("/{guestId}/export", ExportGuest)
             .WithName("ExportGuest")
             .WithSummary("Export a stopped guest as a streamed archive (API.md §5)")
@@ -105,7 +112,7 @@ public static class GuestsEndpoints
         };
     }
 
-    public static async Task<Created<Guest>> CreateOrImportGuest(HypervisorSession hv, GuestCreateOrImport body)
+    public static async Task<IResult> CreateOrImportGuest(HypervisorSession hv, GuestCreateOrImport body)
     {
         if (body.Create is not { } request)
         {
@@ -113,8 +120,8 @@ public static class GuestsEndpoints
         }
 
         var management = await hv.RequireAsync<IGuestManagement>();
-        var guest = await management.CreateGuestAsync(request, hv.Aborted);
-        return TypedResults.Created(hv.PathFor("guests", guest.Id), guest);
+        return await LongWork.CreateAsync(
+            hv, CreatedScope.Guests, request, ct => management.CreateGuestAsync(request, ct), hv.ReadGuestAsync, hv.GuestCreated);
     }
 
     /// <remarks>As for the list, the query is read only when there is one.</remarks>
@@ -143,10 +150,11 @@ public static class GuestsEndpoints
         return GuestWait.Parse(QueryValue(context.Request, "wait_for"), timeout, options);
     }
 
-    public static async Task<Ok<Guest>> UpdateGuest(HypervisorSession hv, string guestId, GuestUpdateBody body)
+    /// <remarks>Followed as a stream when asked: growing the last disk (hdd) is long work.</remarks>
+    public static async Task<IResult> UpdateGuest(HypervisorSession hv, string guestId, GuestUpdateBody body)
     {
         var management = await hv.RequireAsync<IGuestManagement>();
-        return TypedResults.Ok(await management.UpdateGuestAsync(guestId, body.Request, hv.Aborted));
+        return await LongWork.RunAsync(hv, async ct => TypedResults.Ok(await management.UpdateGuestAsync(guestId, body.Request, ct)));
     }
 
     public static async Task<NoContent> DeleteGuest(
@@ -157,11 +165,11 @@ public static class GuestsEndpoints
         return TypedResults.NoContent();
     }
 
-    public static async Task<Created<Guest>> CloneGuest(HypervisorSession hv, string guestId, JsonBody<CloneRequest> body)
+    public static async Task<IResult> CloneGuest(HypervisorSession hv, string guestId, JsonBody<CloneRequest> body)
     {
         var cloning = await hv.RequireAsync<IGuestCloning>();
-        var guest = await cloning.CloneGuestAsync(guestId, body.Value.Name, hv.Aborted);
-        return TypedResults.Created(hv.PathFor("guests", guest.Id), guest);
+        return await LongWork.CreateAsync(
+            hv, CreatedScope.Guests, body.Value, ct => cloning.CloneGuestAsync(guestId, body.Value.Name, ct), hv.ReadGuestAsync, hv.GuestCreated);
     }
 
     public static async Task<ArchiveResult> ExportGuest(HypervisorSession hv, string guestId)
@@ -171,7 +179,7 @@ public static class GuestsEndpoints
     }
 
     /// <summary>Imports the request body (an export archive), streamed to the driver without buffering it.</summary>
-    internal static async Task<Created<Guest>> ImportAsync(HypervisorSession hv, string? storageId, bool bodyLimitSet = false)
+    internal static async Task<IResult> ImportAsync(HypervisorSession hv, string? storageId, bool bodyLimitSet = false)
     {
         var context = hv.HttpContext;
         if (!bodyLimitSet)
@@ -185,8 +193,25 @@ public static class GuestsEndpoints
             throw new InvalidArgumentException("A body is required: an export archive to import.");
         }
 
-        await using var body = RequestBody.OpenStream(context);
-        var guest = await transfer.ImportGuestAsync(body, context.Request.ContentLength, storageId, hv.Aborted);
-        return TypedResults.Created(hv.PathFor("guests", guest.Id), guest);
+        var length = context.Request.ContentLength;
+        return await LongWork.CreateAsync(
+            hv,
+            CreatedScope.Guests,
+            new ArchiveBody(length),
+            async ct =>
+            {
+                await using var body = CountingReadStream.Wrap(RequestBody.OpenStream(context), length);
+                return await transfer.ImportGuestAsync(body, length, storageId, ct);
+            },
+            hv.ReadGuestAsync,
+            hv.GuestCreated);
     }
+
+    /// <summary>A guest made before, read again for the answer to a retry of its keyed request.</summary>
+    private static async Task<Guest> ReadGuestAsync(this HypervisorSession hv, string guestId, CancellationToken cancellationToken)
+        => await (await hv.ConnectAsync()).GetGuestAsync(guestId, cancellationToken);
+
+    /// <summary>The answer of a request that made a guest: 201 with its Location.</summary>
+    private static Created<Guest> GuestCreated(this HypervisorSession hv, Guest guest)
+        => TypedResults.Created(hv.PathFor("guests", guest.Id), guest);
 }

@@ -2,7 +2,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Simplestack.Core;
 using Simplestack.Server.Requests;
 using Simplestack.Server.OpenApi;
+using Simplestack.Core.Idempotency;
 using Simplestack.Server.Targets;
+using Simplestack.Server.Work;
 
 namespace Simplestack.Server.Endpoints;
 
@@ -17,7 +19,7 @@ public static class NetworkInterfacesEndpoints
         nics.MapPost(string.Empty, CreateNetworkInterface)
             .WithName("CreateNetworkInterface")
             .WithSummary("Add a network interface on a network")
-            .ProducesError(StatusCodes.Status409Conflict);
+            .CreatesWithKey<NetworkInterface>();
         nics.MapGet("/{interfaceId}", GetNetworkInterface)
             .WithName("GetNetworkInterface")
             .WithSummary("One network interface, by MAC address");
@@ -40,11 +42,16 @@ public static class NetworkInterfacesEndpoints
     public static async Task<Ok<IReadOnlyList<NetworkInterface>>> ListNetworkInterfaces(HypervisorSession hv, string guestId)
         => TypedResults.Ok(await (await hv.RequireAsync<INetworkInterfaceManagement>()).ListNetworkInterfacesAsync(guestId, hv.Aborted));
 
-    public static async Task<Created<NetworkInterface>> CreateNetworkInterface(HypervisorSession hv, string guestId, JsonBody<NicCreateRequest> body)
+    public static async Task<IResult> CreateNetworkInterface(HypervisorSession hv, string guestId, JsonBody<NicCreateRequest> body)
     {
         var nics = await hv.RequireAsync<INetworkInterfaceManagement>();
-        var nic = await nics.CreateNetworkInterfaceAsync(guestId, body.Value, hv.Aborted);
-        return TypedResults.Created(hv.PathFor("guests", guestId, "network_interfaces", nic.Id), nic);
+        return await LongWork.CreateAsync(
+            hv,
+            CreatedScope.On(guestId, CreatedKind.NetworkInterface),
+            body.Value,
+            ct => nics.CreateNetworkInterfaceAsync(guestId, body.Value, ct),
+            (nicId, ct) => nics.GetNetworkInterfaceAsync(guestId, nicId, ct),
+            nic => TypedResults.Created(hv.PathFor("guests", guestId, "network_interfaces", nic.Id), nic));
     }
 
     public static async Task<Ok<NetworkInterface>> GetNetworkInterface(HypervisorSession hv, string guestId, string interfaceId)

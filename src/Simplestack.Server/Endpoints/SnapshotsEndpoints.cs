@@ -2,7 +2,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Simplestack.Core;
 using Simplestack.Server.Requests;
 using Simplestack.Server.OpenApi;
+using Simplestack.Core.Idempotency;
 using Simplestack.Server.Targets;
+using Simplestack.Server.Work;
 
 namespace Simplestack.Server.Endpoints;
 
@@ -17,7 +19,8 @@ public static class SnapshotsEndpoints
         snapshots.MapPost(string.Empty, CreateSnapshot)
             .WithName("CreateSnapshot")
             .WithSummary("Take a snapshot; a name is generated when the body names none (the body is optional)")
-            .ProducesError(StatusCodes.Status409Conflict);
+            .WithDescription("With Accept: text/event-stream, progress events and a final result event (API.md §9).")
+            .CreatesWithKey<Snapshot>();
         snapshots.MapGet("/{snapshotId}", GetSnapshot)
             .WithName("GetSnapshot")
             .WithSummary("One snapshot, by name");
@@ -34,11 +37,17 @@ public static class SnapshotsEndpoints
     public static async Task<Ok<IReadOnlyList<Snapshot>>> ListSnapshots(HypervisorSession hv, string guestId)
         => TypedResults.Ok(await (await hv.RequireAsync<ISnapshotManagement>()).ListSnapshotsAsync(guestId, hv.Aborted));
 
-    public static async Task<Created<Snapshot>> CreateSnapshot(HypervisorSession hv, string guestId, OptionalJsonBody<SnapshotCreateRequest> body)
+    public static async Task<IResult> CreateSnapshot(HypervisorSession hv, string guestId, OptionalJsonBody<SnapshotCreateRequest> body)
     {
         var snapshots = await hv.RequireAsync<ISnapshotManagement>();
-        var snapshot = await snapshots.CreateSnapshotAsync(guestId, body.Value ?? new SnapshotCreateRequest(), hv.Aborted);
-        return TypedResults.Created(hv.PathFor("guests", guestId, "snapshots", snapshot.Id), snapshot);
+        var request = body.Value ?? new SnapshotCreateRequest();
+        return await LongWork.CreateAsync(
+            hv,
+            CreatedScope.On(guestId, CreatedKind.Snapshot),
+            request,
+            ct => snapshots.CreateSnapshotAsync(guestId, request, ct),
+            (snapshotId, ct) => snapshots.GetSnapshotAsync(guestId, snapshotId, ct),
+            snapshot => TypedResults.Created(hv.PathFor("guests", guestId, "snapshots", snapshot.Id), snapshot));
     }
 
     public static async Task<Ok<Snapshot>> GetSnapshot(HypervisorSession hv, string guestId, string snapshotId)

@@ -22,7 +22,7 @@ public static class StoragesEndpoints
             .WithSummary("Import a guest into this storage pool")
             .WithDescription("The body is an export archive (API.md §5), streamed; the guest's disks are created in this pool. 201 with the guest and its Location.")
             .AcceptsArchive("An export archive: manifest.json, domain.xml and disks/<device>.qcow2.")
-            .ProducesError(StatusCodes.Status409Conflict);
+            .CreatesWithKey<Guest>();
         return routes;
     }
 
@@ -32,6 +32,6 @@ public static class StoragesEndpoints
     public static async Task<Ok<StorageInfo>> GetStorage(HypervisorSession hv, string storageId)
         => TypedResults.Ok(await (await hv.RequireAsync<IStorageManagement>()).GetStorageAsync(storageId, hv.Aborted));
 
-    public static Task<Created<Guest>> ImportGuestIntoStorage(HypervisorSession hv, string storageId)
+    public static Task<IResult> ImportGuestIntoStorage(HypervisorSession hv, string storageId)
         => GuestsEndpoints.ImportAsync(hv, storageId);
 }

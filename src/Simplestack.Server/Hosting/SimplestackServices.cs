@@ -63,6 +63,7 @@ public static class SimplestackServices
                 options.AddOperationTransformer<TargetParametersTransformer>();
                 options.AddOperationTransformer<SecurityTransformer>();
                 options.AddOperationTransformer<LocationHeaderTransformer>();
+                options.AddOperationTransformer<FollowedAsStreamTransformer>();
                 options.AddSchemaTransformer<ClosedWordsTransformer>();
                 options.AddSchemaTransformer<UnionShapesTransformer>();
             });

@@ -31,6 +31,23 @@ public sealed class CallerKeyMetadata
 /// </summary>
 public sealed record QueryParameterMetadata(string Name, string Description, bool IsNumber = false);
 
+/// <summary>
+/// Marks long work that answers <c>Accept: text/event-stream</c> with a stream (API.md §9): the
+/// document adds that content type to the 200 answer, beside any JSON one (ApiExplorer keeps one
+/// response type per status).
+/// </summary>
+public sealed class FollowedAsStreamMetadata
+{
+    public static readonly FollowedAsStreamMetadata Instance = new();
+
+    private FollowedAsStreamMetadata()
+    {
+    }
+}
+
+/// <summary>A request header a handler reads itself, declared for the OpenAPI document.</summary>
+public sealed record HeaderParameterMetadata(string Name, string Description);
+
 public static class OpenApiMetadataExtensions
 {
     public const string Json = "application/json";
@@ -60,6 +77,28 @@ public static class OpenApiMetadataExtensions
         builder.Add(endpoint => AddArchiveBody(endpoint, description));
         return builder;
     }
+
+    /// <summary>
+    /// Documents a creating POST run as long work (API.md §9): 201 with <typeparamref name="T"/>,
+    /// the <c>Idempotency-Key</c> header and its 409 and 422, and the event stream a request
+    /// accepting <c>text/event-stream</c> gets instead.
+    /// </summary>
+    public static RouteHandlerBuilder CreatesWithKey<T>(this RouteHandlerBuilder builder)
+        => builder
+            .Produces<T>(StatusCodes.Status201Created, Json)
+            .FollowedAsStream()
+            .WithMetadata(new HeaderParameterMetadata(
+                "Idempotency-Key",
+                "1-255 printable ASCII characters. A retry with the same key and request answers what the first made (201, same id) and makes nothing; "
+                + "the same key with another request is 422; a retry while the first is at work is 409 OperationInProgress with Retry-After."))
+            .ProducesError(StatusCodes.Status409Conflict, StatusCodes.Status422UnprocessableEntity);
+
+    /// <summary>
+    /// Documents the answer of long work to <c>Accept: text/event-stream</c>: progress events and one
+    /// result event with the status, Location and body the plain request would have answered.
+    /// </summary>
+    public static RouteHandlerBuilder FollowedAsStream(this RouteHandlerBuilder builder)
+        => builder.WithMetadata(FollowedAsStreamMetadata.Instance);
 
     /// <summary>Documents error answers (<see cref="ErrorResponse"/>) with these statuses.</summary>
     public static TBuilder ProducesError<TBuilder>(this TBuilder builder, params int[] statuses)

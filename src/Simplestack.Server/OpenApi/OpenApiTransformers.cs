@@ -179,6 +179,17 @@ internal sealed class TargetParametersTransformer : IOpenApiOperationTransformer
             });
         }
 
+        foreach (var header in context.Description.ActionDescriptor.EndpointMetadata.OfType<HeaderParameterMetadata>())
+        {
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = header.Name,
+                In = ParameterLocation.Header,
+                Description = header.Description,
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+            });
+        }
+
         return Task.CompletedTask;
     }
 
@@ -190,4 +201,38 @@ internal sealed class TargetParametersTransformer : IOpenApiOperationTransformer
         Description = description,
         Schema = new OpenApiSchema { Type = JsonSchemaType.String },
     };
+}
+
+/// <summary>
+/// The <c>text/event-stream</c> answer of long work (<see cref="FollowedAsStreamMetadata"/>): added to
+/// the 200 response beside its JSON, or as a 200 of its own where the plain answer is a 201.
+/// </summary>
+internal sealed class FollowedAsStreamTransformer : IOpenApiOperationTransformer
+{
+    public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (!context.Description.ActionDescriptor.EndpointMetadata.OfType<FollowedAsStreamMetadata>().Any())
+        {
+            return Task.CompletedTask;
+        }
+
+        operation.Responses ??= [];
+        if (!operation.Responses.TryGetValue("200", out var ok) || ok is not OpenApiResponse response)
+        {
+            response = new OpenApiResponse { Description = "OK" };
+            operation.Responses["200"] = response;
+        }
+
+        response.Content ??= new Dictionary<string, OpenApiMediaType>();
+        response.Content["text/event-stream"] = new OpenApiMediaType
+        {
+            Schema = new OpenApiSchema
+            {
+                Type = JsonSchemaType.String,
+                Description = "With Accept: text/event-stream: 'progress' events ({\"percent\", \"phase\"}) and one final 'result' event "
+                    + "({\"status\", \"location\", \"body\"}: what the plain request would have answered).",
+            },
+        };
+        return Task.CompletedTask;
+    }
 }

@@ -15,6 +15,7 @@ public sealed class HypervisorSession
     private readonly HttpContext _context;
     private readonly ConnectionPool _pool;
     private ConnectionLease? _lease;
+    private CancellationToken? _workToken;
 
     internal HypervisorSession(HttpContext context, ResolvedTarget target, ConnectionPool pool)
     {
@@ -27,7 +28,18 @@ public sealed class HypervisorSession
 
     public HttpContext HttpContext => _context;
 
-    public CancellationToken Aborted => _context.RequestAborted;
+    /// <summary>
+    /// Cancelled when the work should stop: the client went away, or, for work detached from its
+    /// client (<see cref="DetachFromClient"/>), only when the gateway stops.
+    /// </summary>
+    public CancellationToken Aborted => _workToken ?? _context.RequestAborted;
+
+    /// <summary>
+    /// From now on, <see cref="Aborted"/> no longer follows the client: long work a client follows
+    /// as a stream goes on if the client leaves (API.md §9), until <paramref name="stopping"/>.
+    /// The connection must then be held already, as it is held until the response ends.
+    /// </summary>
+    internal void DetachFromClient(CancellationToken stopping) => _workToken = stopping;
 
     public static ValueTask<HypervisorSession?> BindAsync(HttpContext context)
         => ValueTask.FromResult<HypervisorSession?>(context.Features.Get<HypervisorSession>()

@@ -85,7 +85,10 @@ public partial class OpenApiDocumentTests(GatewayFactory factory) : HttpTestBase
         Assert.True(content.TryGetProperty("application/json", out _));
         Assert.True(content.TryGetProperty("application/x-tar", out _));
         Assert.True(create.GetProperty("responses").TryGetProperty("201", out _));
-        Assert.DoesNotContain(create.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("in").GetString() == "header");
+        // Credentials are security schemes, not parameters: the one header parameter is the idempotency key.
+        Assert.Equal(
+            ["Idempotency-Key"],
+            create.GetProperty("parameters").EnumerateArray().Where(p => p.GetProperty("in").GetString() == "header").Select(p => p.GetProperty("name").GetString()));
         Assert.Contains(create.GetProperty("security").EnumerateArray(), r => r.TryGetProperty("hypervisorToken", out _) && r.TryGetProperty("callerKey", out _));
 
         var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");

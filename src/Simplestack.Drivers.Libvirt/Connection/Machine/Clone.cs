@@ -1,4 +1,6 @@
 using Simplestack.Core;
+using Simplestack.Core.Idempotency;
+using Simplestack.Core.Work;
 using Simplestack.Drivers.Libvirt.Metadata;
 using Simplestack.Drivers.Libvirt.Xml;
 using Simplestack.Libvirt;
@@ -31,14 +33,18 @@ public sealed partial class LibvirtMachineConnection : IGuestCloning
         using var undo = NewUndo();
         var volumes = new NewVolumes(undo, Native);
         var copies = new Dictionary<string, string>();
-        foreach (var disk in description.Disks.Where(d => d.Device == "disk"))
+        var disks = description.Disks.Where(d => d.Device == "disk").ToList();
+        foreach (var disk in disks)
         {
+            // virStorageVolCreateXMLFrom reports nothing while it copies: progress moves per disk.
+            WorkContext.Report(copies.Count, disks.Count, 0, 95, $"copying disk {disk.Target}");
             copies[disk.Target] = CopyVolume(disk, name, volumes);
         }
 
         var macs = description.Interfaces.ToDictionary(i => i.Mac, _ => MacAddresses.Generate(), StringComparer.OrdinalIgnoreCase);
         var cloneXml = DomainXml.WithIdentity(DomainXml.WithDiskSources(xml, copies), name, Guid.NewGuid(), macs);
-        using var clone = Native.DefineDomain(cloneXml);
+        WorkContext.Report(95, "defining");
+        using var clone = Native.DefineDomain(StampedForDefine(cloneXml));
         var uuid = clone.Uuid;
         undo.Add($"guest {name}", () =>
         {

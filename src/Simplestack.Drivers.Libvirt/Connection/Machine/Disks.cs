@@ -1,4 +1,6 @@
 using Simplestack.Core;
+using Simplestack.Core.Idempotency;
+using Simplestack.Core.Work;
 using Simplestack.Drivers.Libvirt.Metadata;
 using Simplestack.Drivers.Libvirt.Xml;
 using Simplestack.Libvirt;
@@ -69,10 +71,12 @@ public sealed partial class LibvirtMachineConnection : IDiskManagement
             RememberOwnedVolume(domain, path, add: true);
         }
 
-        undo.Commit();
         using var refreshed = FindDomain(domain.Uuid);
         var (parsed, number) = FindDisk(refreshed, target);
-        return DescribeDisk(refreshed, parsed, number);
+        var added = DescribeDisk(refreshed, parsed, number);
+        RecordMadeOn(refreshed, CreatedKind.Disk, added.Id);
+        undo.Commit();
+        return added;
     }, cancellationToken);
 
     public Task<Disk> UpdateDiskAsync(string guestId, string diskId, DiskUpdateRequest request, CancellationToken cancellationToken) => _calls.RunAsync(() =>

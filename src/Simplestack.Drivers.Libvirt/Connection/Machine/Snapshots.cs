@@ -1,5 +1,7 @@
 using System.Globalization;
 using Simplestack.Core;
+using Simplestack.Core.Idempotency;
+using Simplestack.Core.Work;
 using Simplestack.Drivers.Libvirt.Xml;
 using Simplestack.Libvirt;
 
@@ -44,8 +46,12 @@ public sealed partial class LibvirtMachineConnection : ISnapshotManagement
             }
         }
 
+        // libvirt's snapshot call reports no progress of its own: the start and the end are what there is.
+        WorkContext.Report(5, "snapshot");
         using var snapshot = domain.CreateSnapshot(SnapshotXml.Build(name, description: null));
-        return DescribeSnapshot(snapshot);
+        var taken = DescribeSnapshot(snapshot);
+        RecordMadeOn(domain, CreatedKind.Snapshot, taken.Id);
+        return taken;
     }, cancellationToken);
 
     public Task RevertSnapshotAsync(string guestId, string snapshotId, CancellationToken cancellationToken) => _calls.RunAsync(() =>

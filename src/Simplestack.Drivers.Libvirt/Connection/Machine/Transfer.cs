@@ -307,7 +307,7 @@ public sealed partial class LibvirtMachineConnection : IGuestTransfer
         var macsInUse = MacsInUse();
         var macs = description.Interfaces.ToDictionary(i => i.Mac, i => macsInUse.Contains(i.Mac) ? MacAddresses.Generate() : i.Mac, StringComparer.OrdinalIgnoreCase);
         var paths = imported.ToDictionary(d => d.Key, d => d.Value.Path);
-        using var domain = Native.DefineDomain(DomainXml.WithIdentity(DomainXml.WithDiskSources(xml, paths), description.Name, uuid, macs));
+        using var domain = Native.DefineDomain(StampedForDefine(DomainXml.WithIdentity(DomainXml.WithDiskSources(xml, paths), description.Name, uuid, macs)));
         var definedUuid = domain.Uuid;
         undo.Add($"guest {description.Name}", () =>
         {

@@ -1,0 +1,226 @@
+using Simplestack.Core;
+using Simplestack.Core.Idempotency;
+using Simplestack.Core.Work;
+using Simplestack.Drivers.Libvirt.Metadata;
+using Simplestack.Drivers.Libvirt.Xml;
+using Simplestack.Libvirt;
+
+namespace Simplestack.Drivers.Libvirt;
+
+// Idempotency keys (API.md §9) kept by libvirt itself, so any gateway process finds them:
+// - a guest a keyed request made carries the request's stamp in its metadata (IdempotencyMetadata),
+//   written in the XML that defines it;
+// - what keyed requests made on a guest (snapshots, disks, NICs) is in the same element's ledger;
+// - while a guest is being made there is no domain yet: the claim is a marker volume in the default
+//   pool named after the key and body (volume names are unique, so of two creates only one makes
+//   it); libvirt keeps no other field on a volume for us, so its capacity, in bytes, is the end of
+//   its lease in seconds since the epoch (a sparse volume: nothing is allocated).
+public abstract partial class LibvirtHypervisorConnection : IIdempotentCreation
+{
+    /// <summary>The name prefix of marker volumes; volume lists do not show them.</summary>
+    internal const string MarkerPrefix = "simplestack-key-";
+
+    private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromSeconds(5);
+
+    // Ledger updates are read-modify-write of one metadata element: one at a time in this process.
+    private readonly Lock _ledgerGate = new();
+
+    public Task<IdempotencyRecord?> FindCreatedAsync(CreatedScope scope, string keyHash, CancellationToken cancellationToken) => _calls.RunAsync(() =>
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (scope.Kind != CreatedKind.Guest)
+        {
+            using var domain = FindDomain(RequireGuest(scope));
+            return IdempotencyLedger.Find(ReadKeys(domain).Ledger, scope.Kind, keyHash, now);
+        }
+
+        foreach (var domain in Native.ListAllDomains())
+        {
+            using (domain)
+            {
+                if (ReadKeys(domain).Made is { } made && made.KeyHash == keyHash)
+                {
+                    return new IdempotencyRecord(made.BodyHash, domain.Uuid);
+                }
+            }
+        }
+
+        return FindMarker(keyHash, now) is { } marker ? new IdempotencyRecord(marker.Stamp.BodyHash, null, marker.Until) : null;
+    }, cancellationToken);
+
+    public Task<IAsyncDisposable> MarkStartedAsync(CreatedScope scope, IdempotencyStamp stamp, TimeSpan lease, CancellationToken cancellationToken) => _calls.RunAsync<IAsyncDisposable>(() =>
+    {
+        var until = DateTimeOffset.UtcNow.Add(lease);
+        if (scope.Kind != CreatedKind.Guest)
+        {
+            var guestId = RequireGuest(scope);
+            EditLedger(guestId, ledger =>
+            {
+                if (IdempotencyLedger.Find(ledger, scope.Kind, stamp.KeyHash, DateTimeOffset.UtcNow) is { } live)
+                {
+                    throw InProgress(live.WorkingUntil);
+                }
+
+                return IdempotencyLedger.With(ledger, new IdempotencyEntry(scope.Kind, stamp, null, DateTimeOffset.UtcNow, until));
+            });
+            return new Release(() => _calls.RunAsync(
+                () => EditLedger(guestId, ledger => IdempotencyLedger.WithoutWorking(ledger, scope.Kind, stamp.KeyHash), missingIsFine: true),
+                CancellationToken.None));
+        }
+
+        var name = PlaceMarker(stamp, until);
+        return new Release(() => _calls.RunAsync(() => RemoveMarker(name, until), CancellationToken.None));
+    }, cancellationToken);
+
+    /// <summary>Records, on the guest, what a keyed request made on it; nothing without a current stamp.</summary>
+    private protected void RecordMadeOn(LibvirtDomain domain, CreatedKind kind, string createdId)
+    {
+        if (WorkContext.Current?.Idempotency is not { } stamp)
+        {
+            return;
+        }
+
+        EditLedger(domain.Uuid, ledger => IdempotencyLedger.With(ledger, new IdempotencyEntry(kind, stamp, createdId, DateTimeOffset.UtcNow, null)));
+    }
+
+    /// <summary>The domain XML of a guest about to be defined, carrying the current request's stamp (or none).</summary>
+    private protected static string StampedForDefine(string domainXml)
+        => IdempotencyMetadata.Stamp(domainXml, WorkContext.Current?.Idempotency);
+
+    private static string RequireGuest(CreatedScope scope)
+        => scope.GuestId ?? throw new ArgumentException("A scope under a guest names the guest.", nameof(scope));
+
+    private static (IdempotencyStamp? Made, IReadOnlyList<IdempotencyEntry> Ledger) ReadKeys(LibvirtDomain domain)
+    {
+        try
+        {
+            return IdempotencyMetadata.Parse(domain.GetMetadata(DomainMetadataType.Element, IdempotencyMetadata.NamespaceUri, DomainModificationImpact.Config));
+        }
+        catch (LibvirtException error) when (error.Code is LibvirtErrorCode.NoDomain or LibvirtErrorCode.OperationInvalid)
+        {
+            return (null, []); // gone meanwhile, or a transient domain (no persistent config to read)
+        }
+    }
+
+    private void EditLedger(string guestId, Func<IReadOnlyList<IdempotencyEntry>, IReadOnlyList<IdempotencyEntry>> edit, bool missingIsFine = false)
+    {
+        lock (_ledgerGate)
+        {
+            LibvirtDomain domain;
+            try
+            {
+                domain = FindDomain(guestId);
+            }
+            catch (EntityNotFoundException) when (missingIsFine)
+            {
+                return; // the guest went, and its ledger with it
+            }
+
+            using (domain)
+            {
+                var (made, ledger) = ReadKeys(domain);
+                var impact = domain.IsActive && domain.IsPersistent ? DomainModificationImpact.Live | DomainModificationImpact.Config : DomainModificationImpact.Current;
+                domain.SetMetadata(DomainMetadataType.Element, IdempotencyMetadata.Build(made, edit(ledger), DateTimeOffset.UtcNow), IdempotencyMetadata.Prefix, IdempotencyMetadata.NamespaceUri, impact);
+            }
+        }
+    }
+
+    private static OperationInProgressException InProgress(DateTimeOffset? until)
+    {
+        var left = (until ?? DateTimeOffset.UtcNow) - DateTimeOffset.UtcNow;
+        return new OperationInProgressException(
+            "A request with this Idempotency-Key is still at work.",
+            left > MaxRetryAfter ? MaxRetryAfter : left > TimeSpan.Zero ? left : TimeSpan.FromSeconds(1));
+    }
+
+    // ---- marker volumes: simplestack-key-<keyhash>.<bodyhash>, capacity = lease end (Unix seconds) ----
+
+    private sealed record Marker(string Name, IdempotencyStamp Stamp, DateTimeOffset Until);
+
+    private static string MarkerName(IdempotencyStamp stamp) => $"{MarkerPrefix}{stamp}";
+
+    private Marker? FindMarker(string keyHash, DateTimeOffset now)
+    {
+        using var pool = DefaultPool();
+        foreach (var volume in pool.ListAllVolumes())
+        {
+            using (volume)
+            {
+                var name = volume.Name;
+                if (name.StartsWith(MarkerPrefix + keyHash + ".", StringComparison.Ordinal)
+                    && IdempotencyStamp.Parse(name[MarkerPrefix.Length..]) is { } stamp
+                    && ReadUntil(volume) is { } until
+                    && until > now)
+                {
+                    return new Marker(name, stamp, until);
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private string PlaceMarker(IdempotencyStamp stamp, DateTimeOffset until)
+    {
+        var name = MarkerName(stamp);
+        using var pool = DefaultPool();
+        var xml = VolumeXml.Build(new VolumeDefinition(name, until.ToUnixTimeSeconds(), "raw")) ;
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                pool.CreateVolume(xml).Dispose();
+                return name;
+            }
+            catch (LibvirtException) when (attempt == 0 && pool.TryLookupVolumeByName(name) is { } taken)
+            {
+                using (taken)
+                {
+                    // Another request holds the key; unless its gateway died and the lease ran out.
+                    if (ReadUntil(taken) is { } held && held > DateTimeOffset.UtcNow)
+                    {
+                        throw InProgress(held);
+                    }
+
+                    taken.Delete();
+                }
+            }
+        }
+    }
+
+    /// <summary>Removes the marker if it is still the one placed (a lease that ran out may have been taken over).</summary>
+    private void RemoveMarker(string name, DateTimeOffset until)
+    {
+        using var pool = DefaultPool();
+        using var volume = pool.TryLookupVolumeByName(name);
+        if (volume is not null && ReadUntil(volume) is { } held && held.ToUnixTimeSeconds() == until.ToUnixTimeSeconds())
+        {
+            volume.Delete();
+        }
+    }
+
+    private static DateTimeOffset? ReadUntil(LibvirtStorageVolume volume)
+    {
+        try
+        {
+            return DateTimeOffset.FromUnixTimeSeconds((long)volume.GetInfo().Capacity);
+        }
+        catch (LibvirtException)
+        {
+            return null; // gone meanwhile
+        }
+    }
+
+    private sealed class Release(Func<Task> release) : IAsyncDisposable
+    {
+        private int _released;
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                await release();
+            }
+        }
+    }
+}
