@@ -47,16 +47,22 @@ public abstract class GatewayOnQemu : IAsyncLifetime
         Substrate.Require();
         Native = LibvirtConnection.Open(Substrate.QemuUri);
         await StartInstallServerAsync();
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
-        {
-            web.UseSetting("Simplestack:Libvirt:DefaultDomainType", "qemu");
-            web.UseSetting("Simplestack:Libvirt:DefaultStoragePool", Substrate.Pool);
-            web.UseSetting("Simplestack:Libvirt:InstallLocationPrefixes:0", InstallLocation);
-            web.UseSetting("Simplestack:Libvirt:RootfsDirectories:0", LxcRootfs.Folder);
-        });
+        _factory = NewGateway();
         Http = _factory.CreateClient();
         Http.Timeout = TimeSpan.FromMinutes(5);
     }
+
+    /// <summary>
+    /// A gateway of its own on the same libvirtd, with the same settings: nothing in memory shared
+    /// with <see cref="Http"/>'s (its own connections, inventory and caches). The caller disposes it.
+    /// </summary>
+    protected WebApplicationFactory<Program> NewGateway() => new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+    {
+        web.UseSetting("Simplestack:Libvirt:DefaultDomainType", "qemu");
+        web.UseSetting("Simplestack:Libvirt:DefaultStoragePool", Substrate.Pool);
+        web.UseSetting("Simplestack:Libvirt:InstallLocationPrefixes:0", InstallLocation);
+        web.UseSetting("Simplestack:Libvirt:RootfsDirectories:0", LxcRootfs.Folder);
+    });
 
     private async Task StartInstallServerAsync()
     {
