@@ -9,6 +9,8 @@ public sealed class LibvirtConnection : IDisposable
     private LifecycleDispatcher? lifecycleDispatcher;
     private int nativeLifecycleCallbackId = -1;
     private int lastCallbackId;
+    private ChangeDispatcher? changeDispatcher;
+    private List<int> nativeChangeCallbackIds = [];
 
     private readonly string openedUri;
 
@@ -184,12 +186,61 @@ public sealed class LibvirtConnection : IDisposable
         }
     }
 
-    /// <summary>Removes a callback registered with <see cref="RegisterDomainLifecycleEvents"/>.</summary>
+    /// <summary>
+    /// Registers a callback for every <see cref="DomainChange"/> event of every domain (metadata,
+    /// devices, balloon, tunables): what changes a domain without a lifecycle event. Those the
+    /// driver does not emit are left out. Callbacks run on the event loop thread, as lifecycle ones.
+    /// </summary>
+    /// <returns>The callback id for <see cref="DeregisterDomainEvents"/>.</returns>
+    public int RegisterDomainChangeEvents(Action<LibvirtDomainChange> callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        lock (eventLock)
+        {
+            ObjectDisposedException.ThrowIf(Handle.IsClosed, this);
+            if (changeDispatcher is null)
+            {
+                var dispatcher = new ChangeDispatcher();
+                var ids = new List<int>();
+                foreach (var change in Enum.GetValues<DomainChange>())
+                {
+                    try
+                    {
+                        ids.Add(Proxy.RegisterChange(Handle, change, dispatcher));
+                    }
+                    catch (LibvirtException e) when (e.Code is LibvirtErrorCode.NoSupport or LibvirtErrorCode.InvalidArg)
+                    {
+                        // An older daemon or a driver without this event: the others still count.
+                    }
+                }
+
+                changeDispatcher = dispatcher;
+                nativeChangeCallbackIds = ids;
+            }
+
+            var id = ++lastCallbackId;
+            changeDispatcher.Add(id, callback);
+            return id;
+        }
+    }
+
+    /// <summary>Removes a callback registered with <see cref="RegisterDomainLifecycleEvents"/> or <see cref="RegisterDomainChangeEvents"/>.</summary>
     /// <exception cref="LibvirtException">With <see cref="LibvirtErrorCode.InvalidArg"/> if no such callback is registered.</exception>
     public void DeregisterDomainEvents(int callbackId)
     {
         lock (eventLock)
         {
+            if (changeDispatcher is not null && changeDispatcher.Remove(callbackId))
+            {
+                if (changeDispatcher.IsEmpty)
+                {
+                    changeDispatcher = null;
+                    DeregisterChanges();
+                }
+
+                return;
+            }
+
             if (lifecycleDispatcher is null || !lifecycleDispatcher.Remove(callbackId))
             {
                 throw new LibvirtException($"no domain event callback with id {callbackId}", LibvirtErrorCode.InvalidArg, 0, 2);
@@ -230,7 +281,30 @@ public sealed class LibvirtConnection : IDisposable
                 nativeLifecycleCallbackId = -1;
             }
 
+            if (changeDispatcher is not null)
+            {
+                changeDispatcher = null;
+                try
+                {
+                    DeregisterChanges();
+                }
+                catch (LibvirtException)
+                {
+                    // As above: closing releases them.
+                }
+            }
+
             Handle.Dispose();
+        }
+    }
+
+    private void DeregisterChanges()
+    {
+        var ids = nativeChangeCallbackIds;
+        nativeChangeCallbackIds = [];
+        foreach (var id in ids)
+        {
+            Proxy.DeregisterEvent(Handle, id);
         }
     }
 

@@ -16,6 +16,22 @@ public sealed record DomainStatsRecord(LibvirtDomain Domain, IReadOnlyDictionary
 /// <summary>A lifecycle event (virDomainEventType and its detail).</summary>
 public sealed record LibvirtDomainEvent(string DomainUuid, string DomainName, int EventType, int Detail);
 
+/// <summary>The domain events, other than lifecycle ones, that tell its definition or live settings changed (<c>VIR_DOMAIN_EVENT_ID_*</c>).</summary>
+public enum DomainChange
+{
+    /// <summary>The balloon's size changed (live memory).</summary>
+    BalloonChange = 13,
+    DeviceRemoved = 15,
+    /// <summary>Tunables changed (vCPU pinning, block I/O tuning, ...).</summary>
+    Tunable = 17,
+    DeviceAdded = 19,
+    /// <summary>The domain's title, description or a metadata element changed.</summary>
+    MetadataChange = 23,
+}
+
+/// <summary>A <see cref="DomainChange"/> event of one domain.</summary>
+public sealed record LibvirtDomainChange(string DomainUuid, DomainChange Change);
+
 /// <summary>virDomainInfo.</summary>
 public sealed record DomainInfo(DomainState State, ulong MaxMemoryKiB, ulong MemoryKiB, ushort VirtualCpus, ulong CpuTimeNs);
 

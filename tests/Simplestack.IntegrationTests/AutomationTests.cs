@@ -9,8 +9,8 @@ using Simplestack.Server.Tests.Events;
 namespace Simplestack.IntegrationTests;
 
 /// <summary>
-/// API.md §9 on the real libvirtd with QEMU: events for changes made with virsh and through the
-/// gateway, resumed with Last-Event-ID; a keyed create retried on another gateway and after a
+/// API.md §9 on the real libvirtd with QEMU: events for changes made with virsh (lifecycle and
+/// metadata) and through the gateway, resumed with Last-Event-ID; a keyed create retried on another gateway and after a
 /// restart makes one guest; long work followed as a stream ends with the plain answer (a clone,
 /// an import); wait_for=ip on a booting guest.
 /// </summary>
@@ -42,6 +42,12 @@ public sealed class AutomationTests : GatewayOnQemu
         await events.NextAsync(e => e.Type == GuestEventTypes.State && e.GuestId == uuid && e.Json.GetProperty("state").GetString() == "STARTED", TimeSpan.FromSeconds(10));
         Virsh("destroy", name);
         var stopped = await events.NextAsync(e => e.Type == GuestEventTypes.State && e.GuestId == uuid && e.Json.GetProperty("state").GetString() == "STOPPED", TimeSpan.FromSeconds(10));
+
+        // A change that is no lifecycle event: tags written with virsh into the metadata the gateway reads.
+        Virsh("metadata", name, "--uri", "https://simplestack.dev/xmlns/tags/1", "--key", "simplestack", "--set", "<tags><tag>from-virsh</tag></tags>", "--config");
+        await events.NextAsync(GuestEventTypes.Changed, uuid, TimeSpan.FromSeconds(10));
+        var tagged = await SendAsync<List<Guest>>(HttpMethod.Get, Guests("?tag=from-virsh"), null, HttpStatusCode.OK);
+        Assert.Equal([uuid], tagged.Select(g => g.Id));
 
         // Through the gateway, while a second subscriber is away: it resumes from the last id it saw.
         var own = await CreateGuestAsync(new { name = NewName("ev"), memory = 32, cpus = 1 });

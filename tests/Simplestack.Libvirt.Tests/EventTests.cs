@@ -29,7 +29,7 @@ public sealed class EventTests
         dom.Undefine();
 
         int[] expected = [Defined, Started, Suspended, Stopped, Undefined];
-        var deadline = DateTime.UtcNow.AddSeconds(5);
+        var deadline = DateTime.UtcNow.AddSeconds(15); // generous: the loop thread competes with a whole test run
         while (DateTime.UtcNow < deadline && events.Count(e => e.DomainName == name) < expected.Length)
         {
             await Task.Delay(20, TestContext.Current.CancellationToken);
@@ -49,12 +49,39 @@ public sealed class EventTests
     }
 
     [Fact]
+    public async Task Metadata_changes_are_delivered_as_change_events()
+    {
+        Libvirt.EnsureEventLoop();
+        using var conn = LibvirtConnection.Open(TestXml.Uri);
+        var changes = new ConcurrentQueue<LibvirtDomainChange>();
+        var id = conn.RegisterDomainChangeEvents(changes.Enqueue);
+
+        using var dom = conn.DefineDomain(TestXml.Domain(TestXml.UniqueName("meta")));
+        dom.SetMetadata(DomainMetadataType.Element, "<mark>1</mark>", "t", "https://example.test/mark", DomainModificationImpact.Config);
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (DateTime.UtcNow < deadline && !changes.Any(c => c.DomainUuid == dom.Uuid))
+        {
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Contains(changes, c => c.DomainUuid == dom.Uuid && c.Change == DomainChange.MetadataChange);
+
+        conn.DeregisterDomainEvents(id);
+        var count = changes.Count;
+        dom.SetMetadata(DomainMetadataType.Element, "<mark>2</mark>", "t", "https://example.test/mark", DomainModificationImpact.Config);
+        await Task.Delay(200, TestContext.Current.CancellationToken);
+        Assert.Equal(count, changes.Count);
+        dom.Undefine();
+    }
+
+    [Fact]
     public void Dispose_deregisters_callbacks()
     {
         Libvirt.EnsureEventLoop();
         var conn = LibvirtConnection.Open(TestXml.Uri);
         conn.RegisterDomainLifecycleEvents(_ => { });
         conn.RegisterDomainLifecycleEvents(_ => throw new InvalidOperationException("ignored"));
+        conn.RegisterDomainChangeEvents(_ => throw new InvalidOperationException("ignored"));
         using (var dom = conn.DefineDomain(TestXml.Domain(TestXml.UniqueName("ev"))))
         {
             dom.Undefine();

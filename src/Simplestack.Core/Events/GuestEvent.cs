@@ -98,6 +98,11 @@ public static class GuestChanges
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
+        if (!(a.Tags ?? []).SequenceEqual(b.Tags ?? [], StringComparer.Ordinal))
+        {
+            return false; // tags travel beside the wire object (Guest.Tags is not serialised)
+        }
+
         var x = Normalised(a);
         var y = Normalised(b);
         if (x == y)
@@ -112,7 +117,7 @@ public static class GuestChanges
 
     private static readonly IReadOnlyList<string> NoIps = [];
 
-    private static Guest Normalised(Guest g) => g with { Ips = NoIps, State = GuestState.STOPPED, StateDetail = string.Empty, Applied = null };
+    private static Guest Normalised(Guest g) => g with { Ips = NoIps, Tags = null, State = GuestState.STOPPED, StateDetail = string.Empty, Applied = null };
 }
 
 [JsonSerializable(typeof(Guest))]

@@ -46,6 +46,9 @@ public abstract partial class LibvirtHypervisorConnection :
             {
                 native.RegisterDomainLifecycleEvents(e => Volatile.Read(ref inventory)?.OnEvent(e.DomainUuid));
                 subscribed = true;
+
+                // Changes that are no lifecycle event (virsh metadata, setmem, a live attach) re-read the guest too.
+                native.RegisterDomainChangeEvents(e => Volatile.Read(ref inventory)?.OnEvent(e.DomainUuid));
             }
             catch (LibvirtException)
             {

@@ -247,6 +247,57 @@ internal static unsafe class Proxy
         return id;
     }
 
+    /// <summary>Registers <paramref name="dispatcher"/> for one <see cref="DomainChange"/> event id (each has a callback shape of its own).</summary>
+    internal static int RegisterChange(ConnectionHandle c, DomainChange change, ChangeDispatcher dispatcher)
+    {
+        // The callbacks differ in their arguments after the domain; opaque comes last. Those with one
+        // argument more than (conn, dom) take the four-argument trampoline, those with two the five.
+        void* callback = change switch
+        {
+            DomainChange.BalloonChange or DomainChange.DeviceRemoved or DomainChange.DeviceAdded
+                => (delegate* unmanaged<nint, nint, nint, void*, void>)&ChangeTrampoline4,
+            DomainChange.Tunable or DomainChange.MetadataChange
+                => (delegate* unmanaged<nint, nint, nint, nint, void*, void>)&ChangeTrampoline5,
+            _ => throw new ArgumentOutOfRangeException(nameof(change)),
+        };
+        var gch = GCHandle.Alloc(new ChangeRegistration(dispatcher, change));
+        var id = NativeMethods.virConnectDomainEventRegisterAny(
+            c, 0, (int)change, (delegate* unmanaged<nint, nint, int, int, void*, int>)callback, (void*)GCHandle.ToIntPtr(gch), &FreeGCHandle);
+        if (id < 0)
+        {
+            throw Errors.LastError("virConnectDomainEventRegisterAny");
+        }
+
+        return id;
+    }
+
+    [UnmanagedCallersOnly]
+    private static void ChangeTrampoline4(nint conn, nint dom, nint argument, void* opaque) => DispatchChange(dom, opaque);
+
+    [UnmanagedCallersOnly]
+    private static void ChangeTrampoline5(nint conn, nint dom, nint first, nint second, void* opaque) => DispatchChange(dom, opaque);
+
+    private static void DispatchChange(nint dom, void* opaque)
+    {
+        try
+        {
+            if (GCHandle.FromIntPtr((nint)opaque).Target is not ChangeRegistration registration || registration.Dispatcher.IsEmpty)
+            {
+                return;
+            }
+
+            byte* buf = stackalloc byte[VirUuidStringBufLen];
+            if (NativeMethods.virDomainGetUUIDStringRaw(dom, buf) == 0)
+            {
+                registration.Dispatcher.Dispatch(new LibvirtDomainChange(Marshal.PtrToStringUTF8((nint)buf)!, registration.Change));
+            }
+        }
+        catch
+        {
+            // Never let an exception cross into libvirt's event loop.
+        }
+    }
+
     internal static void DeregisterEvent(ConnectionHandle c, int callbackId) =>
         Errors.Check(NativeMethods.virConnectDomainEventDeregisterAny(c, callbackId), "virConnectDomainEventDeregisterAny");
 
@@ -391,6 +442,35 @@ internal static unsafe class Proxy
 /// libvirt refuses a second registration of the same native callback for the same event on one connection, so each
 /// connection registers the lifecycle trampoline once and fans events out to its managed callbacks.
 /// </summary>
+/// <summary>The change callbacks of a connection, behind its registrations of every <see cref="DomainChange"/> id.</summary>
+internal sealed class ChangeDispatcher
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, Action<LibvirtDomainChange>> callbacks = new();
+
+    internal bool IsEmpty => callbacks.IsEmpty;
+
+    internal void Add(int id, Action<LibvirtDomainChange> callback) => callbacks[id] = callback;
+
+    internal bool Remove(int id) => callbacks.TryRemove(id, out _);
+
+    internal void Dispatch(LibvirtDomainChange change)
+    {
+        foreach (var callback in callbacks.Values)
+        {
+            try
+            {
+                callback(change);
+            }
+            catch
+            {
+                // A failing subscriber must not stop the others, nor reach libvirt's event loop.
+            }
+        }
+    }
+}
+
+internal sealed record ChangeRegistration(ChangeDispatcher Dispatcher, DomainChange Change);
+
 internal sealed class LifecycleDispatcher
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<int, Action<LibvirtDomainEvent>> callbacks = new();
