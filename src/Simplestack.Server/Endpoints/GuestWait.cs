@@ -49,22 +49,33 @@ public static class GuestWait
         return TimeSpan.FromSeconds(timeout.Value);
     }
 
-    /// <summary>The guest once it has an address; <see cref="HypervisorTimeoutException"/> when none came within <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// The guest once it has an address; <see cref="HypervisorTimeoutException"/> when none came
+    /// within <paramref name="timeout"/>. Where the driver tells its guests' changes
+    /// (<see cref="IGuestEvents"/>: the inventory re-reads a booting guest's addresses and tells
+    /// the change), a change of this guest ends the pause at once; the reads with backoff remain
+    /// for what no event tells.
+    /// </summary>
     public static async Task<Guest> ForIpAsync(
         IHypervisorConnection connection, string guestId, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(time);
         var started = time.GetTimestamp();
+        var guest = await connection.GetGuestAsync(guestId, cancellationToken);
+        if (guest.Ip is not null)
+        {
+            return guest;
+        }
+
+        var id = guest.Id;
+        var changed = NewSignal();
+        using var subscription = connection is IGuestEvents events
+            ? await events.SubscribeGuestEventsAsync(e => { if (e.Guest?.Id == id) { Volatile.Read(ref changed).TrySetResult(); } }, cancellationToken)
+            : null;
         var pause = FirstPause;
         while (true)
         {
-            var guest = await connection.GetGuestAsync(guestId, cancellationToken);
-            if (guest.Ip is not null)
-            {
-                return guest;
-            }
-
             var left = timeout - time.GetElapsedTime(started);
             if (left <= TimeSpan.Zero)
             {
@@ -75,10 +86,24 @@ public static class GuestWait
             // Whole milliseconds, rounded up: a timer given less than one fires at once, and the
             // last stretch before the deadline would then be spent reading the guest in a loop.
             var delay = pause < left ? pause : left;
-            await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(delay.TotalMilliseconds)), time, cancellationToken);
+            var woken = Volatile.Read(ref changed).Task;
+            await Task.WhenAny(Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(delay.TotalMilliseconds)), time, cancellationToken), woken);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (woken.IsCompleted)
+            {
+                Volatile.Write(ref changed, NewSignal()); // before the read: a change after it wakes the next pause
+            }
+
             pause = TimeSpan.FromTicks(Math.Min(LongestPause.Ticks, pause.Ticks * 3 / 2));
+            guest = await connection.GetGuestAsync(id, cancellationToken);
+            if (guest.Ip is not null)
+            {
+                return guest;
+            }
         }
     }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
 /// <summary><c>?wait_for=ip</c> (section <c>Simplestack</c>).</summary>
