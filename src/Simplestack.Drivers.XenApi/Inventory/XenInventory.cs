@@ -47,6 +47,19 @@ internal sealed class XenInventory(XenApiSession session, Func<CancellationToken
 
     protected override void ClearRecords() => _records.Clear();
 
+    /// <summary>
+    /// The idempotency stamps (guest uuid → stamp) of the guests of <paramref name="list"/>, an
+    /// answer of <see cref="KeptGuestInventory{TCursor}.ListAsync"/>, when the records still hold
+    /// that list; null when it was read in bulk or a change came since (then read the pool).
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? StampsOf(IReadOnlyList<Guest> list)
+    {
+        lock (Gate)
+        {
+            return Cursor is not null && _records.IsCurrent(list) ? _records.Stamps() : null;
+        }
+    }
+
     protected override bool IsStale(EventCursor cursor) => _session.Logins != cursor.Logins;
 
     /// <summary>Replaces every record with the pool's as of now: one event.from from the empty token.</summary>
