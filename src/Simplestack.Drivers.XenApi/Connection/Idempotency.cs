@@ -10,8 +10,8 @@ namespace Simplestack.Drivers.XenApi;
 // Idempotency keys (API.md §9), kept in the pool's own other_config maps:
 // - a guest made with a key carries other_config["simplestack_idempotency"] = its stamp, added
 //   right after the VM.clone or import that makes it (neither takes an other_config) and undone
-//   with it; FindCreated(Guests) reads the guest list's VM records (the inventory keeps them,
-//   other_config included), else one VM.get_all_records;
+//   with it; FindCreated(Guests) reads the inventory's VM records (other_config included),
+//   brought up to now by one event.from, else one VM.get_all_records;
 // - a claim while nothing exists yet is a key of its own, "simplestack_creating_...": in the
 //   pool's other_config for guests, in the guest's for its snapshots, disks and NICs. xapi's
 //   add_to_other_config refuses a key that is there (MAP_DUPLICATE_KEY), so adding it is the
@@ -39,13 +39,13 @@ public sealed partial class XenApiConnection : IIdempotentCreation
         var now = DateTimeOffset.UtcNow;
         if (scope.Kind == CreatedKind.Guest)
         {
-            if (await FindStampedGuestAsync(keyHash, cancellationToken) is { } made)
-            {
-                return new IdempotencyRecord(made.Stamp.BodyHash, made.Id);
-            }
-
+            // The claim first, the guests after: work that ended (stamp added, then claim removed)
+            // before the claim is read has its stamp in the guests read after it.
             var pool = await PoolRefAsync(cancellationToken);
-            return LiveClaim((await Call.PoolOtherConfig(pool, cancellationToken)).GetValueOrDefault(ClaimKey(scope, keyHash)), now)?.Record;
+            var claim = LiveClaim((await Call.PoolOtherConfig(pool, cancellationToken)).GetValueOrDefault(ClaimKey(scope, keyHash)), now);
+            return await FindStampedGuestAsync(keyHash, cancellationToken) is { } made
+                ? new IdempotencyRecord(made.Stamp.BodyHash, made.Id)
+                : claim?.Record;
         }
 
         var (_, vm) = await FindVmAsync(GuestOf(scope), cancellationToken);
@@ -141,11 +141,10 @@ public sealed partial class XenApiConnection : IIdempotentCreation
         }
     }
 
-    /// <summary>The guest whose stamp has this key, from the guest list's records (else read in bulk).</summary>
+    /// <summary>The guest whose stamp has this key, from the inventory's VM records brought up to now (else read in bulk).</summary>
     private async Task<(string Id, IdempotencyStamp Stamp)?> FindStampedGuestAsync(string keyHash, CancellationToken cancellationToken)
     {
-        var guests = await _inventory.ListAsync(cancellationToken);
-        var stamps = _inventory.StampsOf(guests) ?? GuestRecords.StampsOf((await Call.AllVms(cancellationToken)).Values);
+        var stamps = await _inventory.StampsNowAsync(cancellationToken) ?? GuestRecords.StampsOf((await Call.AllVms(cancellationToken)).Values);
         foreach (var (id, text) in stamps)
         {
             if (IdempotencyStamp.Parse(text) is { } stamp && stamp.KeyHash == keyHash)

@@ -74,9 +74,6 @@ internal sealed class GuestRecords
             _hostNames.GetValueOrDefault(vm.ResidentOn) ?? ""))
         .OrderBy(g => g.Name, StringComparer.Ordinal)];
 
-    /// <summary>Whether <paramref name="list"/> is the one <see cref="Guests"/> answers now (no change came since it was built).</summary>
-    public bool IsCurrent(IReadOnlyList<Guest> list) => ReferenceEquals(_guests, list);
-
     /// <summary>The idempotency stamps the guests carry (see <see cref="StampsOf"/>), built again only after a change.</summary>
     public IReadOnlyDictionary<string, string> Stamps() => _stamps ??= StampsOf(_vms.Values);
 
