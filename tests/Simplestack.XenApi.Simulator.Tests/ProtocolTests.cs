@@ -189,6 +189,23 @@ public sealed class ProtocolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_revert_brings_back_the_snapshots_other_config_as_xapi_s_copy_vm_fields_does()
+    {
+        var session = await _rpc.LoginAsync();
+        var vm = await VmRefAsync(session, "build-01");
+        await _rpc.ResultAsync("VM.add_to_other_config", session, vm, "before", "1");
+        var snapshot = (await _rpc.ResultAsync("VM.snapshot", session, vm, "snap", new List<string>()))!.GetValue<string>();
+        await _rpc.ResultAsync("VM.remove_from_other_config", session, vm, "before");
+        await _rpc.ResultAsync("VM.add_to_other_config", session, vm, "after", "2");
+
+        await _rpc.ResultAsync("VM.revert", session, snapshot);
+
+        var config = (await _rpc.ResultAsync("VM.get_other_config", session, vm))!.AsObject();
+        Assert.Equal("1", config["before"]!.GetValue<string>());
+        Assert.False(config.ContainsKey("after"));
+    }
+
+    [Fact]
     public async Task Power_operations_follow_the_state_machine_and_keep_metrics_current()
     {
         var session = await _rpc.LoginAsync();
