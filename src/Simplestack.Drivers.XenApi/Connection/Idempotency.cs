@@ -124,6 +124,34 @@ public sealed partial class XenApiConnection : IIdempotentCreation
     }
 
     /// <summary>
+    /// Puts the guest's ledger back as it was before a revert: xapi's revert copies the snapshot's
+    /// other_config onto the guest, which would forget what keys made since the snapshot (the
+    /// snapshot's own entry among them), and a retry would make it again.
+    /// </summary>
+    private async Task RestoreLedgerAsync(string vmRef, string? before, CancellationToken cancellationToken)
+    {
+        await _ledgerWrites.WaitAsync(cancellationToken);
+        try
+        {
+            var now = (await Call.VmOtherConfig(vmRef, cancellationToken)).GetValueOrDefault(LedgerKey);
+            if (now == before)
+            {
+                return;
+            }
+
+            await Call.RemoveFromVmOtherConfig(vmRef, LedgerKey, cancellationToken);
+            if (before is not null)
+            {
+                await Call.AddToVmOtherConfig(vmRef, LedgerKey, before, cancellationToken);
+            }
+        }
+        finally
+        {
+            _ledgerWrites.Release();
+        }
+    }
+
+    /// <summary>
     /// Makes a VM just cloned or imported carry the current work's stamp, and none of the keys
     /// it inherited (xapi copies other_config on clone, an XVA carries it): a copy is not what its
     /// source's key made, and its source's ledger and claims are not its own.

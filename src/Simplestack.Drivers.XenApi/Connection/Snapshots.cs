@@ -56,6 +56,7 @@ public sealed partial class XenApiConnection
         var (vmRef, vm) = await FindVmAsync(guestId, cancellationToken);
         var (snapshotRef, snapshot) = await FindSnapshotAsync(vm, snapshotId, cancellationToken);
         await Call.Revert(snapshotRef, cancellationToken);
+        await RestoreLedgerAsync(vmRef, vm.OtherConfig.GetValueOrDefault(LedgerKey), cancellationToken);
 
         // xapi leaves a VM reverted to a checkpoint Suspended with the checkpoint's memory; the
         // guest was running when it was taken, so it runs again (as XenCenter's revert does).

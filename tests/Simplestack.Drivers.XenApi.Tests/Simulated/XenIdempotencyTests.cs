@@ -143,6 +143,19 @@ public sealed class XenIdempotencyTests : SimulatedXenTest
     }
 
     [Fact]
+    public async Task A_keyed_snapshot_is_still_found_after_the_guest_is_reverted_to_it()
+    {
+        var guest = await Xen.CreateGuestAsync(NewGuest("reverted"), Ct);
+        var stamp = NewStamp();
+        var snapshot = await Keyed(stamp, () => Xen.CreateSnapshotAsync(guest.Id, new SnapshotCreateRequest("keyed"), Ct));
+
+        // xapi's revert copies the snapshot's other_config (taken before its own entry was written) onto the guest.
+        await Xen.RevertSnapshotAsync(guest.Id, snapshot.Id, Ct);
+
+        Assert.Equal(snapshot.Id, (await Xen.FindCreatedAsync(CreatedScope.On(guest.Id, CreatedKind.Snapshot), stamp.KeyHash, Ct))?.CreatedId);
+    }
+
+    [Fact]
     public async Task An_imported_guest_carries_the_imports_key_not_the_one_its_xva_brought()
     {
         var sourceStamp = NewStamp();
