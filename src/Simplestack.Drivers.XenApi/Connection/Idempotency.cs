@@ -19,7 +19,12 @@ namespace Simplestack.Drivers.XenApi;
 //   makes every claim's value its own, so a release removes only its own, and a pool run with
 //   db_idempotent_map (which accepts an add of the same value) still refuses a second claim;
 // - what keyed requests made on a guest (done entries) is its ledger,
-//   other_config["simplestack_ledger"] (IdempotencyLedger), rewritten by remove + add.
+//   other_config["simplestack_ledger"] (IdempotencyLedger), rewritten by remove + add. XenAPI
+//   has no compare-and-set of one map value, so the race accepted is: between the remove and the
+//   add (one call) a lookup of another key on that guest reads no ledger, and two gateways
+//   rewriting one guest's ledger at the same moment can lose one entry (an add refused because
+//   the other's came first is retried on a fresh read). Claims stay atomic (keys of their own),
+//   and this process's rewrites go one at a time.
 public sealed partial class XenApiConnection : IIdempotentCreation
 {
     internal const string StampKey = "simplestack_idempotency";
