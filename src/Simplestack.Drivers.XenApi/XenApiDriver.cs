@@ -106,4 +106,7 @@ internal static partial class XenApiLog
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "Deleting Xen VM {Vm}: disk {Vdi} was left: {Reason}")]
     public static partial void DiskLeft(ILogger logger, string vm, string vdi, string reason);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Information, Message = "An idempotency claim in the Xen {Holder}'s other_config was left until its lease ends: {Reason}")]
+    public static partial void ClaimLeft(ILogger logger, string holder, string reason);
 }

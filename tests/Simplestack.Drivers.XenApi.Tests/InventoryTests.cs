@@ -110,6 +110,39 @@ public class InventoryTests
     }
 
     [Fact]
+    public async Task Stamps_are_read_as_of_now_without_waiting_for_the_loop_to_hear_of_them()
+    {
+        // Another gateway stamped db1 after the seed: only an ask from the records' token answers it;
+        // the loop's own waits hear nothing, so a lookup that trusted the records as they were would miss it.
+        var stamp = Core.Idempotency.IdempotencyStamp.Of("key-1", "body");
+        var stamped = JsonNode.Parse(Canned.AllVms)!["OpaqueRef:paused"]!.DeepClone();
+        stamped["other_config"]![XenApiConnection.StampKey] = stamp.ToString();
+        var change = new JsonObject
+        {
+            ["events"] = new JsonArray(new JsonObject { ["id"] = "2", ["class"] = "vm", ["operation"] = "mod", ["ref"] = "OpaqueRef:paused", ["snapshot"] = stamped }),
+            ["valid_ref_counts"] = new JsonObject(),
+            ["token"] = "t2",
+        }.ToJsonString();
+        var xapi = Canned.Pool().On("event.from", p => (p[2]!.GetValue<string>(), p[3]!.GetValue<double>()) switch
+        {
+            ("", _) => FakeXapi.Result(EverythingAsAdded("t1")),
+            ("t1", 0) => FakeXapi.Result(change),
+            (var token, _) => FakeXapi.Result($$"""{"events":[],"valid_ref_counts":{},"token":"{{token}}"}"""),
+        });
+        await using var connection = await SessionTests.ConnectAsync(xapi);
+        await connection.ListGuestsAsync(Ct);
+
+        var stamps = await connection.Inventory.StampsNowAsync(Ct);
+
+        Assert.Equal(stamp.ToString(), Assert.Single(stamps!).Value);
+        Assert.Equal(Canned.PausedUuid, stamps!.Single().Key);
+        lock (xapi.Calls)
+        {
+            Assert.DoesNotContain(xapi.Methods, m => m.EndsWith(".get_all_records", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task The_session_counts_as_writes_every_call_but_getters_lookups_bulk_reads_and_events()
     {
         var xapi = new FakeXapi();

@@ -138,6 +138,74 @@ public sealed class ProtocolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_async_task_s_progress_grows_while_it_is_pending()
+    {
+        var session = await _rpc.LoginAsync();
+        var template = await VmRefAsync(session, "Debian Bookworm 12");
+
+        var task = (await _rpc.ResultAsync("Async.VM.clone", session, template, "progressing"))!.GetValue<string>();
+        var seen = new List<double>();
+        JsonNode? record;
+        do
+        {
+            await Task.Delay(10, TestContext.Current.CancellationToken);
+            record = await _rpc.ResultAsync("task.get_record", session, task);
+            seen.Add(record!["progress"]!.GetValue<double>());
+        }
+        while (record["status"]!.GetValue<string>() == "pending");
+
+        Assert.Contains(seen, p => p is > 0 and < 1); // moved before the end, not only 0 then 1
+        Assert.Equal(seen.Order(), seen); // and never back
+        Assert.Equal(1.0, seen[^1]);
+    }
+
+    [Fact]
+    public async Task A_task_cancelled_while_pending_does_not_run()
+    {
+        var session = await _rpc.LoginAsync();
+        var template = await VmRefAsync(session, "Debian Bookworm 12");
+
+        var task = (await _rpc.ResultAsync("Async.VM.clone", session, template, "never-made"))!.GetValue<string>();
+        await _rpc.ResultAsync("task.cancel", session, task);
+        await Task.Delay(400, TestContext.Current.CancellationToken);
+
+        Assert.Equal("cancelled", (await _rpc.ResultAsync("task.get_status", session, task))!.GetValue<string>());
+        Assert.Empty((await _rpc.ResultAsync("VM.get_by_name_label", session, "never-made"))!.AsArray());
+    }
+
+    [Fact]
+    public async Task Adding_a_map_key_that_is_there_fails_with_MAP_DUPLICATE_KEY_as_xapi_s_database_does()
+    {
+        var session = await _rpc.LoginAsync();
+        var pool = (await _rpc.ResultAsync("pool.get_all", session))![0]!.GetValue<string>();
+        await _rpc.ResultAsync("pool.add_to_other_config", session, pool, "claim", "first");
+
+        // Db_exn.Duplicate_key (tbl, fld, objref, key), even with the same value (xapi's master adds non-idempotently).
+        var again = await _rpc.CallAsync("pool.add_to_other_config", [session, pool, "claim", "first"]);
+
+        Assert.Equal("MAP_DUPLICATE_KEY", again["error"]!["message"]!.GetValue<string>());
+        Assert.Equal($"""["pool","other_config","{pool}","claim"]""", again["error"]!["data"]!.ToJsonString());
+        Assert.Equal("first", (await _rpc.ResultAsync("pool.get_other_config", session, pool))!["claim"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_revert_brings_back_the_snapshots_other_config_as_xapi_s_copy_vm_fields_does()
+    {
+        var session = await _rpc.LoginAsync();
+        var vm = await VmRefAsync(session, "build-01");
+        await _rpc.ResultAsync("VM.add_to_other_config", session, vm, "before", "1");
+        var snapshot = (await _rpc.ResultAsync("VM.snapshot", session, vm, "snap", new List<string>()))!.GetValue<string>();
+        await _rpc.ResultAsync("VM.remove_from_other_config", session, vm, "before");
+        await _rpc.ResultAsync("VM.add_to_other_config", session, vm, "after", "2");
+
+        await _rpc.ResultAsync("VM.revert", session, snapshot);
+
+        var config = (await _rpc.ResultAsync("VM.get_other_config", session, vm))!.AsObject();
+        Assert.Equal("1", config["before"]!.GetValue<string>());
+        Assert.False(config.ContainsKey("after"));
+    }
+
+    [Fact]
     public async Task Power_operations_follow_the_state_machine_and_keep_metrics_current()
     {
         var session = await _rpc.LoginAsync();

@@ -1,4 +1,5 @@
 using Simplestack.Core;
+using Simplestack.Core.Work;
 
 namespace Simplestack.Drivers.XenApi;
 
@@ -26,15 +27,17 @@ public sealed partial class XenApiConnection
         }
 
         await using var undo = new Reverter(_logger);
-        var cloneRef = await Call.Clone(vmRef, name, cancellationToken);
+        var cloneRef = await CloneVmAsync(vmRef, name, new(0, 95, "cloning"), cancellationToken);
         undo.Add($"clone {name}", async () =>
         {
             var made = await Call.Vm(cloneRef, CancellationToken.None);
             await DestroyVmAndOwnDisksAsync(cloneRef, made, keepDisks: false, CancellationToken.None);
         });
 
+        await StampMadeVmAsync(cloneRef, vm.OtherConfig, cancellationToken); // the source's key is not the clone's
         var guest = await ReadGuestAsync(cloneRef, cancellationToken);
         undo.Commit();
+        WorkContext.Report(100, "cloned");
         return guest;
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Simplestack.Core;
+using Simplestack.Core.Idempotency;
 using Simplestack.Drivers.XenApi.Rpc;
 
 namespace Simplestack.Drivers.XenApi;
@@ -41,6 +42,7 @@ public sealed partial class XenApiConnection : IDiskManagement
         await using var undo = new Reverter(_logger);
         var vbdRef = await AddDiskAsync(vmRef, vm, request.Size, request.Name, srRef, undo, cancellationToken);
         var disk = (await DisksOfAsync(await Call.Vm(vmRef, cancellationToken), cancellationToken)).Single(d => d.VbdRef == vbdRef).Disk;
+        await RecordMadeAsync(vmRef, CreatedKind.Disk, disk.Id, cancellationToken);
         undo.Commit();
         return disk;
     }
@@ -153,7 +155,7 @@ public sealed partial class XenApiConnection : IDiskManagement
             throw new ConflictException($"Guest '{vm.NameLabel}' is {vm.PowerState}: grow its disks while it is halted.");
         }
 
-        await Call.ResizeVdi(disk.VdiRef, bytes, cancellationToken);
+        await ResizeVdiAsync(disk.VdiRef, bytes, cancellationToken);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Simplestack.Core;
+using Simplestack.Core.Work;
 using Simplestack.Drivers.XenApi.Rpc;
 
 namespace Simplestack.Drivers.XenApi;
@@ -31,7 +32,7 @@ public sealed partial class XenApiConnection
         var isoRef = request.Cdrom is { } cdrom ? await FindIsoAsync(cdrom, cancellationToken) : null;
 
         await using var undo = new Reverter(_logger);
-        var vmRef = await Call.Clone(template.Key, request.Name, cancellationToken);
+        var vmRef = await CloneVmAsync(template.Key, request.Name, new(0, 40, "cloning"), cancellationToken);
         undo.Add($"VM {request.Name}", async () =>
         {
             // Provisioning may have made disks: they go with the VM, and only they (a clone's own VDIs).
@@ -39,7 +40,8 @@ public sealed partial class XenApiConnection
             await DestroyVmAndOwnDisksAsync(vmRef, made, keepDisks: false, CancellationToken.None);
         });
 
-        await Call.Provision(vmRef, cancellationToken);
+        await StampMadeVmAsync(vmRef, template.Value.OtherConfig, cancellationToken);
+        await ProvisionVmAsync(vmRef, new(40, 80, "provisioning"), cancellationToken);
         await Call.SetIsATemplate(vmRef, false, cancellationToken);
         var vm = await Call.Vm(vmRef, cancellationToken);
         await SetMemoryAsync(vmRef, vm, request.Memory, cancellationToken);
@@ -88,6 +90,7 @@ public sealed partial class XenApiConnection
 
         var guest = await ReadGuestAsync(vmRef, cancellationToken);
         undo.Commit();
+        WorkContext.Report(100, "created");
         return guest;
     }
 

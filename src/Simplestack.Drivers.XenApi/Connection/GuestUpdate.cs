@@ -92,7 +92,7 @@ public sealed partial class XenApiConnection
 
         if (disk is { } grow)
         {
-            await Call.ResizeVdi(grow.Disk.VdiRef, grow.Bytes, cancellationToken);
+            await ResizeVdiAsync(grow.Disk.VdiRef, grow.Bytes, cancellationToken);
         }
 
         if (request.Hdd is not null)

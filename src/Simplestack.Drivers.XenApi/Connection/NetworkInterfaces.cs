@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Simplestack.Core;
+using Simplestack.Core.Idempotency;
 using Simplestack.Drivers.XenApi.Rpc;
 
 namespace Simplestack.Drivers.XenApi;
@@ -58,6 +59,7 @@ public sealed partial class XenApiConnection
         }
 
         var nic = (await DescribeAsync([await Call.Vif(vifRef, cancellationToken)], cancellationToken))[0];
+        await RecordMadeAsync(vmRef, CreatedKind.NetworkInterface, nic.Id, cancellationToken);
         undo.Commit();
         return nic;
     }

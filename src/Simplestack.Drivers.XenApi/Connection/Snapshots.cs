@@ -1,4 +1,5 @@
 using Simplestack.Core;
+using Simplestack.Core.Idempotency;
 using Simplestack.Drivers.XenApi.Rpc;
 
 namespace Simplestack.Drivers.XenApi;
@@ -37,10 +38,16 @@ public sealed partial class XenApiConnection
             throw new ConflictException($"Guest '{vm.NameLabel}' already has a snapshot named '{name}'.");
         }
 
-        var snapshotRef = vm.PowerState == "Running"
-            ? await Call.Checkpoint(vmRef, name, cancellationToken)
-            : await Call.Snapshot(vmRef, name, cancellationToken);
-        return ToSnapshot(await Call.Vm(snapshotRef, cancellationToken));
+        // The snapshot copies the guest's other_config (its stamp and ledger among it): harmless, as
+        // snapshots are neither guests nor looked into for keys, and a revert brings back the guest's own.
+        await using var undo = new Reverter(_logger);
+        var snapshotRef = await SnapshotVmAsync(vmRef, name, checkpoint: vm.PowerState == "Running", cancellationToken);
+        undo.Add($"snapshot {name}", async () =>
+            await DestroyVmAndOwnDisksAsync(snapshotRef, await Call.Vm(snapshotRef, CancellationToken.None), keepDisks: false, CancellationToken.None));
+        var snapshot = ToSnapshot(await Call.Vm(snapshotRef, cancellationToken));
+        await RecordMadeAsync(vmRef, CreatedKind.Snapshot, snapshot.Id, cancellationToken);
+        undo.Commit();
+        return snapshot;
     }
 
     /// <summary>Reverts the guest to the snapshot: a checkpoint's guest runs again, a disk snapshot's is halted.</summary>
@@ -49,6 +56,7 @@ public sealed partial class XenApiConnection
         var (vmRef, vm) = await FindVmAsync(guestId, cancellationToken);
         var (snapshotRef, snapshot) = await FindSnapshotAsync(vm, snapshotId, cancellationToken);
         await Call.Revert(snapshotRef, cancellationToken);
+        await RestoreLedgerAsync(vmRef, vm.OtherConfig.GetValueOrDefault(LedgerKey), cancellationToken);
 
         // xapi leaves a VM reverted to a checkpoint Suspended with the checkpoint's memory; the
         // guest was running when it was taken, so it runs again (as XenCenter's revert does).

@@ -1,5 +1,6 @@
 using System.Net;
 using Simplestack.Core;
+using Simplestack.Core.Work;
 using Simplestack.Drivers.XenApi.Rpc;
 
 namespace Simplestack.Drivers.XenApi;
@@ -72,18 +73,33 @@ public sealed partial class XenApiConnection : IGuestTransfer
             var content = new StreamContent(source);
             content.Headers.ContentLength = bytes;
             content.Headers.ContentType = new("application/octet-stream");
-            using (var response = await _session.SendToHandlerAsync(HttpMethod.Put, "/import", [new("sr_id", srRef), new("task_id", task)], content, cancellationToken))
+            var progress = new ImportProgress();
+            using (var following = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                if (response.StatusCode != HttpStatusCode.OK)
+                // xapi's handler moves the task's progress as the body arrives: followed while it is sent.
+                var follower = WorkContext.Current?.Progress is null ? Task.CompletedTask : FollowTaskAsync(task, progress.Report, following.Token);
+                try
                 {
-                    await ThrowTransferFailureAsync(task, response.StatusCode, "import", cancellationToken);
+                    using var response = await _session.SendToHandlerAsync(HttpMethod.Put, "/import", [new("sr_id", srRef), new("task_id", task)], content, cancellationToken);
+                    if (response.StatusCode != HttpStatusCode.OK)
+                    {
+                        await ThrowTransferFailureAsync(task, response.StatusCode, "import", cancellationToken);
+                    }
+                }
+                finally
+                {
+                    await following.CancelAsync();
+                    await follower;
                 }
             }
 
-            var done = await WaitForTaskAsync(task, "import", cancellationToken);
+            var done = await WaitForTaskAsync(task, "import", cancellationToken, progress.Report);
             var vmRef = XmlRpcValues.Strings(done.Result).FirstOrDefault(v => v.StartsWith("OpaqueRef:", StringComparison.Ordinal))
                         ?? throw new HypervisorErrorException("The Xen pool finished the import without naming the VM it made.");
-            return await ReadGuestAsync(vmRef, cancellationToken);
+            await StampImportedAsync(vmRef, cancellationToken);
+            var guest = await ReadGuestAsync(vmRef, cancellationToken);
+            WorkContext.Report(100, "imported");
+            return guest;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -94,6 +110,64 @@ public sealed partial class XenApiConnection : IGuestTransfer
         finally
         {
             await ForgetTaskAsync(task);
+        }
+    }
+
+    /// <summary>
+    /// Gives the imported VM the work's stamp in place of any the XVA carried (an export keeps
+    /// other_config); when that fails the VM goes, so a retry does not find a second copy.
+    /// </summary>
+    private async Task StampImportedAsync(string vmRef, CancellationToken cancellationToken)
+    {
+        var vm = await Call.Vm(vmRef, cancellationToken);
+        await using var undo = new Reverter(_logger);
+        undo.Add($"imported VM {vm.NameLabel}", async () =>
+            await DestroyVmAndOwnDisksAsync(vmRef, await Call.Vm(vmRef, CancellationToken.None), keepDisks: false, CancellationToken.None));
+        await StampMadeVmAsync(vmRef, vm.OtherConfig, cancellationToken);
+        undo.Commit();
+    }
+
+    /// <summary>Reports a task's progress until <paramref name="cancellationToken"/> ends the following or the task ends; never fails the work.</summary>
+    private async Task FollowTaskAsync(string task, Action<double> progressed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                var record = await Call.TaskRecord(task, cancellationToken);
+                if (record.Status != "pending")
+                {
+                    return;
+                }
+
+                progressed(record.Progress);
+                await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+            }
+        }
+        catch (Exception error) when (error is SimplestackException or OperationCanceledException)
+        {
+            // Progress is a courtesy: the transfer's own outcome is what counts.
+        }
+    }
+
+    /// <summary>An import's progress (0..95 %, the rest is reading the VM back), never going back though two pollers feed it.</summary>
+    private sealed class ImportProgress
+    {
+        private readonly Lock _gate = new();
+        private double _highest = -1;
+
+        public void Report(double fraction)
+        {
+            lock (_gate)
+            {
+                if (fraction <= _highest)
+                {
+                    return;
+                }
+
+                _highest = fraction;
+                WorkContext.Report(Math.Clamp(fraction, 0, 1) * 95, "importing");
+            }
         }
     }
 
@@ -119,12 +193,20 @@ public sealed partial class XenApiConnection : IGuestTransfer
     /// Waits for a transfer's task to end (the handler's HTTP answer comes before its work does) and
     /// returns it on success; its XenAPI failure otherwise, through the one error table.
     /// </summary>
-    private async Task<TaskRecord> WaitForTaskAsync(string task, string what, CancellationToken cancellationToken)
+    /// <param name="progressed">Told the task's progress (0..1, never less than before) while it runs.</param>
+    private async Task<TaskRecord> WaitForTaskAsync(string task, string what, CancellationToken cancellationToken, Action<double>? progressed = null)
     {
         var pause = TimeSpan.FromMilliseconds(20);
+        var reported = 0.0;
         while (true)
         {
             var record = await Call.TaskRecord(task, cancellationToken);
+            if (progressed is not null && record.Status == "pending" && record.Progress > reported)
+            {
+                reported = Math.Min(record.Progress, 1);
+                progressed(reported);
+            }
+
             switch (record.Status)
             {
                 case "success":

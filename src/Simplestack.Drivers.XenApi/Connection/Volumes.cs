@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Simplestack.Core;
+using Simplestack.Core.Idempotency;
 using Simplestack.Drivers.XenApi.Rpc;
 
 namespace Simplestack.Drivers.XenApi;
@@ -111,6 +112,7 @@ public sealed partial class XenApiConnection : IVolumeManagement
         }
 
         var disk = (await DisksOfAsync(await Call.Vm(vmRef, cancellationToken), cancellationToken)).Single(d => d.VbdRef == vbdRef).Disk;
+        await RecordMadeAsync(vmRef, CreatedKind.Disk, disk.Id, cancellationToken);
         undo.Commit();
         return disk;
     }

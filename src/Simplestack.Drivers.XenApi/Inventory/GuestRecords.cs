@@ -24,6 +24,7 @@ internal sealed class GuestRecords
     private readonly Dictionary<string, VdiRecord> _vdis = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _hostNames = new(StringComparer.Ordinal);
     private IReadOnlyList<Guest>? _guests;
+    private IReadOnlyDictionary<string, string>? _stamps;
 
     /// <summary>VMs held (guests, templates, snapshots and control domains alike).</summary>
     public int VmCount => _vms.Count;
@@ -37,6 +38,7 @@ internal sealed class GuestRecords
         _vdis.Clear();
         _hostNames.Clear();
         _guests = null;
+        _stamps = null;
     }
 
     /// <summary>Applies one batch in order. Classes not asked for and snapshots that cannot be read are skipped.</summary>
@@ -57,6 +59,7 @@ internal sealed class GuestRecords
             if (applied)
             {
                 _guests = null;
+                _stamps = null;
             }
         }
     }
@@ -70,6 +73,15 @@ internal sealed class GuestRecords
             vm.Vbds.Select(_vbds.GetValueOrDefault).Where(IsDisk).Select(b => _vdis.GetValueOrDefault(b!.Vdi)).OfType<VdiRecord>(),
             _hostNames.GetValueOrDefault(vm.ResidentOn) ?? ""))
         .OrderBy(g => g.Name, StringComparer.Ordinal)];
+
+    /// <summary>The idempotency stamps the guests carry (see <see cref="StampsOf"/>), built again only after a change.</summary>
+    public IReadOnlyDictionary<string, string> Stamps() => _stamps ??= StampsOf(_vms.Values);
+
+    /// <summary>Guest uuid → the stamp in its <c>other_config</c>, for the guests among <paramref name="vms"/> that carry one.</summary>
+    public static IReadOnlyDictionary<string, string> StampsOf(IEnumerable<VmRecord> vms)
+        => vms.Where(GuestMapping.IsGuest)
+            .Where(vm => vm.OtherConfig.ContainsKey(XenApiConnection.StampKey))
+            .ToDictionary(vm => vm.Uuid, vm => vm.OtherConfig[XenApiConnection.StampKey], StringComparer.Ordinal);
 
     /// <summary>A Disk VBD with a VDI in it (CDs and empty drives are not the guest's disks).</summary>
     public static bool IsDisk(VbdRecord? vbd) => vbd is { Type: "Disk", Empty: false } && !XenRefs.IsNull(vbd.Vdi);

@@ -47,6 +47,49 @@ internal sealed class XenInventory(XenApiSession session, Func<CancellationToken
 
     protected override void ClearRecords() => _records.Clear();
 
+    /// <summary>
+    /// The guests' idempotency stamps (guest uuid → stamp) as of now, other clients' changes
+    /// included: once seeded, the records ask event.from for what changed since their token (one
+    /// call, answered at once), as a write of this session would make them. A key's claim is read
+    /// before this, so a stamp added before the claim went is seen here even if another gateway
+    /// added it. Null when the inventory is off, not seeded, or moved meanwhile: then read the pool.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>?> StampsNowAsync(CancellationToken cancellationToken)
+    {
+        if (!Enabled)
+        {
+            return null;
+        }
+
+        await ListAsync(cancellationToken); // seeds the records when they are not
+        EventCursor? from;
+        lock (Gate)
+        {
+            from = Cursor;
+        }
+
+        if (from is null)
+        {
+            return null;
+        }
+
+        var writes = _session.CompletedWrites;
+        EventBatch batch;
+        try
+        {
+            batch = await new XenApiCalls(_session).EventsSince(Classes(), from.Token, cancellationToken);
+        }
+        catch (SimplestackException error) when (!IsUnreachable(error))
+        {
+            return null; // EVENTS_LOST, a token refused: the loop deals with it; this read goes to the pool
+        }
+
+        lock (Gate)
+        {
+            return TryApply(from.Token, batch, writes, answered: false) ? _records.Stamps() : null;
+        }
+    }
+
     protected override bool IsStale(EventCursor cursor) => _session.Logins != cursor.Logins;
 
     /// <summary>Replaces every record with the pool's as of now: one event.from from the empty token.</summary>
@@ -115,14 +158,14 @@ internal sealed class XenInventory(XenApiSession session, Func<CancellationToken
         }
     }
 
-    /// <summary>Applies a batch asked from <paramref name="from"/> if the records are still at that token.</summary>
-    private void TryApply(string from, EventBatch batch, long writes, bool answered)
+    /// <summary>Applies a batch asked from <paramref name="from"/> if the records are still at that token (true then).</summary>
+    private bool TryApply(string from, EventBatch batch, long writes, bool answered)
     {
         lock (Gate)
         {
             if (!string.Equals(Cursor?.Token, from, StringComparison.Ordinal))
             {
-                return; // A catch-up or a resync got further meanwhile; the next ask starts from there.
+                return false; // A catch-up or a resync got further meanwhile; the next ask starts from there.
             }
 
             _records.Apply(batch.Events);
@@ -132,6 +175,8 @@ internal sealed class XenInventory(XenApiSession session, Func<CancellationToken
             {
                 Answered(); // the loop's own ask: the strikes start over
             }
+
+            return true;
         }
     }
 

@@ -119,6 +119,22 @@ internal readonly struct XenApiCalls(XenApiSession session)
     public Task CancelTask(string task, CancellationToken ct) => session.CallAsync("task.cancel", ct, task);
     public Task DestroyTask(string task, CancellationToken ct) => session.CallAsync("task.destroy", ct, task);
 
+    // ---- the Async forms of long work: each answers a task at once, which reports the work's progress ----
+    public Task<string> AsyncClone(string vm, string name, CancellationToken ct) => session.CallAsync("Async.VM.clone", J.String, ct, vm, name);
+    public Task<string> AsyncProvision(string vm, CancellationToken ct) => session.CallAsync("Async.VM.provision", J.String, ct, vm);
+    public Task<string> AsyncSnapshot(string vm, string name, CancellationToken ct) => session.CallAsync("Async.VM.snapshot", J.String, ct, vm, name);
+    public Task<string> AsyncCheckpoint(string vm, string name, CancellationToken ct) => session.CallAsync("Async.VM.checkpoint", J.String, ct, vm, name);
+    public Task<string> AsyncResizeVdi(string vdi, long bytes, CancellationToken ct) => session.CallAsync("Async.VDI.resize", J.String, ct, vdi, bytes);
+
+    // ---- other_config: where idempotency stamps, claims and ledgers are kept ----
+    public Task<List<string>> PoolRefs(CancellationToken ct) => session.CallAsync("pool.get_all", J.ListString, ct);
+    public Task<Dictionary<string, string>> PoolOtherConfig(string pool, CancellationToken ct) => session.CallAsync("pool.get_other_config", J.DictionaryStringString, ct, pool);
+    public Task AddToPoolOtherConfig(string pool, string key, string value, CancellationToken ct) => session.CallAsync("pool.add_to_other_config", ct, pool, key, value);
+    public Task RemoveFromPoolOtherConfig(string pool, string key, CancellationToken ct) => session.CallAsync("pool.remove_from_other_config", ct, pool, key);
+    public Task<Dictionary<string, string>> VmOtherConfig(string vm, CancellationToken ct) => session.CallAsync("VM.get_other_config", J.DictionaryStringString, ct, vm);
+    public Task AddToVmOtherConfig(string vm, string key, string value, CancellationToken ct) => session.CallAsync("VM.add_to_other_config", ct, vm, key, value);
+    public Task RemoveFromVmOtherConfig(string vm, string key, CancellationToken ct) => session.CallAsync("VM.remove_from_other_config", ct, vm, key);
+
     /// <summary>A string set as XenAPI takes it (a JSON array of strings).</summary>
     public static JsonArray Set(IEnumerable<string> values) => [.. values.Select(v => (JsonNode?)JsonValue.Create(v))];
 

@@ -18,6 +18,7 @@ public static class XenApiErrors
     public const string OtherOperationInProgress = "OTHER_OPERATION_IN_PROGRESS";
     public const string SrFull = "SR_FULL";
     public const string VlanTagInvalid = "VLAN_TAG_INVALID";
+    public const string MapDuplicateKey = "MAP_DUPLICATE_KEY";
 
     /// <summary>The domain exception for <paramref name="failure"/>, which stays its inner exception.</summary>
     public static SimplestackException ToDomain(XenApiFailure failure)

@@ -25,15 +25,41 @@ internal static class TaskMessages
         };
     }
 
-    /// <summary>Makes the task for an Async call and runs the call off the caller's request.</summary>
+    /// <summary>The steps in which an Async task's progress grows while it is pending.</summary>
+    private const int ProgressSteps = 4;
+
+    /// <summary>
+    /// Makes the task for an Async call and runs the call off the caller's request. While it is
+    /// pending its progress grows in steps, as xapi's long operations move theirs (VM.clone and
+    /// VM.snapshot by the disks' share cloned, VDI.resize and imports as the storage reports),
+    /// so a client polling the task sees it move; a task cancelled meanwhile does not run.
+    /// </summary>
     public static string StartAsync(CallContext call, Handler handler)
     {
         var task = NewTask(call, "Async." + call.Method, "");
         _ = Task.Run(async () =>
         {
-            await Task.Delay(call.State.Options.AsyncTaskDelay).ConfigureAwait(false);
+            var step = call.State.Options.AsyncTaskDelay / ProgressSteps;
+            for (var done = 1; done < ProgressSteps; done++)
+            {
+                await Task.Delay(step).ConfigureAwait(false);
+                lock (call.Store.Sync)
+                {
+                    if (!call.Store.Exists("task", task) || (string?)call.Store.Get("task", task)["status"] != "pending")
+                    {
+                        return;
+                    }
+                    call.Store.Get("task", task)["progress"] = (double)done / ProgressSteps;
+                    call.Store.Touch("task", task);
+                }
+            }
+            await Task.Delay(step).ConfigureAwait(false);
             lock (call.Store.Sync)
             {
+                if (!call.Store.Exists("task", task) || (string?)call.Store.Get("task", task)["status"] != "pending")
+                {
+                    return;
+                }
                 var record = call.Store.Get("task", task);
                 try
                 {

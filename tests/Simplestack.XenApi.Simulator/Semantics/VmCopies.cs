@@ -167,6 +167,7 @@ internal static partial class VmMessages
     /// Puts a VM back to a snapshot (xapi_vm_snapshot.ml revert): a VM that is not halted is shut
     /// down hard, its settings and disks (copies of the snapshot's, by userdevice) come back; a
     /// snapshot leaves it Halted, a checkpoint Suspended (its memory restored: VM.resume runs it).
+    /// other_config comes back too: xapi's copy_vm_fields copies every field not in do_not_copy.
     /// </summary>
     private static object? Revert(CallContext c)
     {
@@ -181,7 +182,7 @@ internal static partial class VmMessages
         {
             SetPowerState(c, vmRef, Halted, Wire.NullRef);
         }
-        foreach (var field in new[] { "memory_static_min", "memory_static_max", "memory_dynamic_min", "memory_dynamic_max", "VCPUs_max", "VCPUs_at_startup", "VCPUs_params" })
+        foreach (var field in new[] { "memory_static_min", "memory_static_max", "memory_dynamic_min", "memory_dynamic_max", "VCPUs_max", "VCPUs_at_startup", "VCPUs_params", "other_config" })
         {
             vm[field] = Wire.Copy(snapshot[field]);
         }
