@@ -149,8 +149,7 @@ public class LongWorkTests(GatewayFactory factory) : GatewayTestBase(factory)
         var followed = await Sdk.Guests.CloneAsync(source.Id, name, options, Ct);
 
         Assert.Equal(name, followed.Name);
-        Assert.Equal(new WorkProgress(0, "started"), seen.Reports[0]);
-        Assert.Equal(new WorkProgress(100, "done"), seen.Reports[^1]);
+        Assert.Equal(new WorkProgress(100, "done"), seen.Reports[^1]); // the gateway sends its latest report; earlier ones may be passed over
         var percents = seen.Reports.Select(r => r.Percent).ToList();
         Assert.Equal(percents.Order(), percents);
         Assert.Equal(100, percents[^1]);
@@ -187,7 +186,7 @@ public class LongWorkTests(GatewayFactory factory) : GatewayTestBase(factory)
         var followed = await Assert.ThrowsAsync<FeatureNotImplementedException>(() => Sdk.Disks.UpdateAsync(guest.Id, "vda", request, seen, Ct));
 
         Assert.Equal((plain.Status, plain.Error, plain.Message), (followed.Status, followed.Error, followed.Message));
-        Assert.Equal(new WorkProgress(0, "started"), seen.Reports[0]);
+        Assert.NotEmpty(seen.Reports); // it was followed: the failure came as the stream's result
     }
 
     [Fact]
