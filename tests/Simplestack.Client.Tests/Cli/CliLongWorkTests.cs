@@ -56,6 +56,30 @@ public class CliLongWorkTests(GatewayFactory factory) : CliTestBase(factory)
     }
 
     [Fact]
+    public async Task An_import_on_a_terminal_draws_the_gateways_progress()
+    {
+        var name = UniqueName(); // the test hypervisor exports guests without disks only
+        Assert.Equal(0, (await RunAsync("guest", "create", name, "--memory", "64")).ExitCode);
+        var file = Path.Combine(Path.GetTempPath(), $"{name}.tar");
+        try
+        {
+            Assert.Equal(0, (await RunAsync("guest", "export", name, "-o", file)).ExitCode);
+            Assert.Equal(0, (await RunAsync("guest", "delete", name)).ExitCode);
+
+            var import = await RunInAsync(Terminal, "guest", "import", file);
+
+            Assert.Equal(0, import.ExitCode);
+            Assert.Contains($"\rImporting {name}.tar: starting", import.Error, StringComparison.Ordinal);
+            Assert.Contains("100.0% done", import.Error, StringComparison.Ordinal);
+            Assert.Equal(name, (await Sdk.Guests.GetAsync(name, Ct)).Name);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task The_same_idempotency_key_answers_the_first_guest_and_another_request_is_refused()
     {
         var name = UniqueName();

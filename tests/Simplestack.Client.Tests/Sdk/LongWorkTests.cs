@@ -41,6 +41,27 @@ public class LongWorkTests(GatewayFactory factory) : GatewayTestBase(factory)
     }
 
     [Fact]
+    public async Task A_followed_import_whose_answer_was_lost_sends_the_archive_again_and_makes_one_guest()
+    {
+        var name = UniqueName();
+        var source = await CreateGuestAsync(name); // the test hypervisor exports guests without disks only
+        using var archive = new MemoryStream();
+        await Sdk.Guests.ExportAsync(source.Id, archive, cancellationToken: Ct);
+        await Sdk.Guests.DeleteAsync(source.Id, cancellationToken: Ct);
+        archive.Position = 0;
+
+        var lossy = new LosesFirstAnswer();
+        using var sdk = SdkThrough(lossy);
+        var imported = await sdk.Guests.ImportAsync(archive, null, null, new LongWorkOptions { Progress = new ReportsKept() }, Ct);
+
+        // The retry found the finished import by its key and answered it plainly, though a stream was asked for.
+        Assert.Equal((source.Id, name), (imported.Id, imported.Name));
+        Assert.Equal(2, lossy.Keys.Count);
+        Assert.Equal(lossy.Keys[0], lossy.Keys[1]);
+        Assert.Equal(1, await GuestsNamedAsync(name));
+    }
+
+    [Fact]
     public async Task Each_create_has_a_key_of_its_own()
     {
         var recorded = new LosesFirstAnswer { Lose = false };
@@ -123,6 +144,27 @@ public class LongWorkTests(GatewayFactory factory) : GatewayTestBase(factory)
 
         Assert.Single(answers.Select(g => g.Id).Distinct());
         Assert.Equal(1, await GuestsNamedAsync(name));
+    }
+
+    [Fact]
+    public async Task On_a_driver_that_keeps_no_keys_only_a_key_the_SDK_made_is_dropped()
+    {
+        var keyless = new RefusesKeys();
+        using var sdk = SdkThrough(keyless);
+        var name = UniqueName();
+
+        var guest = await sdk.Guests.CreateAsync(new GuestCreateRequest { Name = name, Memory = 128 }, Ct);
+        Assert.Equal(name, guest.Name);
+        Assert.Equal(2, keyless.Keys.Count);
+        Assert.NotNull(keyless.Keys[0]);
+        Assert.Null(keyless.Keys[1]);
+
+        keyless.Keys.Clear();
+        var other = UniqueName();
+        await Assert.ThrowsAsync<FeatureNotImplementedException>(() => sdk.Guests.CreateAsync(
+            new GuestCreateRequest { Name = other, Memory = 128 }, new LongWorkOptions { IdempotencyKey = "mine" }, Ct));
+        Assert.Equal(["mine"], keyless.Keys);
+        Assert.Equal(0, await GuestsNamedAsync(other));
     }
 
     [Fact]
@@ -238,6 +280,32 @@ public class LongWorkTests(GatewayFactory factory) : GatewayTestBase(factory)
             }
 
             return response;
+        }
+    }
+
+    /// <summary>Answers a POST with a key as the gateway does on a driver that keeps no keys (501, nothing done).</summary>
+    private sealed class RefusesKeys : DelegatingHandler
+    {
+        public List<string?> Keys { get; } = [];
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.Method != HttpMethod.Post)
+            {
+                return base.SendAsync(request, cancellationToken);
+            }
+
+            var key = request.Headers.TryGetValues("Idempotency-Key", out var values) ? values.Single() : null;
+            Keys.Add(key);
+            return key is null
+                ? base.SendAsync(request, cancellationToken)
+                : Task.FromResult(new HttpResponseMessage(HttpStatusCode.NotImplemented)
+                {
+                    Content = new StringContent(
+                        """{"error":"FeatureNotAvailable","message":"The xen driver cannot keep idempotency keys; send the request without Idempotency-Key.","status":501}""",
+                        System.Text.Encoding.UTF8,
+                        "application/json"),
+                });
         }
     }
 
