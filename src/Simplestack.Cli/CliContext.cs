@@ -28,6 +28,7 @@ internal sealed class CliContext : IDisposable
         Format = format;
         NoHeaders = parseResult.GetValue(GlobalOptions.NoHeaders);
         ShowProgress = !parseResult.GetValue(GlobalOptions.NoProgress);
+        Verbose = parseResult.GetValue(GlobalOptions.Verbose);
         var environment = cli.Environment;
         Out = ConsoleFactory.Create(environment.Out, interactive: false, environment.Width);
         Error = ConsoleFactory.Create(environment.Error, environment.Interactive, environment.Width);
@@ -57,6 +58,12 @@ internal sealed class CliContext : IDisposable
     public bool NoHeaders { get; }
 
     public bool ShowProgress { get; }
+
+    /// <summary><c>--verbose</c>: details on standard error (never on standard output).</summary>
+    public bool Verbose { get; }
+
+    /// <summary>Whether long work is followed with a progress line: a terminal on stderr, and neither <c>--no-progress</c> nor JSON/YAML.</summary>
+    public bool FollowsProgress => ShowProgress && Cli.Environment.Interactive && !Structured;
 
     public IAnsiConsole Out { get; }
 

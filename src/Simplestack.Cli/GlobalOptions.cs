@@ -55,7 +55,13 @@ internal static class GlobalOptions
         Recursive = true,
     };
 
-    public static IEnumerable<Option> All => [Config, Location, Json, Output, NoHeaders, Gateway, Hypervisor, Host, NoProgress];
+    public static readonly Option<bool> Verbose = new("--verbose")
+    {
+        Description = "Say more on standard error (the Idempotency-Key a create sends)",
+        Recursive = true,
+    };
+
+    public static IEnumerable<Option> All => [Config, Location, Json, Output, NoHeaders, Gateway, Hypervisor, Host, NoProgress, Verbose];
 
     private static Option<string?> CreateOutput()
     {

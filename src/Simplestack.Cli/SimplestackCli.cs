@@ -20,7 +20,7 @@ public static class ExitCodes
 {
     public const int Ok = 0;
 
-    /// <summary>The command line is wrong, or the gateway refused the input (400, 411, 413).</summary>
+    /// <summary>The command line is wrong, or the gateway refused the input (400, 411, 413, 422).</summary>
     public const int Usage = 1;
 
     /// <summary>404: no such guest, disk, network, ... or hypervisor.</summary>
@@ -133,7 +133,7 @@ public sealed class SimplestackCli(CliEnvironment environment)
     {
         SimplestackApiException api => new((int)api.Status switch
         {
-            400 or 411 or 413 => ExitCodes.Usage,
+            400 or 411 or 413 or 422 => ExitCodes.Usage,
             401 or 403 => ExitCodes.Auth,
             404 => ExitCodes.NotFound,
             409 => ExitCodes.Conflict,

@@ -29,8 +29,11 @@ public static class SimplestackJson
 /// Sends the requests of one target: builds the URL under <c>/{hypervisor}/{host}</c>, adds the
 /// credential headers, and turns every error answer into a <see cref="SimplestackApiException"/>.
 /// </summary>
-internal sealed class RestChannel(HttpClient http, SimplestackTarget target)
+internal sealed partial class RestChannel(HttpClient http, SimplestackTarget target)
 {
+    /// <summary>When a keyed creating request is sent again (see <see cref="SendWorkAsync{T}"/>).</summary>
+    public SimplestackRetryPolicy Retries { get; set; } = SimplestackRetryPolicy.Default;
+
     public HttpClient Http { get; } = http;
 
     public SimplestackTarget Target { get; } = target;
@@ -76,6 +79,11 @@ internal sealed class RestChannel(HttpClient http, SimplestackTarget target)
     {
         using var request = NewRequest(method, path, body is null ? null : JsonContent(body));
         using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        return await ReadJsonAsync<T>(response, method, path, cancellationToken);
+    }
+
+    private static async Task<T> ReadJsonAsync<T>(HttpResponseMessage response, HttpMethod method, string path, CancellationToken cancellationToken)
+    {
         var value = await response.Content.ReadFromJsonAsync<T>(SimplestackJson.Options, cancellationToken);
         return value ?? throw new SimplestackApiException(
             response.StatusCode, "InvalidResponse", $"The gateway answered {method} {path} with an empty body.", null, method.Method, path);
@@ -108,9 +116,16 @@ internal sealed class RestChannel(HttpClient http, SimplestackTarget target)
                 // The status says enough.
             }
 
-            throw SimplestackApiException.FromResponse(response.StatusCode, body, request.Method.Method, request.RequestUri?.OriginalString);
+            throw SimplestackApiException.FromResponse(response.StatusCode, body, request.Method.Method, request.RequestUri?.OriginalString, RetryAfter(response));
         }
     }
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - DateTimeOffset.UtcNow,
+        _ => null,
+    };
 
     public static HttpContent JsonContent(object body)
     {

@@ -52,8 +52,11 @@ public class SimplestackApiException : Exception
     /// <summary>The request's path, when known.</summary>
     public string? Path { get; }
 
-    /// <summary>The exception for an error answer: the subclass that fits the status.</summary>
-    public static SimplestackApiException FromResponse(HttpStatusCode status, string? body, string? method = null, string? path = null)
+    /// <summary>
+    /// The exception for an error answer: the subclass that fits the status (and the error word, for
+    /// 409 <c>OperationInProgress</c>, which keeps <paramref name="retryAfter"/>, and 422).
+    /// </summary>
+    public static SimplestackApiException FromResponse(HttpStatusCode status, string? body, string? method = null, string? path = null, TimeSpan? retryAfter = null)
     {
         var (error, message) = ReadBody(status, body);
         return (int)status switch
@@ -61,7 +64,9 @@ public class SimplestackApiException : Exception
             400 or 411 or 413 => new InvalidArgumentsException(status, error, message, body, method, path),
             401 or 403 => new UnauthorizedException(status, error, message, body, method, path),
             404 => new EntityNotFoundException(status, error, message, body, method, path),
+            409 when error == OperationInProgressException.Word => new OperationInProgressException(status, message, body, method, path, retryAfter),
             409 => new ConflictException(status, error, message, body, method, path),
+            422 when error == IdempotencyKeyReusedException.Word => new IdempotencyKeyReusedException(status, error, message, body, method, path),
             501 => new FeatureNotImplementedException(status, error, message, body, method, path),
             502 or 503 or 504 => new HypervisorException(status, error, message, body, method, path),
             _ => new SimplestackApiException(status, error, message, body, method, path),
@@ -113,8 +118,29 @@ public sealed class EntityNotFoundException(HttpStatusCode status, string error,
     : SimplestackApiException(status, error, message, body, method, path);
 
 /// <summary>409: the name is taken, or the resource is in the wrong state for the operation.</summary>
-public sealed class ConflictException(HttpStatusCode status, string error, string message, string? body, string? method = null, string? path = null)
+public class ConflictException(HttpStatusCode status, string error, string message, string? body, string? method = null, string? path = null)
     : SimplestackApiException(status, error, message, body, method, path);
+
+/// <summary>
+/// 409 <c>OperationInProgress</c>: a request with the same <c>Idempotency-Key</c> is still at work.
+/// Send the same request with the same key again after <see cref="RetryAfter"/> for its answer
+/// (the SDK's retry policy does, a few times).
+/// </summary>
+public sealed class OperationInProgressException(HttpStatusCode status, string message, string? body, string? method = null, string? path = null, TimeSpan? retryAfter = null)
+    : ConflictException(status, Word, message, body, method, path)
+{
+    public const string Word = "OperationInProgress";
+
+    /// <summary>The gateway's <c>Retry-After</c>, when it sent one.</summary>
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+}
+
+/// <summary>422 <c>IdempotencyKeyReused</c>: the key was used before with another request; a new request needs a new key.</summary>
+public sealed class IdempotencyKeyReusedException(HttpStatusCode status, string error, string message, string? body, string? method = null, string? path = null)
+    : SimplestackApiException(status, error, message, body, method, path)
+{
+    public const string Word = "IdempotencyKeyReused";
+}
 
 /// <summary>501: this driver does not implement it (<c>FeatureNotImplemented</c>) or the hypervisor cannot do it (<c>FeatureNotAvailable</c>).</summary>
 public sealed class FeatureNotImplementedException(HttpStatusCode status, string error, string message, string? body, string? method = null, string? path = null)

@@ -17,6 +17,7 @@ namespace Simplestack.Client;
 public sealed class SimplestackClient : IDisposable
 {
     private readonly bool _ownsHttp;
+    private readonly RestChannel _channel;
 
     public SimplestackClient(HttpClient http, SimplestackTarget target)
         : this(http, target, ownsHttp: false)
@@ -33,7 +34,7 @@ public sealed class SimplestackClient : IDisposable
         }
 
         _ownsHttp = ownsHttp;
-        var channel = new RestChannel(http, target);
+        var channel = _channel = new RestChannel(http, target);
         Target = target;
         Http = http;
         Pool = new PoolOperations(channel);
@@ -71,6 +72,13 @@ public sealed class SimplestackClient : IDisposable
     public SimplestackTarget Target { get; }
 
     public HttpClient Http { get; }
+
+    /// <summary>When a create whose answer was lost is sent again, with its Idempotency-Key (<see cref="SimplestackRetryPolicy.Default"/>).</summary>
+    public SimplestackRetryPolicy Retries
+    {
+        get => _channel.Retries;
+        set => _channel.Retries = value ?? throw new ArgumentNullException(nameof(value));
+    }
 
     public PoolOperations Pool { get; }
 

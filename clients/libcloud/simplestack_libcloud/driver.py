@@ -11,6 +11,7 @@ import json
 import os
 import socket
 import time
+import uuid
 from urllib.parse import quote
 
 from libcloud.common.base import ConnectionKey, JsonResponse
@@ -24,6 +25,7 @@ from simplestack_libcloud.config import Location, SimplestackConfiguration, defa
 
 HYPERVISOR_TOKEN_HEADER = 'x-simplestack-hypervisor-token'
 API_KEY_HEADER = 'x-simplestack-token'
+IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key'
 
 
 class SimplestackError(ProviderError):
@@ -182,7 +184,8 @@ class SimplestackNodeDriver(NodeDriver):
             path += '?' + kwargs['query']
         data = kwargs.get('data')
         body = json.dumps(data) if data is not None else None
-        return connection.request(path, method=method, data=body).object
+        return connection.request(path, method=method, data=body, headers=kwargs.get('headers'),
+                                  retry_failed=kwargs.get('retry_failed')).object
 
     def ex_request(self, method, *segments, **kwargs):
         """A raw call under ``/{hypervisor}/{host}`` of a location (``location=``)."""
@@ -243,12 +246,17 @@ class SimplestackNodeDriver(NodeDriver):
 
     def create_node(self, name, size, image=None, location=None, auth=None, ex_networks=None,
                     ex_ssh_keys=None, ex_user_data=None, ex_start=True, ex_domain_type=None,
-                    ex_cdrom=None, ex_storage_id=None, ex_image_copy=None, **kwargs):
+                    ex_cdrom=None, ex_storage_id=None, ex_image_copy=None, ex_idempotency_key=None,
+                    **kwargs):
         """Creates a guest with the size's cpus and memory, its boot disk from ``image`` (grown
         to the size's disk when it names one), one NIC per network of ``ex_networks`` (default:
         the network named ``default`` if any, else the first), started unless ``ex_start=False``.
         ``auth=NodeAuthSSHKey(pubkey)`` and ``ex_ssh_keys`` go into the guest's NoCloud seed; with
-        neither, the location's ``ssh_public_key`` does."""
+        neither, the location's ``ssh_public_key`` does.
+
+        The request carries an ``Idempotency-Key`` (``ex_idempotency_key``, else a new uuid4), so
+        Libcloud's retries of a failed connection, which send it again, make one guest; the same
+        key with the same request later answers the same node."""
         config = self._location_config(location)
         keys = list(ex_ssh_keys or [])
         if auth is not None and getattr(auth, 'pubkey', None):
@@ -280,7 +288,15 @@ class SimplestackNodeDriver(NodeDriver):
                            ('image_copy', ex_image_copy)):
             if value is not None:
                 body[key] = value
-        guest = self._request(config, 'POST', 'guests', data=body)
+        key = ex_idempotency_key or str(uuid.uuid4())
+        try:
+            guest = self._request(config, 'POST', 'guests', data=body,
+                                  headers={IDEMPOTENCY_KEY_HEADER: key}, retry_failed=True)
+        except SimplestackNotImplementedError:
+            if ex_idempotency_key:
+                raise
+            # A hypervisor driver that keeps no keys refuses one before any work: once more without.
+            guest = self._request(config, 'POST', 'guests', data=body)
         node = self._to_node(guest, config)
         node.size = size
         node.image = image

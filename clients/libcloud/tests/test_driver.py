@@ -14,7 +14,7 @@ from libcloud.compute.providers import get_driver
 from libcloud.compute.types import NodeState, StorageVolumeState
 
 import simplestack_libcloud
-from simplestack_libcloud import (SimplestackConflictError, SimplestackNodeDriver,
+from simplestack_libcloud import (SimplestackConflictError, SimplestackError, SimplestackNodeDriver,
                                   SimplestackNotFoundError, SimplestackNotImplementedError)
 
 
@@ -102,6 +102,38 @@ def test_create_node_with_a_disk_no_network_and_not_started(driver, gateway):
     assert node.state == NodeState.STOPPED
     assert get(gateway, 'guests/%s/network_interfaces' % node.id) == []
     assert [d['size'] for d in get(gateway, 'guests/%s/disks' % node.id)] == [1]
+    driver.destroy_node(node)
+
+
+def test_create_node_sends_an_idempotency_key_that_its_retry_reuses(driver, monkeypatch):
+    # The first POST reaches the gateway (which makes the guest) but its answer is lost, as when a
+    # connection drops: Libcloud retries it, with the same headers, and the key makes it safe.
+    connection = driver.connection
+    connection.connect()
+    inner = connection.connection
+    real_request = inner.request
+    keys = []
+
+    def loses_first_answer(method, url, body=None, headers=None, **kwargs):
+        real_request(method=method, url=url, body=body, headers=headers, **kwargs)
+        if method == 'POST':
+            keys.append(headers.get('Idempotency-Key'))
+            if len(keys) == 1:
+                raise ConnectionResetError('the answer was lost')
+
+    monkeypatch.setattr(inner, 'request', loses_first_answer)
+    name = unique()
+    node = driver.create_node(name=name, size=tiny(driver), ex_networks=[], ex_start=False)
+    assert len(keys) == 2 and keys[0] == keys[1]
+    assert uuid.UUID(keys[0]).version == 4
+    assert [n.id for n in driver.list_nodes() if n.name == name] == [node.id]
+
+    monkeypatch.undo()
+    again = driver.create_node(name=name, size=tiny(driver), ex_networks=[], ex_start=False, ex_idempotency_key=keys[0])
+    assert again.id == node.id
+    with pytest.raises(SimplestackError) as e:
+        driver.create_node(name=unique(), size=tiny(driver), ex_networks=[], ex_start=False, ex_idempotency_key=keys[0])
+    assert e.value.status == 422 and e.value.error == 'IdempotencyKeyReused'
     driver.destroy_node(node)
 
 

@@ -38,10 +38,12 @@ internal static class DeviceCommands
             var name = new Option<string?>("--name") { Description = "The volume's name" };
             var storage = new Option<string?>("--storage") { Description = "The storage pool (default: the gateway's)" };
             var bus = new Option<string?>("--bus") { Description = "virtio, scsi, sata or ide" };
-            var create = new Command("create", "Add a disk: a new volume") { guest, size, name, storage, bus };
+            var key = LongWork.KeyOption();
+            var create = new Command("create", "Add a disk: a new volume") { guest, size, name, storage, bus, key };
             cli.Action(create, async (context, ct) => ShowDisk(context, await context.Client.Disks.CreateAsync(
                 context.Get(guest),
                 new DiskCreateRequest { Size = context.Get(size), Name = context.Get(name), StorageId = context.Get(storage), Bus = context.Get(bus) },
+                LongWork.Options(context, key),
                 ct)));
             disk.Subcommands.Add(create);
         }
@@ -52,8 +54,15 @@ internal static class DeviceCommands
             var newSize = new Option<double?>("--size") { Description = "Grow to this size in GiB" };
             var newName = new Option<string?>("--name") { Description = "A new name" };
             var update = new Command("update", "Grow or rename a disk") { guest, id, newSize, newName };
-            cli.Action(update, async (context, ct) => ShowDisk(context, await context.Client.Disks.UpdateAsync(
-                context.Get(guest), context.Get(id), new DiskUpdateRequest { Size = context.Get(newSize), Name = context.Get(newName) }, ct)));
+            cli.Action(update, async (context, ct) =>
+            {
+                var request = new DiskUpdateRequest { Size = context.Get(newSize), Name = context.Get(newName) };
+                ShowDisk(context, await LongWork.FollowAsync(
+                    context,
+                    $"Changing disk {context.Get(id)} of {context.Get(guest)}",
+                    p => context.Client.Disks.UpdateAsync(context.Get(guest), context.Get(id), request, p, ct),
+                    () => context.Client.Disks.UpdateAsync(context.Get(guest), context.Get(id), request, ct)));
+            });
             disk.Subcommands.Add(update);
         }
 
@@ -116,9 +125,13 @@ internal static class DeviceCommands
             var network = new Option<string>("--network") { Description = "The network", Required = true };
             var newMac = new Option<string?>("--mac") { Description = "A MAC address (default: a new one)" };
             var model = new Option<string?>("--model") { Description = "virtio, e1000, rtl8139, ..." };
-            var create = new Command("create", "Add a network interface") { guest, network, newMac, model };
+            var key = LongWork.KeyOption();
+            var create = new Command("create", "Add a network interface") { guest, network, newMac, model, key };
             cli.Action(create, async (context, ct) => ShowNic(context, await context.Client.NetworkInterfaces.CreateAsync(
-                context.Get(guest), new NicCreateRequest { Network = context.Get(network), Mac = context.Get(newMac), Model = context.Get(model) }, ct)));
+                context.Get(guest),
+                new NicCreateRequest { Network = context.Get(network), Mac = context.Get(newMac), Model = context.Get(model) },
+                LongWork.Options(context, key),
+                ct)));
             nic.Subcommands.Add(create);
         }
 
@@ -277,7 +290,8 @@ internal static class DeviceCommands
             var guest = GuestCommands.GuestArgument();
             var name = new Argument<string?>("name") { Description = "The snapshot's name (default: generated)", Arity = ArgumentArity.ZeroOrOne };
             var nameOption = new Option<string?>("--name") { Description = "The snapshot's name, as the positional NAME" };
-            var create = new Command("create", "Take a snapshot: snapshot create GUEST [NAME]") { guest, name, nameOption };
+            var key = LongWork.KeyOption();
+            var create = new Command("create", "Take a snapshot: snapshot create GUEST [NAME]") { guest, name, nameOption, key };
             cli.Action(create, async (context, ct) =>
             {
                 var (positional, option) = (context.Get(name), context.Get(nameOption));
@@ -286,7 +300,12 @@ internal static class DeviceCommands
                     throw new CliUsageException($"two names for one snapshot: '{positional}' and --name '{option}'.");
                 }
 
-                ShowSnapshot(context, await context.Client.Snapshots.CreateAsync(context.Get(guest), positional ?? option, ct));
+                var options = LongWork.Options(context, key);
+                ShowSnapshot(context, await LongWork.FollowAsync(
+                    context,
+                    $"Snapshotting {context.Get(guest)}",
+                    p => context.Client.Snapshots.CreateAsync(context.Get(guest), positional ?? option, options with { Progress = p }, ct),
+                    () => context.Client.Snapshots.CreateAsync(context.Get(guest), positional ?? option, options, ct)));
             });
             snapshot.Subcommands.Add(create);
         }

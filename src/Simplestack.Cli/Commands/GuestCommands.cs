@@ -115,9 +115,10 @@ internal static class GuestCommands
         var sshKeys = new Option<FileInfo[]>("--ssh-key") { Description = "A public key file for the NoCloud seed (repeatable)" };
         var domainType = new Option<string?>("--domain-type") { Description = "kvm or qemu (software emulation)" };
         var start = new Option<bool>("--start") { Description = "Start the guest once created" };
+        var key = LongWork.KeyOption();
         var command = new Command("create", "Create a guest")
         {
-            name, memory, cpus, size, image, imageCopy, disks, networks, cdrom, userData, sshKeys, domainType, start,
+            name, memory, cpus, size, image, imageCopy, disks, networks, cdrom, userData, sshKeys, domainType, start, key,
         };
         cli.Action(command, async (context, ct) =>
         {
@@ -159,7 +160,17 @@ internal static class GuestCommands
                 DomainType = context.Get(domainType),
                 Start = context.Get(start) ? true : null,
             };
-            ShowGuest(context, await context.Client.Guests.CreateAsync(request, ct));
+            var options = LongWork.Options(context, key);
+
+            // Only an image's copy or an install is long enough to follow.
+            var guest = request.Image is not null || request.Cdrom is not null
+                ? await LongWork.FollowAsync(
+                    context,
+                    $"Creating {request.Name}",
+                    p => context.Client.Guests.CreateAsync(request, options with { Progress = p }, ct),
+                    () => context.Client.Guests.CreateAsync(request, options, ct))
+                : await context.Client.Guests.CreateAsync(request, options, ct);
+            ShowGuest(context, guest);
         });
         return command;
     }
@@ -242,7 +253,8 @@ internal static class GuestCommands
     {
         var id = GuestArgument();
         var name = new Argument<string>("name") { Description = "The clone's name" };
-        var command = new Command("clone", "Clone a stopped guest (new id, new MACs, copied disks)") { id, name };
+        var key = LongWork.KeyOption();
+        var command = new Command("clone", "Clone a stopped guest (new id, new MACs, copied disks)") { id, name, key };
         cli.Action(command, async (context, ct) =>
         {
             var client = context.Client;
@@ -257,10 +269,13 @@ internal static class GuestCommands
                 // The clone's own answer will say what is wrong.
             }
 
-            var clone = await Transfers.WithSpinnerAsync(
+            var options = LongWork.Options(context, key);
+            var description = $"Cloning {source} to {context.Get(name)} ({Transfers.Bytes(bytes)} of disks)";
+            var clone = await LongWork.FollowAsync(
                 context,
-                $"Cloning {source} to {context.Get(name)} ({Transfers.Bytes(bytes)} of disks)",
-                () => client.Guests.CloneAsync(source, context.Get(name), ct));
+                description,
+                p => client.Guests.CloneAsync(source, context.Get(name), options with { Progress = p }, ct),
+                () => Transfers.WithSpinnerAsync(context, description, () => client.Guests.CloneAsync(source, context.Get(name), options, ct)));
             ShowGuest(context, clone);
         });
         return command;
@@ -300,7 +315,8 @@ internal static class GuestCommands
     {
         var file = new Argument<FileInfo>("file") { Description = "An archive written by 'guest export'" };
         var storage = new Option<string?>("--storage") { Description = "The storage pool for the guest's disks" };
-        var command = new Command("import", "Import a guest from an export archive") { file, storage };
+        var key = LongWork.KeyOption();
+        var command = new Command("import", "Import a guest from an export archive") { file, storage, key };
         cli.Action(command, async (context, ct) =>
         {
             var info = context.Get(file);
@@ -310,8 +326,15 @@ internal static class GuestCommands
             }
 
             await using var stream = new FileStream(info.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-            var guest = await Transfers.WithProgressAsync(
-                context, $"Importing {info.Name}", info.Length, p => context.Client.Guests.ImportAsync(stream, context.Get(storage), p, ct));
+            var options = LongWork.Options(context, key);
+
+            // Followed, the gateway's progress covers the upload (it counts what it reads) and the disks' conversion.
+            var guest = await LongWork.FollowAsync(
+                context,
+                $"Importing {info.Name}",
+                p => context.Client.Guests.ImportAsync(stream, context.Get(storage), null, options with { Progress = p }, ct),
+                () => Transfers.WithProgressAsync(
+                    context, $"Importing {info.Name}", info.Length, p => context.Client.Guests.ImportAsync(stream, context.Get(storage), p, options, ct)));
             ShowGuest(context, guest);
         });
         return command;

@@ -83,7 +83,15 @@ public sealed class DisksOperations
             throw new ArgumentException("Attaching an existing volume needs its StorageId (the pool's UUID or name).", nameof(request));
         }
 
-        return _channel.SendJsonAsync<Disk>(HttpMethod.Post, _channel.PathFor("guests", guestId, "disks"), request, cancellationToken);
+        return CreateAsync(guestId, request, null, cancellationToken);
+    }
+
+    /// <summary>Adds a disk with the caller's Idempotency-Key and/or the gateway's progress.</summary>
+    public Task<Disk> CreateAsync(string guestId, DiskCreateRequest request, LongWorkOptions? options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return _channel.SendWorkAsync<Disk>(
+            HttpMethod.Post, _channel.PathFor("guests", guestId, "disks"), () => RestChannel.JsonContent(request), options, creates: true, canResend: true, cancellationToken);
     }
 
     /// <summary>
@@ -96,6 +104,15 @@ public sealed class DisksOperations
 
     public Task<Disk> UpdateAsync(string guestId, string diskId, DiskUpdateRequest request, CancellationToken cancellationToken = default)
         => _channel.SendJsonAsync<Disk>(HttpMethod.Put, _channel.PathFor("guests", guestId, "disks", diskId), request, cancellationToken);
+
+    /// <summary>Changes a disk (grows it), reporting the gateway's progress.</summary>
+    public Task<Disk> UpdateAsync(string guestId, string diskId, DiskUpdateRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return _channel.SendWorkAsync<Disk>(
+            HttpMethod.Put, _channel.PathFor("guests", guestId, "disks", diskId), () => RestChannel.JsonContent(request),
+            new LongWorkOptions { Progress = progress }, creates: false, canResend: true, cancellationToken);
+    }
 
     /// <summary>
     /// Detaches a disk; the gateway deletes its volume when it created it for this guest, and keeps a
@@ -140,7 +157,15 @@ public sealed class NetworkInterfacesOperations
         => _channel.GetAsync<NetworkInterface>(_channel.PathFor("guests", guestId, "network_interfaces", interfaceId), cancellationToken);
 
     public Task<NetworkInterface> CreateAsync(string guestId, NicCreateRequest request, CancellationToken cancellationToken = default)
-        => _channel.SendJsonAsync<NetworkInterface>(HttpMethod.Post, _channel.PathFor("guests", guestId, "network_interfaces"), request, cancellationToken);
+        => CreateAsync(guestId, request, null, cancellationToken);
+
+    /// <summary>Adds an interface with the caller's Idempotency-Key (see <see cref="LongWorkOptions"/>).</summary>
+    public Task<NetworkInterface> CreateAsync(string guestId, NicCreateRequest request, LongWorkOptions? options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return _channel.SendWorkAsync<NetworkInterface>(
+            HttpMethod.Post, _channel.PathFor("guests", guestId, "network_interfaces"), () => RestChannel.JsonContent(request), options, creates: true, canResend: true, cancellationToken);
+    }
 
     public Task<NetworkInterface> UpdateAsync(string guestId, string interfaceId, NicUpdateRequest request, CancellationToken cancellationToken = default)
     {
@@ -224,7 +249,13 @@ public sealed class SnapshotsOperations
 
     /// <summary>Takes a snapshot; the gateway names it when <paramref name="name"/> is null.</summary>
     public Task<Snapshot> CreateAsync(string guestId, string? name = null, CancellationToken cancellationToken = default)
-        => _channel.SendJsonAsync<Snapshot>(HttpMethod.Post, _channel.PathFor("guests", guestId, "snapshots"), new JsonObject { ["name"] = name }, cancellationToken);
+        => CreateAsync(guestId, name, null, cancellationToken);
+
+    /// <summary>Takes a snapshot with the caller's Idempotency-Key and/or the gateway's progress.</summary>
+    public Task<Snapshot> CreateAsync(string guestId, string? name, LongWorkOptions? options, CancellationToken cancellationToken = default)
+        => _channel.SendWorkAsync<Snapshot>(
+            HttpMethod.Post, _channel.PathFor("guests", guestId, "snapshots"), () => RestChannel.JsonContent(new JsonObject { ["name"] = name }),
+            options, creates: true, canResend: true, cancellationToken);
 
     public Task<ActionResult> RevertAsync(string guestId, string snapshotId, CancellationToken cancellationToken = default)
         => _channel.SendJsonAsync<ActionResult>(HttpMethod.Put, _channel.PathFor("guests", guestId, "snapshots", snapshotId, "revert"), null, cancellationToken);

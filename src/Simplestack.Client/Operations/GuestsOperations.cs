@@ -40,12 +40,29 @@ public sealed class GuestsOperations
                 + (timeout is { } t ? "&timeout=" + t.TotalSeconds.ToString(CultureInfo.InvariantCulture) : string.Empty),
             cancellationToken);
 
+    /// <summary>Creates a guest, with an Idempotency-Key of its own reused by the SDK's retries (see <see cref="LongWorkOptions"/>).</summary>
     public Task<Guest> CreateAsync(GuestCreateRequest request, CancellationToken cancellationToken = default)
-        => _channel.SendJsonAsync<Guest>(HttpMethod.Post, _channel.PathFor("guests"), request, cancellationToken);
+        => CreateAsync(request, null, cancellationToken);
+
+    /// <summary>Creates a guest with the caller's key and/or the gateway's progress (an image copy, an install).</summary>
+    public Task<Guest> CreateAsync(GuestCreateRequest request, LongWorkOptions? options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return _channel.SendWorkAsync<Guest>(
+            HttpMethod.Post, _channel.PathFor("guests"), () => RestChannel.JsonContent(request), options, creates: true, canResend: true, cancellationToken);
+    }
 
     /// <summary>Changes what the request carries; the answer's <see cref="Guest.Applied"/> says what applied live.</summary>
     public Task<Guest> UpdateAsync(string guestId, GuestUpdateRequest request, CancellationToken cancellationToken = default)
         => _channel.SendJsonAsync<Guest>(HttpMethod.Put, _channel.PathFor("guests", guestId), UpdateBody(request), cancellationToken);
+
+    /// <summary>As <see cref="UpdateAsync(string, GuestUpdateRequest, CancellationToken)"/>, reporting the gateway's progress (a disk that grows).</summary>
+    public Task<Guest> UpdateAsync(string guestId, GuestUpdateRequest request, IProgress<WorkProgress>? progress, CancellationToken cancellationToken = default)
+    {
+        var body = UpdateBody(request);
+        return _channel.SendWorkAsync<Guest>(
+            HttpMethod.Put, _channel.PathFor("guests", guestId), () => RestChannel.JsonContent(body), new LongWorkOptions { Progress = progress }, creates: false, canResend: true, cancellationToken);
+    }
 
     /// <summary>The wire's body: cpus, memory and paravirtualized take one of two shapes each (the original's).</summary>
     internal static JsonObject UpdateBody(GuestUpdateRequest request)
@@ -87,7 +104,12 @@ public sealed class GuestsOperations
 
     /// <summary>Clones a stopped guest: new id, new MACs, copied disks.</summary>
     public Task<Guest> CloneAsync(string guestId, string name, CancellationToken cancellationToken = default)
-        => _channel.SendJsonAsync<Guest>(HttpMethod.Post, _channel.PathFor("guests", guestId, "clone"), new { name }, cancellationToken);
+        => CloneAsync(guestId, name, null, cancellationToken);
+
+    /// <summary>Clones a stopped guest with the caller's key and/or the gateway's progress (the disks' copy).</summary>
+    public Task<Guest> CloneAsync(string guestId, string name, LongWorkOptions? options, CancellationToken cancellationToken = default)
+        => _channel.SendWorkAsync<Guest>(
+            HttpMethod.Post, _channel.PathFor("guests", guestId, "clone"), () => RestChannel.JsonContent(new { name }), options, creates: true, canResend: true, cancellationToken);
 
     /// <summary>
     /// Starts the export of a stopped guest (API.md §5) and returns the archive as a stream, with its
@@ -123,13 +145,32 @@ public sealed class GuestsOperations
     /// Imports an export archive, streamed from <paramref name="source"/> without buffering it,
     /// reporting the bytes sent so far. With <paramref name="storageId"/>, the disks go to that pool.
     /// </summary>
-    public async Task<Guest> ImportAsync(Stream source, string? storageId = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    public Task<Guest> ImportAsync(Stream source, string? storageId = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+        => ImportAsync(source, storageId, progress, null, cancellationToken);
+
+    /// <summary>
+    /// As the other overload, with the caller's key and/or the gateway's progress (the disks'
+    /// conversion included). The SDK retries (and makes a key of its own) only when
+    /// <paramref name="source"/> can seek: a retry sends the archive again from where it began.
+    /// </summary>
+    public Task<Guest> ImportAsync(Stream source, string? storageId, IProgress<long>? upload, LongWorkOptions? options, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(source);
         var path = storageId is null ? _channel.PathFor("guests") : _channel.PathFor("storages", storageId, "guests");
-        using var request = _channel.NewRequest(HttpMethod.Post, path, new ProgressStreamContent(source, progress));
-        using var response = await _channel.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
-        return await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Guest>(response.Content, SimplestackJson.Options, cancellationToken)
-            ?? throw new SimplestackApiException("The gateway answered an import with an empty body.");
+        var start = source.CanSeek ? source.Position : 0;
+        var sent = false;
+        HttpContent Body()
+        {
+            if (sent && source.CanSeek)
+            {
+                source.Position = start;
+            }
+
+            sent = true;
+            return new ProgressStreamContent(source, upload);
+        }
+
+        return _channel.SendWorkAsync<Guest>(HttpMethod.Post, path, Body, options, creates: true, canResend: source.CanSeek, cancellationToken);
     }
 
     /// <summary>The query of a filtered list: empty when nothing is set.</summary>

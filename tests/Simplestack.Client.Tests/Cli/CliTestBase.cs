@@ -59,6 +59,9 @@ public abstract class CliTestBase : GatewayTestBase, IDisposable
         public bool CanPrompt { get; init; }
 
         public bool OutIsTerminal { get; init; }
+
+        /// <summary>Whether standard error is a terminal (progress redrawn in place).</summary>
+        public bool Interactive { get; init; }
     }
 
     protected Task<Run> RunAsync(params string[] args) => RunInAsync(new Surroundings(), args);
@@ -78,6 +81,7 @@ public abstract class CliTestBase : GatewayTestBase, IDisposable
             Input = new StringReader(surroundings.Input ?? string.Empty),
             CanPrompt = surroundings.CanPrompt,
             OutIsTerminal = surroundings.OutIsTerminal,
+            Interactive = surroundings.Interactive,
             Variables = name => surroundings.Variables.GetValueOrDefault(name),
             HttpFactory = location =>
             {
