@@ -43,7 +43,7 @@ public static class IdempotencyKeys
     /// refusal: 422 when the key was used with another request, 409 with Retry-After while the
     /// first request is still at work. Null when the key is new.
     /// </summary>
-    public static string? Check(IdempotencyRecord? record, IdempotencyStamp stamp, WorkOptions options, TimeProvider time)
+    public static string? Check(IdempotencyRecord? record, IdempotencyStamp stamp, WorkOptions options)
     {
         if (record is null)
         {
@@ -60,11 +60,12 @@ public static class IdempotencyKeys
             return id;
         }
 
-        var left = (record.WorkingUntil ?? time.GetUtcNow()) - time.GetUtcNow();
-        throw new OperationInProgressException(
-            "A request with this Idempotency-Key is still at work; retry it later for its answer.",
-            left < options.MaxRetryAfter ? (left > TimeSpan.Zero ? left : TimeSpan.FromSeconds(1)) : options.MaxRetryAfter);
+        throw InProgress(options);
     }
+
+    /// <summary>The 409 of a key whose first request is still at work, with the configured Retry-After.</summary>
+    public static OperationInProgressException InProgress(WorkOptions options)
+        => new("A request with this Idempotency-Key is still at work; retry it later for its answer.", options.RetryAfter);
 }
 
 /// <summary>An archive body in a key's stamp: only its declared length is hashed (the archive is not read twice to compare).</summary>

@@ -35,18 +35,26 @@ public static partial class LongWork
         }
 
         var options = context.RequestServices.GetRequiredService<IOptions<WorkOptions>>().Value;
-        var time = context.RequestServices.GetRequiredService<TimeProvider>();
         var keys = await hv.ConnectAsync() as IIdempotentCreation
             ?? throw new FeatureNotAvailableException($"The {hv.Target.Driver.Name} driver cannot keep idempotency keys; send the request without Idempotency-Key.");
 
         // Before anything: a retry of finished work answers what it made; a clash is refused.
-        if (IdempotencyKeys.Check(await keys.FindCreatedAsync(scope, stamp.KeyHash, hv.Aborted), stamp, options, time) is { } madeBefore)
+        if (IdempotencyKeys.Check(await keys.FindCreatedAsync(scope, stamp.KeyHash, hv.Aborted), stamp, options) is { } madeBefore)
         {
             return answer(await readBack(madeBefore, hv.Aborted));
         }
 
         // The marker is the claim: of two requests with one key, one leaves it, the other gets 409.
-        var marker = await keys.MarkStartedAsync(scope, stamp, options.IdempotencyLease, hv.Aborted);
+        IAsyncDisposable marker;
+        try
+        {
+            marker = await keys.MarkStartedAsync(scope, stamp, options.IdempotencyLease, hv.Aborted);
+        }
+        catch (OperationInProgressException)
+        {
+            throw IdempotencyKeys.InProgress(options); // one wording and one Retry-After, whichever driver refused
+        }
+
         IdempotencyRecord? meanwhile;
         try
         {
@@ -62,7 +70,7 @@ public static partial class LongWork
         if (meanwhile is { IsDone: true })
         {
             await marker.DisposeAsync();
-            return answer(await readBack(IdempotencyKeys.Check(meanwhile, stamp, options, time)!, hv.Aborted));
+            return answer(await readBack(IdempotencyKeys.Check(meanwhile, stamp, options)!, hv.Aborted));
         }
 
         return await RunAsync(hv, stamp, async ct =>

@@ -8,17 +8,19 @@ namespace Simplestack.Server.Work;
 /// <summary>
 /// The answer of long work followed with <c>Accept: text/event-stream</c> (API.md §9): <c>progress</c>
 /// events as the hypervisor reports them, a heartbeat comment when it is silent, and one final
-/// <c>result</c> event. Reports come from the driver's threads; only the latest is kept (one slot,
-/// no queue), and a report that would go back is dropped, so what a client sees only moves
-/// forward. A client that goes away stops the writing, never the work.
+/// <c>result</c> event. Reports come from the driver's threads and wait in a short list: within a
+/// phase only the latest is kept, so every phase is told however fast the work moves, and the
+/// list never passes <see cref="MaxPending"/>. A report that would go back is dropped, so what a
+/// client sees only moves forward. A client that goes away stops the writing, never the work.
 /// </summary>
 internal sealed class ProgressStream : IProgress<WorkProgress>
 {
     private readonly HttpResponse _response;
     private readonly TimeSpan _heartbeat;
     private readonly SemaphoreSlim _reported = new(0, 1);
-    private readonly Lock _latestLock = new();
-    private WorkProgress? _latest;
+    private const int MaxPending = 16;
+    private readonly Lock _pendingLock = new();
+    private readonly List<WorkProgress> _pending = [];
     private WorkProgress? _sent;
     private bool _gone;
 
@@ -60,9 +62,16 @@ internal sealed class ProgressStream : IProgress<WorkProgress>
 
     public void Report(WorkProgress value)
     {
-        lock (_latestLock)
+        lock (_pendingLock)
         {
-            _latest = value;
+            if (_pending.Count > 0 && (_pending[^1].Phase == value.Phase || _pending.Count == MaxPending))
+            {
+                _pending[^1] = value;
+            }
+            else
+            {
+                _pending.Add(value);
+            }
         }
 
         try
@@ -103,19 +112,23 @@ internal sealed class ProgressStream : IProgress<WorkProgress>
 
     private async Task SendLatestAsync()
     {
-        WorkProgress? reported;
-        lock (_latestLock)
+        WorkProgress[] reported;
+        lock (_pendingLock)
         {
-            reported = _latest;
+            reported = [.. _pending];
+            _pending.Clear();
         }
 
-        if (reported is not { } latest || latest == _sent || latest.Percent < (_sent?.Percent ?? 0))
+        foreach (var report in reported)
         {
-            return;
-        }
+            if (report == _sent || report.Percent < (_sent?.Percent ?? 0))
+            {
+                continue;
+            }
 
-        _sent = latest;
-        await WriteAsync(Event("progress", JsonSerializer.Serialize(new ProgressEvent(Math.Round(latest.Percent, 1), latest.Phase), WorkJson.Default.ProgressEvent)));
+            _sent = report;
+            await WriteAsync(Event("progress", JsonSerializer.Serialize(new ProgressEvent(Math.Round(report.Percent, 1), report.Phase), WorkJson.Default.ProgressEvent)));
+        }
     }
 
     private static byte[] Event(string name, string json) => Encoding.UTF8.GetBytes($"event: {name}\ndata: {json}\n\n");

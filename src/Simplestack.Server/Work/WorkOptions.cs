@@ -18,6 +18,9 @@ public sealed class WorkOptions
     /// </summary>
     public TimeSpan IdempotencyLease { get; set; } = TimeSpan.FromMinutes(30);
 
-    /// <summary>The most a 409 OperationInProgress asks a client to wait (Retry-After) before it asks again.</summary>
-    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long a 409 OperationInProgress asks a client to wait (Retry-After) before it asks again.
+    /// Short: asking again costs one look at the hypervisor's records, and most work ends in seconds.
+    /// </summary>
+    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(2);
 }
