@@ -15,9 +15,10 @@ cd "$(dirname "$0")/.."
 # is there) for the CLI's shell completion tests, os-xenapi's XenAPI.py (one of the independent
 # clients that prove the XenAPI simulator), xva-img (which unpacks the simulator's XVA exports on
 # its own), Node.js with npm for the other client, for the contract's lint and for the generated
-# TypeScript client, Go and govmomi for vcsim, and pyVmomi (the client that checks it).
+# TypeScript client, Go and govmomi for vcsim, pyVmomi (the client that checks it), and nginx (the
+# proxy a followed long request must get through).
 eng/install-deps.sh python3-libcloud python3-paramiko python3-pytest python3-venv python3-wheel zsh \
-  python3-os-xenapi xva-img openssl node golang-go golang-github-vmware-govmomi-dev python3-pyvmomi
+  python3-os-xenapi xva-img openssl node golang-go golang-github-vmware-govmomi-dev python3-pyvmomi nginx
 
 # vcsim's launcher is built once here, so that test projects starting vcsim in parallel find it
 # built. A failed build makes the tests that use vcsim fail, not the whole run.

@@ -26,6 +26,23 @@ internal static class XenGateway
     public const string Password = "simplestack";
 
     public static WebApplicationFactory<Program> Start(XenApiSimulator simulator, IDictionary<string, string?>? extra = null, LogCapture? logs = null)
+        => new WebApplicationFactory<Program>().WithWebHostBuilder(builder => Configure(builder, simulator, extra, logs));
+
+    /// <summary>The same gateway on a real loopback port (Kestrel), for clients outside the process such as a proxy.</summary>
+    public static WebApplicationFactory<Program> StartOnPort(XenApiSimulator simulator, IDictionary<string, string?>? extra = null)
+    {
+        var gateway = new OnPort(builder => Configure(builder, simulator, extra, logs: null));
+        gateway.UseKestrel(0);
+        gateway.StartServer();
+        return gateway;
+    }
+
+    /// <summary>The loopback port of a gateway from <see cref="StartOnPort"/>.</summary>
+    public static int Port(WebApplicationFactory<Program> gateway)
+        => new Uri(gateway.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First()).Port;
+
+    private static void Configure(IWebHostBuilder builder, XenApiSimulator simulator, IDictionary<string, string?>? extra, LogCapture? logs)
     {
         var port = simulator.Url.Port;
         var settings = new Dictionary<string, string?>
@@ -38,22 +55,25 @@ internal static class XenGateway
             settings[key] = value;
         }
 
-        return new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+        builder.UseEnvironment("Testing");
+        builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
+        if (logs is not null)
         {
-            builder.UseEnvironment("Testing");
-            builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
-            if (logs is not null)
+            builder.ConfigureLogging(logging =>
             {
-                builder.ConfigureLogging(logging =>
-                {
-                    logging.ClearProviders();
-                    logging.AddProvider(logs);
-                    // The gateway's own categories at Trace; the framework's at the shipped levels.
-                    logging.AddFilter<LogCapture>("Simplestack", LogLevel.Trace);
-                });
-                builder.ConfigureTestServices(services => services.AddSingleton<IAccessLogSink>(logs));
-            }
-        });
+                logging.ClearProviders();
+                logging.AddProvider(logs);
+                // The gateway's own categories at Trace; the framework's at the shipped levels.
+                logging.AddFilter<LogCapture>("Simplestack", LogLevel.Trace);
+            });
+            builder.ConfigureTestServices(services => services.AddSingleton<IAccessLogSink>(logs));
+        }
+    }
+
+    // UseKestrel applies to a factory's own host, not to one WithWebHostBuilder derives from it.
+    private sealed class OnPort(Action<IWebHostBuilder> configure) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder) => configure(builder);
     }
 
     /// <summary>The base of the target's routes: <c>/xen/127.0.0.1:PORT</c>.</summary>
