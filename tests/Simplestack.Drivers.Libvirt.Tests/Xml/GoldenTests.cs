@@ -131,6 +131,9 @@ public sealed class GoldenTests
                   <source mode="bind" path="/run/simplestack/agent1.sock"/>
                   <target port="0"/>
                 </serial>
+                <graphics type="vnc">
+                  <listen type="none"/>
+                </graphics>
                 <memballoon model="none"/>
               </devices>
             </domain>
