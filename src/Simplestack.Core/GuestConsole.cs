@@ -20,6 +20,9 @@ public enum ConsoleType
 [Capability(105, "console", "GET .../guests/{id}/console (WebSocket), POST .../guests/{id}/console/ticket")]
 public interface IGuestConsole
 {
+    /// <summary>The console types this hypervisor's guests can have; the others answer 501 without asking it.</summary>
+    IReadOnlySet<ConsoleType> ConsoleTypes { get; }
+
     /// <summary>
     /// Opens the console. Throws <see cref="EntityNotFoundException"/> (no such guest),
     /// <see cref="ConflictException"/> (the guest is not running, or its serial console is held by

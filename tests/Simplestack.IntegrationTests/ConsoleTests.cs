@@ -66,6 +66,37 @@ public sealed class ConsoleTests : GatewayOnQemu
     }
 
     [Fact]
+    public async Task Hostile_requests_are_refused_and_leave_no_console_open()
+    {
+        var guest = await CreateGuestAsync(BootableGuest(NewName("host")));
+        var path = Guests($"/{guest.Id}/console");
+        var missing = await Assert.ThrowsAnyAsync<Exception>(() => ConsoleWebSocket.OpenAsync(Gateway, Guests("/ss-no-such-guest/console"), Ct));
+        Assert.Contains("404", missing.Message, StringComparison.Ordinal);
+        await ExpectAsync(HttpMethod.Post, Guests("/ss-no-such-guest/console/ticket"), null, HttpStatusCode.NotFound);
+        await ExpectAsync(HttpMethod.Get, path, null, HttpStatusCode.BadRequest); // not a WebSocket
+
+        // A message past 64 KiB closes the console with 1009...
+        await using (var console = await ConsoleWebSocket.OpenAsync(Gateway, path, Ct))
+        {
+            await console.SendAsync(new byte[(64 * 1024) + 1]);
+            await console.Closed.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+            Assert.Equal(WebSocketCloseStatus.MessageTooBig, console.CloseStatus);
+        }
+
+        // ...and leaves it free: the next opener needs no force, and finds the guest's shell.
+        await using (var console = await ConsoleWebSocket.OpenAsync(Gateway, path, Ct))
+        {
+            await console.WaitForShellAsync(Boot);
+        }
+
+        // A client that closes frees it too.
+        await using (var again = await ConsoleWebSocket.OpenAsync(Gateway, path, Ct))
+        {
+            Assert.Equal("free", await again.RunAsync("echo free"));
+        }
+    }
+
+    [Fact]
     public async Task A_vnc_console_speaks_rfb_up_to_a_framebuffer_update()
     {
         var guest = await CreateGuestAsync(BootableGuest(NewName("vnc")));

@@ -14,11 +14,22 @@ public abstract partial class LibvirtHypervisorConnection : IGuestConsole
     private const uint ConsoleForce = 1; // VIR_DOMAIN_CONSOLE_FORCE
     private const uint ConsoleSafe = 2;  // VIR_DOMAIN_CONSOLE_SAFE: refuse rather than share a console the driver cannot lock
 
+    private static readonly IReadOnlySet<ConsoleType> MachineConsoles = new HashSet<ConsoleType> { ConsoleType.Serial, ConsoleType.Vnc };
+    private static readonly IReadOnlySet<ConsoleType> ContainerConsoles = new HashSet<ConsoleType> { ConsoleType.Serial };
+
+    /// <summary>QEMU: serial and VNC; LXC: its console only; the test hypervisor's guests have none.</summary>
+    public IReadOnlySet<ConsoleType> ConsoleTypes => Flavor switch
+    {
+        LibvirtFlavor.Qemu => MachineConsoles,
+        LibvirtFlavor.Lxc => ContainerConsoles,
+        _ => new HashSet<ConsoleType>(),
+    };
+
     public Task<Stream> OpenConsoleAsync(string guestId, ConsoleType type, bool force, CancellationToken cancellationToken)
     {
-        if (Flavor == LibvirtFlavor.Test)
+        if (!ConsoleTypes.Contains(type))
         {
-            throw new FeatureNotAvailableException("The test hypervisor's guests have no console.");
+            throw new FeatureNotAvailableException($"The {Target.Hypervisor} hypervisor's guests have no {type.ToString().ToLowerInvariant()} console.");
         }
 
         return _calls.RunAsync(() =>

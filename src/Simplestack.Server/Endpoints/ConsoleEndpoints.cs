@@ -50,11 +50,19 @@ public static class ConsoleEndpoints
         _ => throw new InvalidArgumentException("type must be 'serial' or 'vnc', given once."),
     };
 
+    private static async Task<IGuestConsole> RequireConsoleAsync(HypervisorSession hv, ConsoleType type)
+    {
+        var consoles = await hv.RequireAsync<IGuestConsole>();
+        return consoles.ConsoleTypes.Contains(type)
+            ? consoles
+            : throw new FeatureNotAvailableException($"The {hv.Target.UrlHypervisor} hypervisor's guests have no {type.ToString().ToLowerInvariant()} console.");
+    }
+
     public static async Task<Ok<ConsoleTicketResponse>> IssueTicket(HypervisorSession hv, string guestId, bool? force, ConsoleTickets tickets)
     {
         var type = ParseType(hv.HttpContext.Request.Query["type"]) ?? ConsoleType.Serial;
         // Refused now rather than when the browser opens it: no console here (501), no such guest (404).
-        await hv.RequireAsync<IGuestConsole>();
+        await RequireConsoleAsync(hv, type);
         await (await hv.ConnectAsync()).GetGuestAsync(guestId, hv.Aborted);
         var caller = hv.HttpContext.Items.TryGetValue(ApiKeyAuthorizer.CallerItem, out var name) ? name as string : null;
         var (ticket, expires) = tickets.Issue(hv.Target.UrlHypervisor, hv.Target.UrlHost, guestId, type, force ?? false, caller, hv.Target.Credentials);
@@ -72,7 +80,7 @@ public static class ConsoleEndpoints
             throw new InvalidArgumentException("The console is a WebSocket: send a WebSocket upgrade request (GET with Upgrade: websocket).");
         }
 
-        var consoles = await hv.RequireAsync<IGuestConsole>();
+        var consoles = await RequireConsoleAsync(hv, type);
         await using var console = await consoles.OpenConsoleAsync(guestId, type, ticket?.Force ?? force ?? false, hv.Aborted);
         // noVNC asks for the "binary" subprotocol; a browser refuses an answer without the one it asked for.
         var subprotocol = http.WebSockets.WebSocketRequestedProtocols.FirstOrDefault(p => p == "binary");
