@@ -121,9 +121,16 @@ public sealed class ConsoleWebSocket : IAsyncDisposable
                 if (received.MessageType == WebSocketMessageType.Close)
                 {
                     CloseStatus = received.CloseStatus;
-                    if (Socket.State == WebSocketState.CloseReceived)
+                    try
                     {
-                        await Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                        if (Socket.State == WebSocketState.CloseReceived)
+                        {
+                            await Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
+                        }
+                    }
+                    catch (Exception e) when (e is IOException or ObjectDisposedException or WebSocketException)
+                    {
+                        // The server had ended the connection after its close: nothing to answer.
                     }
 
                     return;

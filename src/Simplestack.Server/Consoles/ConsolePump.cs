@@ -43,6 +43,26 @@ public static class ConsolePump
         if (close is { } answer && socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
         {
             await TryCloseOutputAsync(socket, answer.Status, answer.Reason, aborted);
+            await AwaitClientCloseAsync(socket, aborted);
+        }
+    }
+
+    /// <summary>After closing first (a message too large), reads what the client still sends, briefly, until its close.</summary>
+    private static async Task AwaitClientCloseAsync(WebSocket socket, CancellationToken aborted)
+    {
+        var discard = new byte[ChunkBytes];
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        limit.CancelAfter(CloseGrace);
+        try
+        {
+            while (socket.State == WebSocketState.CloseSent)
+            {
+                await socket.ReceiveAsync(discard.AsMemory(), limit.Token);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The client went without answering the close.
         }
     }
 
