@@ -58,30 +58,33 @@ public static class ConsoleEndpoints
             : throw new FeatureNotAvailableException($"The {hv.Target.UrlHypervisor} hypervisor's guests have no {type.ToString().ToLowerInvariant()} console.");
     }
 
-    public static async Task<Ok<ConsoleTicketResponse>> IssueTicket(HypervisorSession hv, string guestId, bool? force, ConsoleTickets tickets)
+    /// <param name="type">Read from the query as <see cref="ParseType"/> reads it; a parameter so the contract shows it.</param>
+    public static async Task<Ok<ConsoleTicketResponse>> IssueTicket(HypervisorSession hv, string guestId, string? type, bool? force, ConsoleTickets tickets)
     {
-        var type = ParseType(hv.HttpContext.Request.Query["type"]) ?? ConsoleType.Serial;
+        var consoleType = ParseType(hv.HttpContext.Request.Query["type"]) ?? ConsoleType.Serial;
         // Refused now rather than when the browser opens it: no console here (501), no such guest (404).
-        await RequireConsoleAsync(hv, type);
+        await RequireConsoleAsync(hv, consoleType);
         await (await hv.ConnectAsync()).GetGuestAsync(guestId, hv.Aborted);
         var caller = hv.HttpContext.Items.TryGetValue(ApiKeyAuthorizer.CallerItem, out var name) ? name as string : null;
-        var (ticket, expires) = tickets.Issue(hv.Target.UrlHypervisor, hv.Target.UrlHost, guestId, type, force ?? false, caller, hv.Target.Credentials);
+        var (ticket, expires) = tickets.Issue(hv.Target.UrlHypervisor, hv.Target.UrlHost, guestId, consoleType, force ?? false, caller, hv.Target.Credentials);
         hv.HttpContext.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(new ConsoleTicketResponse(ticket, expires));
     }
 
-    public static async Task OpenConsole(HypervisorSession hv, string guestId, bool? force, IOptions<ConsoleOptions> options)
+    /// <param name="type">Read from the query as <see cref="ParseType"/> reads it; a parameter so the contract shows it.</param>
+    /// <param name="ticket">Redeemed by the caller check (<see cref="ConsoleTicketAuthorizer"/>); a parameter so the contract shows it.</param>
+    public static async Task OpenConsole(HypervisorSession hv, string guestId, string? type, string? ticket, bool? force, IOptions<ConsoleOptions> options)
     {
         var http = hv.HttpContext;
-        var ticket = http.Features.Get<ConsoleTicket>();
-        var type = ticket?.Type ?? ParseType(http.Request.Query["type"]) ?? ConsoleType.Serial;
+        var redeemed = http.Features.Get<ConsoleTicket>();
+        var consoleType = redeemed?.Type ?? ParseType(http.Request.Query["type"]) ?? ConsoleType.Serial;
         if (!http.WebSockets.IsWebSocketRequest)
         {
             throw new InvalidArgumentException("The console is a WebSocket: send a WebSocket upgrade request (GET with Upgrade: websocket).");
         }
 
-        var consoles = await RequireConsoleAsync(hv, type);
-        await using var console = await consoles.OpenConsoleAsync(guestId, type, ticket?.Force ?? force ?? false, hv.Aborted);
+        var consoles = await RequireConsoleAsync(hv, consoleType);
+        await using var console = await consoles.OpenConsoleAsync(guestId, consoleType, redeemed?.Force ?? force ?? false, hv.Aborted);
         // noVNC asks for the "binary" subprotocol; a browser refuses an answer without the one it asked for.
         var subprotocol = http.WebSockets.WebSocketRequestedProtocols.FirstOrDefault(p => p == "binary");
         using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { SubProtocol = subprotocol });
