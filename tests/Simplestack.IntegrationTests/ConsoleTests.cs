@@ -100,7 +100,9 @@ public sealed class ConsoleTests : GatewayOnQemu
     public async Task A_vnc_console_speaks_rfb_up_to_a_framebuffer_update()
     {
         var guest = await CreateGuestAsync(BootableGuest(NewName("vnc")));
-        await using var vnc = await ConsoleWebSocket.OpenAsync(Gateway, Guests($"/{guest.Id}/console?type=vnc"), Ct);
+        // As noVNC opens it: the "binary" subprotocol is answered.
+        await using var vnc = await ConsoleWebSocket.OpenAsync(Gateway, Guests($"/{guest.Id}/console?type=vnc"), Ct, "binary");
+        Assert.Equal("binary", vnc.Socket.SubProtocol);
         var rfb = new RfbReader(vnc);
 
         Assert.Equal("RFB 003.008\n", Encoding.ASCII.GetString(await rfb.ReadAsync(12)));

@@ -29,9 +29,14 @@ public sealed class ConsoleWebSocket : IAsyncDisposable
 
     public Task Closed => _reader;
 
-    public static async Task<ConsoleWebSocket> OpenAsync(WebApplicationFactory<Program> gateway, string path, CancellationToken cancellationToken)
+    public static async Task<ConsoleWebSocket> OpenAsync(WebApplicationFactory<Program> gateway, string path, CancellationToken cancellationToken, params string[] subprotocols)
     {
         var client = gateway.Server.CreateWebSocketClient();
+        foreach (var subprotocol in subprotocols)
+        {
+            client.SubProtocols.Add(subprotocol);
+        }
+
         var socket = await client.ConnectAsync(new Uri("ws://localhost" + path), cancellationToken);
         return new ConsoleWebSocket(socket);
     }

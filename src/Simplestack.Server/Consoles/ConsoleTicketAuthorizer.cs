@@ -24,9 +24,20 @@ public sealed class ConsoleTicketAuthorizer(ApiKeyAuthorizer keys, ConsoleTicket
 {
     public ValueTask AuthorizeAsync(HttpContext context, ResolvedTarget target)
     {
-        if (context.GetEndpoint()?.Metadata.GetMetadata<AcceptsConsoleTicket>() is null
-            || !context.Request.Query.TryGetValue(AcceptsConsoleTicket.QueryName, out var presented))
+        if (context.GetEndpoint()?.Metadata.GetMetadata<AcceptsConsoleTicket>() is null)
         {
+            return keys.AuthorizeAsync(context, target);
+        }
+
+        if (!context.Request.Query.TryGetValue(AcceptsConsoleTicket.QueryName, out var presented))
+        {
+            // A browser's other way: the key as a subprotocol, when no header carries one.
+            if (ApiKeyAuthorizer.ReadKey(context.Request.Headers, out _) is null && KeyFromSubprotocols(context) is { } key)
+            {
+                keys.AuthorizeKey(context, key);
+                return ValueTask.CompletedTask;
+            }
+
             return keys.AuthorizeAsync(context, target);
         }
 
@@ -56,4 +67,37 @@ public sealed class ConsoleTicketAuthorizer(ApiKeyAuthorizer keys, ConsoleTicket
         context.Features.Set(new CarriedCredentials(ticket.Credentials));
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>
+    /// The key of a <c>simplestack.key.BASE64URL</c> subprotocol (a subprotocol is an HTTP token,
+    /// so the key is base64url of its UTF-8 bytes), as Kubernetes takes a bearer token from a
+    /// browser's WebSocket. The gateway never answers with that subprotocol: it picks
+    /// <c>binary</c> or <c>simplestack</c>, which the client must also offer.
+    /// </summary>
+    private static string? KeyFromSubprotocols(HttpContext context)
+    {
+        foreach (var value in context.Request.Headers.SecWebSocketProtocol)
+        {
+            foreach (var offered in (value ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!offered.StartsWith(KeySubprotocolPrefix, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    return System.Text.Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(offered.AsSpan(KeySubprotocolPrefix.Length)));
+                }
+                catch (FormatException)
+                {
+                    throw new UnauthorizedException($"The {KeySubprotocolPrefix} subprotocol must carry the key as base64url.");
+                }
+            }
+        }
+
+        return null;
+    }
+
+    public const string KeySubprotocolPrefix = "simplestack.key.";
 }

@@ -85,8 +85,10 @@ public static class ConsoleEndpoints
 
         var consoles = await RequireConsoleAsync(hv, consoleType);
         await using var console = await consoles.OpenConsoleAsync(guestId, consoleType, redeemed?.Force ?? force ?? false, hv.Aborted);
-        // noVNC asks for the "binary" subprotocol; a browser refuses an answer without the one it asked for.
-        var subprotocol = http.WebSockets.WebSocketRequestedProtocols.FirstOrDefault(p => p == "binary");
+        // noVNC asks for the "binary" subprotocol, a browser passing its key as one offers "simplestack"
+        // beside it; a browser refuses an answer without one it offered. The key's own is never echoed.
+        var offered = http.WebSockets.WebSocketRequestedProtocols;
+        var subprotocol = offered.Contains("binary") ? "binary" : offered.Contains("simplestack") ? "simplestack" : null;
         using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { SubProtocol = subprotocol });
         await ConsolePump.RunAsync(socket, console, options.Value.MaxMessageBytes, hv.Aborted);
     }

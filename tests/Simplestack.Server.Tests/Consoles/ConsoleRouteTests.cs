@@ -91,13 +91,30 @@ public sealed class ConsoleRouteTests(HostileGatewayFactory factory) : IClassFix
         Assert.Empty(factory.Logs.LinesContaining([ticket, ticket[..24], "console-secret-1"]));
     }
 
+    [Fact]
+    public async Task A_browser_may_offer_its_key_as_a_subprotocol()
+    {
+        string Offer(string key) => ConsoleTicketAuthorizer.KeySubprotocolPrefix + System.Buffers.Text.Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes(key));
+
+        // Accepted: the request reaches the hypervisor (which has no console).
+        Assert.Contains("501", await RefusedAsync(Console, key: null, ["simplestack", Offer(factory.ApiKey)]));
+        Assert.Contains("401", await RefusedAsync(Console, key: null, ["simplestack", Offer("not-the-key")]));
+        Assert.Contains("401", await RefusedAsync(Console, key: null, ["simplestack", ConsoleTicketAuthorizer.KeySubprotocolPrefix + "***"]));
+        Assert.Contains("401", await RefusedAsync(Console, key: null, ["simplestack"]));
+    }
+
     /// <summary>Opens the console's WebSocket expecting a refusal; answers the handshake's error (which names the status).</summary>
-    private async Task<string> RefusedAsync(string path, string? key)
+    private async Task<string> RefusedAsync(string path, string? key, string[]? subprotocols = null)
     {
         var client = factory.Server.CreateWebSocketClient();
         if (key is not null)
         {
             client.ConfigureRequest = request => request.Headers[ApiKeyAuthorizer.TokenHeader] = key;
+        }
+
+        foreach (var subprotocol in subprotocols ?? [])
+        {
+            client.SubProtocols.Add(subprotocol);
         }
 
         var refused = await Assert.ThrowsAnyAsync<Exception>(async () =>
