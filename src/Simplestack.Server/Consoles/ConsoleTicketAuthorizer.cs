@@ -16,7 +16,8 @@ public sealed class AcceptsConsoleTicket
 /// <summary>
 /// The caller check with console tickets: on a route that takes them, a request carrying
 /// <c>?ticket=</c> is let in by the ticket alone (redeemed: once, before it expires, for this
-/// target, guest and console type) instead of a key; every other request goes to the key check.
+/// target, guest and console type) instead of a key, and one offering its key as a subprotocol
+/// (without a key header) is checked with that key; every other request goes to the key check.
 /// The ticket's caller name goes to the request's log line as a key's would, and its hypervisor
 /// credentials become the request's (<see cref="CarriedCredentials"/>).
 /// </summary>
