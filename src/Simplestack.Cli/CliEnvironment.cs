@@ -27,6 +27,18 @@ public sealed class CliEnvironment
     /// <summary>Makes the HttpClient of a location; null: a plain one per location.</summary>
     public Func<SimplestackLocation, HttpClient>? HttpFactory { get; init; }
 
+    /// <summary>Standard input as bytes, for <c>guest console</c>; tests pass their own.</summary>
+    public Func<Stream> OpenInput { get; init; } = Console.OpenStandardInput;
+
+    /// <summary>Standard output as bytes, for <c>guest console</c>; tests pass their own.</summary>
+    public Func<Stream> OpenOutput { get; init; } = Console.OpenStandardOutput;
+
+    /// <summary>Whether standard input is a terminal (<c>guest console</c> then puts it in raw mode).</summary>
+    public bool InputIsTerminal { get; init; }
+
+    /// <summary>Opens the console's WebSocket; null: a <see cref="System.Net.WebSockets.ClientWebSocket"/> (tests connect in process).</summary>
+    public Simplestack.Client.Operations.WebSocketConnector? WebSocketConnector { get; init; }
+
     /// <summary>Output width for tables when the output is not a terminal.</summary>
     public int Width { get; init; } = 200;
 
@@ -38,5 +50,6 @@ public sealed class CliEnvironment
         Interactive = !Console.IsErrorRedirected,
         OutIsTerminal = !Console.IsOutputRedirected,
         CanPrompt = !Console.IsInputRedirected && !Console.IsErrorRedirected,
+        InputIsTerminal = !Console.IsInputRedirected,
     };
 }

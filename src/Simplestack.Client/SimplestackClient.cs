@@ -52,6 +52,7 @@ public sealed class SimplestackClient : IDisposable
         Images = new ImagesOperations(channel);
         Sizes = new SizesOperations(channel);
         Events = new EventsOperations(channel);
+        Consoles = new ConsolesOperations(channel);
     }
 
     /// <summary>A client with its own <see cref="HttpClient"/> (disposed with the client).</summary>
@@ -88,6 +89,9 @@ public sealed class SimplestackClient : IDisposable
 
     /// <summary><c>GET .../events</c>: what happens to the target's guests, whoever did it.</summary>
     public EventsOperations Events { get; }
+
+    /// <summary>A guest's console over a WebSocket (API.md §10).</summary>
+    public ConsolesOperations Consoles { get; }
 
     public StoragesOperations Storages { get; }
 

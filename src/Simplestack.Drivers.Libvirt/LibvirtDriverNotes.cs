@@ -35,7 +35,7 @@ internal static class LibvirtDriverNotes
         [
             .. Machines,
             new("target", "`test/default`: libvirt's `test:///default` inside the gateway process; its state lives as long as the process"),
-            new("limits", "no device changes on a running guest, no volume upload (so no `user_data`/`ssh_keys` seed) and no disk streaming (so no export): 501 `FeatureNotAvailable`"),
+            new("limits", "no device changes on a running guest, no volume upload (so no `user_data`/`ssh_keys` seed), no disk streaming (so no export) and no consoles: 501 `FeatureNotAvailable`"),
         ],
         LibvirtFlavor.Lxc =>
         [
@@ -44,12 +44,14 @@ internal static class LibvirtDriverNotes
             new("create", "a container: `rootfs` (a folder inside the configured ones) and `init` instead of disks; no disks, media, snapshots, clones, images or export"),
             new("stop / force_stop / reboot", "`virDomainShutdown` (libvirt's default for LXC does not signal every init: a `stop` with `?wait` may answer 504) / `virDomainDestroy` / `virDomainReboot`"),
             new("limits", "no change of vCPUs, no rename and no forced reboot (libvirt's LXC driver lacks them): 501 `FeatureNotAvailable`"),
+            new("console", "`serial`: the container's console (`virDomainOpenConsole`); libvirt's LXC driver shares it between openers, so `force` changes nothing; no `vnc` (501)"),
         ],
         _ =>
         [
             .. Machines,
             new("target", "`qemu:///system` on localhost, `qemu+{transport}://user@host/system` elsewhere; alias `qemu`"),
             new("create", "disks are qcow2 volumes (an overlay on `image`), `user_data`/`ssh_keys` a NoCloud seed ISO, `install` a kernel and initrd fetched from an allowed URL"),
+            new("console", "`serial`: the first serial port (`virDomainOpenConsole`, one opener unless `force`); `vnc`: the first graphics device through `virDomainOpenGraphicsFD` (guests made by the gateway get VNC listening on no address; local connections only)"),
         ],
     };
 }

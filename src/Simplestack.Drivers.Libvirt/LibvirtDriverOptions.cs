@@ -43,4 +43,10 @@ public sealed class LibvirtDriverOptions
 
     /// <summary>How long one libvirt call may take before the request answers 504.</summary>
     public int CallTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Whether QEMU guests the gateway makes get a VNC console listening on no address (reached
+    /// only through the console route, <c>virDomainOpenGraphicsFD</c>). Off for a QEMU built without VNC.
+    /// </summary>
+    public bool VncConsole { get; set; } = true;
 }

@@ -61,6 +61,18 @@ public sealed class LibvirtDomain : IDisposable
     public void OpenConsole(string? deviceName, LibvirtStream stream, uint flags = 0)
         => Errors.Check(NativeMethods.virDomainOpenConsole(Handle, deviceName, stream.Handle, flags), "virDomainOpenConsole");
 
+    /// <summary>
+    /// A socket connected to the guest's graphical console (virDomainOpenGraphicsFD): the
+    /// graphics device <paramref name="index"/> (VNC speaks RFB on it). The hypervisor hands the
+    /// descriptor over the connection's unix socket, so this works on local connections only. With
+    /// <paramref name="skipAuth"/>, the console asks for no password (the caller was checked already).
+    /// </summary>
+    public System.Net.Sockets.Socket OpenGraphicsSocket(uint index = 0, bool skipAuth = false)
+    {
+        var fd = Errors.Check(NativeMethods.virDomainOpenGraphicsFD(Handle, index, skipAuth ? 1u : 0u), "virDomainOpenGraphicsFD");
+        return new System.Net.Sockets.Socket(new System.Net.Sockets.SafeSocketHandle(fd, ownsHandle: true));
+    }
+
     public bool IsActive => Errors.CheckBool(NativeMethods.virDomainIsActive(Handle), "virDomainIsActive");
 
     public bool IsPersistent => Errors.CheckBool(NativeMethods.virDomainIsPersistent(Handle), "virDomainIsPersistent");

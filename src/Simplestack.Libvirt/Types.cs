@@ -152,3 +152,14 @@ public enum DomainInterfaceAddressSource
     Agent = 1,
     Arp = 2,
 }
+
+/// <summary>virStreamEventType: what a stream's event callback is told, and asks to be told.</summary>
+[Flags]
+public enum StreamEvents
+{
+    None = 0,
+    Readable = 1,
+    Writable = 2,
+    Error = 4,
+    Hangup = 8,
+}

@@ -19,6 +19,7 @@ var app = builder.Build();
 app.UseMiddleware<RequestObservabilityMiddleware>(); // request id, access log, metrics; JSON for answers left with only a status
 app.UseHostFiltering();                                // AllowedHosts: its refusals get the JSON and the log line above
 app.UseExceptionHandler(ErrorHandler.MiddlewareOptions()); // every exception answers JSON (Errors/)
+app.UseWebSockets();                                   // the consoles' WebSocket upgrade (Endpoints/ConsoleEndpoints.cs)
 app.UseRouting();
 app.UseMiddleware<TargetResolutionMiddleware>();        // /{hypervisor}/{host}: checked once routed, before anything is bound
 app.MapSimplestack();

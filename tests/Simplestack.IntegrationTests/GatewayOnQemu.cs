@@ -35,6 +35,9 @@ public abstract class GatewayOnQemu : IAsyncLifetime
 
     protected HttpClient Http { get; private set; } = null!;
 
+    /// <summary>The in-process gateway, for what HttpClient cannot do (WebSockets).</summary>
+    protected WebApplicationFactory<Program> Gateway => _factory!;
+
     protected LibvirtConnection Native { get; private set; } = null!;
 
     /// <summary>The URL of the install tree this test serves: the test guest's kernel as <c>linux</c>, its initrd as <c>initrd.gz</c>.</summary>

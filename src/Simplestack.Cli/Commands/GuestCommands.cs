@@ -21,6 +21,7 @@ internal static class GuestCommands
         guest.Subcommands.Add(Import(cli));
         guest.Subcommands.Add(Power(cli));
         guest.Subcommands.Add(Reboot(cli));
+        guest.Subcommands.Add(ConsoleCommand.Build(cli));
         return guest;
     }
 

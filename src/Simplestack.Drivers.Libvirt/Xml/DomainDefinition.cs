@@ -41,6 +41,9 @@ public sealed record DomainDefinition(string Name, string Type, long MemoryKiB, 
     /// <summary>When set, the serial port is a unix socket bound at this path instead of a pty.</summary>
     public string? SerialSocketPath { get; init; }
 
+    /// <summary>A VNC graphical console listening on no address (kvm/qemu only), reached through the console route.</summary>
+    public bool VncConsole { get; init; } = true;
+
     public bool VirtioScsiController { get; init; }
 
     /// <summary>A virtio balloon for kvm/qemu; never written for lxc/test.</summary>

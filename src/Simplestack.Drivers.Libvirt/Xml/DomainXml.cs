@@ -148,6 +148,12 @@ public static class DomainXml
                     new XElement("target", new XAttribute("type", "serial"), new XAttribute("port", "0"))));
         }
 
+        if (d.Type is "kvm" or "qemu" && d.VncConsole)
+        {
+            // A VNC server that listens nowhere: its only way in is virDomainOpenGraphicsFD (the console route).
+            devices.Add(new XElement("graphics", new XAttribute("type", "vnc"), new XElement("listen", new XAttribute("type", "none"))));
+        }
+
         if (d.Type is "kvm" or "qemu")
         {
             // QEMU guests get a balloon unless told otherwise, hence model='none' to go without.

@@ -177,6 +177,9 @@ internal static unsafe partial class NativeMethods
     internal static partial int virDomainOpenConsole(DomainHandle dom, string? devName, StreamHandle st, uint flags);
 
     [LibraryImport(LibraryName)]
+    internal static partial int virDomainOpenGraphicsFD(DomainHandle dom, uint idx, uint flags);
+
+    [LibraryImport(LibraryName)]
     internal static partial int virDomainIsActive(DomainHandle dom);
 
     [LibraryImport(LibraryName)]
@@ -425,4 +428,18 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(LibraryName)]
     internal static partial int virStreamAbort(StreamHandle stream);
+
+    [LibraryImport(LibraryName)]
+    internal static partial int virStreamEventAddCallback(
+        StreamHandle stream,
+        int events,
+        delegate* unmanaged<nint, int, void*, void> cb,
+        void* opaque,
+        delegate* unmanaged<void*, void> ff);
+
+    [LibraryImport(LibraryName)]
+    internal static partial int virStreamEventUpdateCallback(StreamHandle stream, int events);
+
+    [LibraryImport(LibraryName)]
+    internal static partial int virStreamEventRemoveCallback(StreamHandle stream);
 }

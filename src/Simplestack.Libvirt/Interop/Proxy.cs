@@ -325,6 +325,34 @@ internal static unsafe class Proxy
         return 0;
     }
 
+    /// <summary>virStreamEventAddCallback with <paramref name="callback"/> kept alive until libvirt frees it.</summary>
+    internal static void AddStreamCallback(StreamHandle s, StreamEvents events, Action<StreamEvents> callback)
+    {
+        var gch = GCHandle.Alloc(callback);
+        if (NativeMethods.virStreamEventAddCallback(s, (int)events, &StreamTrampoline, (void*)GCHandle.ToIntPtr(gch), &FreeGCHandle) < 0)
+        {
+            // As for domain events: leak the small handle rather than risk freeing it twice.
+            throw Errors.LastError("virStreamEventAddCallback");
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void StreamTrampoline(nint stream, int events, void* opaque)
+    {
+        try
+        {
+            // A callback running while its stream is being closed may find its handle freed: then it does nothing.
+            if (GCHandle.FromIntPtr((nint)opaque).Target is Action<StreamEvents> callback)
+            {
+                callback((StreamEvents)events);
+            }
+        }
+        catch
+        {
+            // Never let an exception cross into libvirt's event loop.
+        }
+    }
+
     [UnmanagedCallersOnly]
     private static void FreeGCHandle(void* opaque)
     {

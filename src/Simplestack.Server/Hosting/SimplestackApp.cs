@@ -37,6 +37,7 @@ public static class SimplestackApp
         targets.MapDisksEndpoints();
         targets.MapMediaEndpoints();
         targets.MapNetworkInterfacesEndpoints();
+        targets.MapConsoleEndpoints();
         targets.MapTagsEndpoints();
         targets.MapSnapshotsEndpoints();
         targets.MapNetworksEndpoints();

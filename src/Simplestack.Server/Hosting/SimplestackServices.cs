@@ -5,6 +5,7 @@ using Simplestack.Drivers.Libvirt;
 using Simplestack.Drivers.VSphere;
 using Simplestack.Drivers.XenApi;
 using Simplestack.Server.Connections;
+using Simplestack.Server.Consoles;
 using Simplestack.Server.Events;
 using Simplestack.Server.Endpoints;
 using Simplestack.Server.Errors;
@@ -45,6 +46,7 @@ public static class SimplestackServices
         services.AddSimplestackEvents(configuration);
         services.AddSimplestackRequests(configuration);
         services.AddSimplestackEndpoints(configuration);
+        services.AddSimplestackConsoles(configuration);
         services.AddSimplestackSecurity(configuration);
         services.AddSimplestackObservability(configuration);
 

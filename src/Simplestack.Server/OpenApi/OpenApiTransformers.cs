@@ -26,6 +26,7 @@ internal sealed class DocumentInfoTransformer : IOpenApiDocumentTransformer
         ["Disks"] = "A guest's disks: add, resize, rename, detach.",
         ["Media"] = "A guest's CD-ROM drive: insert or eject an ISO.",
         ["Network interfaces"] = "A guest's network interfaces: add, change network, model or rate limit, remove.",
+        ["Consoles"] = "A guest's serial or graphical (VNC) console over a WebSocket, and tickets that open it from a browser.",
         ["Tags"] = "Free-form tags on a guest.",
         ["Snapshots"] = "A guest's snapshots: take, list, revert to, delete.",
         ["Networks"] = "Networks of a target: list, create (optionally on a VLAN), delete.",

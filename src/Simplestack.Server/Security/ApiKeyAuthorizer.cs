@@ -42,7 +42,18 @@ public sealed class ApiKeyAuthorizer(ApiKeys keys, ILogger<ApiKeyAuthorizer> log
             Refuse(context, problem ?? $"This gateway needs an API key: send it in {TokenHeader} or as Authorization: Bearer.");
         }
 
-        var name = keys.Match(presented!);
+        AuthorizeKey(context, presented!);
+    }
+
+    /// <summary>Checks a key presented elsewhere than the headers (a console's WebSocket subprotocol); 401 unless it matches.</summary>
+    public void AuthorizeKey(HttpContext context, string presented)
+    {
+        if (!keys.Enabled)
+        {
+            return;
+        }
+
+        var name = keys.Match(presented);
         if (name is null)
         {
             Refuse(context, "The API key was not accepted.");

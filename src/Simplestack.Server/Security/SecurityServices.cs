@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Simplestack.Server.Consoles;
 using Simplestack.Server.Targets;
 
 namespace Simplestack.Server.Security;
@@ -27,7 +28,8 @@ public static class SecurityServices
             .ValidateOnStart();
         services.AddSingleton(sp => ApiKeys.From(sp.GetRequiredService<IOptions<SecurityOptions>>().Value.ApiKeys));
         services.AddSingleton<ApiKeyAuthorizer>();
-        services.AddSingleton<ICallerAuthorizer>(sp => sp.GetRequiredService<ApiKeyAuthorizer>());
+        // The key check, and on the console's WebSocket a console ticket in its place (Consoles/).
+        services.AddSingleton<ICallerAuthorizer, ConsoleTicketAuthorizer>();
         services.AddSingleton<RequireApiKeyFilter>();
         services.AddSingleton<ExposureGuard>();
         services.AddHostedService(sp => sp.GetRequiredService<ExposureGuard>());

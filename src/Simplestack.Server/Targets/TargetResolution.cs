@@ -56,9 +56,11 @@ public sealed class TargetResolutionMiddleware(RequestDelegate next, TargetResol
     private Task Continue(HttpContext http, ResolvedTarget resolved, TargetRoute route)
     {
         // The agent acts on a local target the operator configured: no hypervisor token is read.
-        if (!route.IsAgent && ReadCredentials(http, resolved) is { } credentials)
+        // Credentials the caller check found elsewhere (a console ticket carries them sealed) stand for the header's.
+        var credentials = http.Features.Get<CarriedCredentials>() is { } carried ? carried.Credentials : null;
+        if (!route.IsAgent && (credentials ?? ReadCredentials(http, resolved)) is { } presented)
         {
-            resolved = resolved.WithCredentials(credentials);
+            resolved = resolved.WithCredentials(presented);
         }
 
         http.Features.Set(new HypervisorSession(http, resolved, pool));
@@ -86,6 +88,12 @@ public sealed class TargetResolutionMiddleware(RequestDelegate next, TargetResol
         }
     }
 }
+
+/// <summary>
+/// A request feature the caller check may set: hypervisor credentials that came with what
+/// authorized the request (a console ticket) rather than in the hypervisor token header.
+/// </summary>
+public sealed record CarriedCredentials(HypervisorCredentials? Credentials);
 
 /// <summary>Endpoint metadata: the route acts on a hypervisor, and <see cref="TargetResolutionMiddleware"/> resolves which.</summary>
 public sealed class TargetRoute

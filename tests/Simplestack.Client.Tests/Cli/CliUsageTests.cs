@@ -19,7 +19,7 @@ public sealed class CliUsageTests(GatewayFactory factory) : CliTestBase(factory)
         Assert.Equal(["simplestack: 'simplestack snapshot create' needs <guest>.", "See 'simplestack snapshot create --help'."], missing.ErrorLines);
 
         var group = await RunAsync("guest");
-        Assert.Equal(["simplestack: 'simplestack guest' needs a command: list, show, wait-ip, create, update, delete, clone, export, import, power, reboot.", "See 'simplestack guest --help'."], group.ErrorLines);
+        Assert.Equal(["simplestack: 'simplestack guest' needs a command: list, show, wait-ip, create, update, delete, clone, export, import, power, reboot, console.", "See 'simplestack guest --help'."], group.ErrorLines);
 
         var option = await RunAsync("guest", "list", "--frobnicate");
         Assert.Equal(["simplestack: unknown option '--frobnicate' for 'simplestack guest list'.", "See 'simplestack guest list --help'."], option.ErrorLines);

@@ -40,6 +40,14 @@ public sealed class GoldenTests
             SnapshotXml.Build("before-upgrade", "State before the distribution upgrade"));
 
     [Fact]
+    public void A_qemu_guest_without_the_vnc_console_has_no_graphics()
+    {
+        Assert.Contains("<graphics type=\"vnc\">", DomainXml.Build(Samples.QemuDomain()), StringComparison.Ordinal);
+        Assert.DoesNotContain("<graphics", DomainXml.Build(Samples.QemuDomain() with { VncConsole = false }), StringComparison.Ordinal);
+        Assert.DoesNotContain("<graphics", DomainXml.Build(Samples.LxcDomain()), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Golden_comparison_is_not_vacuous()
     {
         var other = Samples.QemuDomain() with { Vcpus = 3 };
@@ -131,6 +139,9 @@ public sealed class GoldenTests
                   <source mode="bind" path="/run/simplestack/agent1.sock"/>
                   <target port="0"/>
                 </serial>
+                <graphics type="vnc">
+                  <listen type="none"/>
+                </graphics>
                 <memballoon model="none"/>
               </devices>
             </domain>

@@ -98,6 +98,7 @@ public sealed partial class LibvirtMachineConnection
             BootDevices = request.Cdrom is { Length: > 0 } && request.Image is null ? ["cdrom", "hd"] : ["hd"],
             VirtioScsiController = disks.Any(d => d.Bus == "scsi"),
             MemoryBalloon = Flavor != LibvirtFlavor.Test,
+            VncConsole = _options.VncConsole,
         };
     }
 
