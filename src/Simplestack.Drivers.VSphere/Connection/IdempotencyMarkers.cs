@@ -48,7 +48,16 @@ public sealed partial class VSphereConnection
             if (await TryMakeDirectoryAsync(store, MarkerPath(store, stamp.KeyHash), cancellationToken))
             {
                 var inside = $"{stamp.BodyHash}.{until.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}.{holder}";
-                await TryMakeDirectoryAsync(store, $"{MarkerPath(store, stamp.KeyHash)}/{inside}", cancellationToken);
+                try
+                {
+                    await TryMakeDirectoryAsync(store, $"{MarkerPath(store, stamp.KeyHash)}/{inside}", cancellationToken);
+                }
+                catch (Exception error) when (error is SimplestackException or OperationCanceledException)
+                {
+                    await RemoveHalfMadeQuietlyAsync(store, stamp.KeyHash);
+                    throw;
+                }
+
                 return new DatastoreMarker(this, store, stamp.KeyHash, holder);
             }
 
@@ -139,6 +148,20 @@ public sealed partial class VSphereConnection
         }
 
         return false;
+    }
+
+    /// <summary>A claim whose inside could not be made is taken away again (else it would hold for <see cref="HalfMadeGrace"/>).</summary>
+    private async Task RemoveHalfMadeQuietlyAsync(DatastoreRef store, string keyHash)
+    {
+        try
+        {
+            using var limit = new CancellationTokenSource(Policy.Timeout);
+            await TakeAwayAsync(store, keyHash, null, limit.Token);
+        }
+        catch (Exception error) when (error is SimplestackException or OperationCanceledException)
+        {
+            // It expires after its grace.
+        }
     }
 
     /// <summary>MakeDirectory (the marker folder made first when missing); false when the directory is there already.</summary>

@@ -86,7 +86,8 @@ internal sealed class KnownLengthStream(Stream source, long length, System.Secur
         }
 
         hash?.AppendData(buffer.Span[..count]);
-        transferred?.Invoke(Interlocked.Add(ref _position, count));
+        var position = Interlocked.Add(ref _position, count);
+        transferred?.Invoke(position);
         return count;
     }
 
