@@ -34,7 +34,8 @@ public sealed partial class VSphereConnection : IGuestCloning
         var devices = GuestMapping.Devices(source.Val("config.hardware.device")).ToList();
 
         await using var undo = new Reverter(_logger);
-        var clone = await CloneVmAsync(vm, folder, name, CloneSpecs.Clone(pool, null, [.. devices.Where(NicSpecs.IsNic).Select(NicSpecs.NewMac)]), fromTemplate: false, undo, cancellationToken);
+        var clone = await CloneVmAsync(vm, folder, name, CloneSpecs.Clone(pool, null, [.. devices.Where(NicSpecs.IsNic).Select(NicSpecs.NewMac)], ExtraConfig.ForClone()),
+            fromTemplate: false, TaskShare.Whole("cloning"), undo, cancellationToken);
 
         // vSphere copies the annotation (the tags); vcsim does not.
         var annotation = source.Text("config.annotation") ?? "";
@@ -88,7 +89,8 @@ public sealed partial class VSphereConnection : IGuestCloning
 
         await using var undo = new Reverter(_logger);
         var newMacs = nics.Count == 0 ? templateDevices.Where(NicSpecs.IsNic).Select(NicSpecs.NewMac).ToList() : [];
-        var vm = await CloneVmAsync(template.Obj, placement.VmFolder, request.Name, CloneSpecs.Clone(placement.ResourcePool, datastore, newMacs), fromTemplate: true, undo, cancellationToken);
+        var vm = await CloneVmAsync(template.Obj, placement.VmFolder, request.Name, CloneSpecs.Clone(placement.ResourcePool, datastore, newMacs, ExtraConfig.ForClone()),
+            fromTemplate: true, new TaskShare(0, 90, "cloning"), undo, cancellationToken);
 
         var devices = GuestMapping.Devices((await _collector.RetrieveOneAsync(vm, ["config.hardware.device"], cancellationToken)).Val("config.hardware.device")).ToList();
         var spec = ConfigSpecs.Reconfigure(memoryMiB: request.Memory, cpus: request.Cpus);
@@ -99,7 +101,7 @@ public sealed partial class VSphereConnection : IGuestCloning
             spec.Add(nics.Select((nic, i) => NicSpecs.Add(nic, -200 - i)));
         }
 
-        await RunTaskAsync("ReconfigVM_Task", vm, cancellationToken, spec);
+        await RunTaskAsync("ReconfigVM_Task", vm, new TaskShare(90, 100, "configuring"), cancellationToken, spec);
         if (request.Start)
         {
             await RunTaskAsync("PowerOnVM_Task", vm, cancellationToken);
@@ -142,7 +144,7 @@ public sealed partial class VSphereConnection : IGuestCloning
     /// a VM of that name the server left behind (one that was not there before) is destroyed before
     /// the error is answered.
     /// </summary>
-    private async Task<MoRef> CloneVmAsync(MoRef source, MoRef folder, string name, XElement spec, bool fromTemplate, Reverter undo, CancellationToken cancellationToken)
+    private async Task<MoRef> CloneVmAsync(MoRef source, MoRef folder, string name, XElement spec, bool fromTemplate, TaskShare progress, Reverter undo, CancellationToken cancellationToken)
     {
         var before = (await VmsNamedAsync(name, cancellationToken)).ToHashSet();
         var sourceDisks = fromTemplate ? [] : GuestMapping.Devices((await _collector.RetrieveOneAsync(source, ["config.hardware.device"], cancellationToken)).Val("config.hardware.device"))
@@ -150,7 +152,7 @@ public sealed partial class VSphereConnection : IGuestCloning
         XElement? result;
         try
         {
-            result = await RunTaskAsync("CloneVM_Task", source, cancellationToken, Ref("folder", folder), E("name", name), spec);
+            result = await RunTaskAsync("CloneVM_Task", source, progress, cancellationToken, Ref("folder", folder), E("name", name), spec);
         }
         catch (SimplestackException)
         {

@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using Simplestack.Core;
+using Simplestack.Core.Idempotency;
 using Simplestack.Drivers.VSphere.Soap;
 
 namespace Simplestack.Drivers.VSphere;
@@ -73,9 +74,11 @@ public sealed partial class VSphereConnection : IDiskManagement
         var disk = existingFile is null
             ? DeviceSpecs.DeviceChange("add", "create", DeviceSpecs.NewThinDisk(newDiskKey, datastore, slot.ControllerKey, slot.Unit, (long)Math.Ceiling(request.Size * KiBPerGiB)))
             : DeviceSpecs.DeviceChange("add", null, DeviceSpecs.ExistingDisk(newDiskKey, existingFile, slot.ControllerKey, slot.Unit));
-        await RunTaskAsync("ReconfigVM_Task", vm, cancellationToken, controllerChange is null ? DeviceSpecs.Reconfigure(disk) : DeviceSpecs.Reconfigure(controllerChange, disk));
-
         var id = $"{slot.Bus}:{slot.Unit}";
+        var spec = controllerChange is null ? DeviceSpecs.Reconfigure(disk) : DeviceSpecs.Reconfigure(controllerChange, disk);
+        spec.Add(await LedgerWithCreatedAsync(vm, CreatedKind.Disk, id, cancellationToken)); // A keyed disk's record, made with it.
+        await RunTaskAsync("ReconfigVM_Task", vm, cancellationToken, spec);
+
         return (await ReadDevicesAsync(vm, cancellationToken)).Disks.FirstOrDefault(d => d.Disk.Id == id)?.Disk
                ?? throw new HypervisorErrorException($"The vSphere server added the disk but it is not at SCSI {id}.");
     }
@@ -102,7 +105,7 @@ public sealed partial class VSphereConnection : IDiskManagement
 
             if (kib * 1024 > disk.Disk.SizeBytes)
             {
-                await RunTaskAsync("ReconfigVM_Task", vm, cancellationToken, DeviceSpecs.Reconfigure(DeviceSpecs.DeviceChange("edit", null, DeviceSpecs.Resized(disk.Device, kib))));
+                await RunTaskAsync("ReconfigVM_Task", vm, TaskShare.Whole("growing"), cancellationToken, DeviceSpecs.Reconfigure(DeviceSpecs.DeviceChange("edit", null, DeviceSpecs.Resized(disk.Device, kib))));
             }
         }
 

@@ -52,7 +52,7 @@ public sealed partial class VSphereConnection : IGuestManagement
         var datastore = disks.Count > 0 ? disks[0].DatastoreName : placement.DatastoreName;
 
         await using var undo = new Reverter(_logger);
-        var spec = ConfigSpecs.Create("config", request.Name, request.Memory, request.Cpus ?? 1, datastore, disks, nics);
+        var spec = ConfigSpecs.Create("config", request.Name, request.Memory, request.Cpus ?? 1, datastore, disks, nics, ExtraConfig.StampOfCurrentWork());
         var result = await RunTaskAsync("CreateVM_Task", placement.VmFolder, cancellationToken, spec, Ref("pool", placement.ResourcePool))
                      ?? throw new HypervisorErrorException("The vSphere server created the VM but did not say which it is.");
         var vm = MoRef.From(result);
@@ -123,7 +123,7 @@ public sealed partial class VSphereConnection : IGuestManagement
             spec.Add(growth);
             if (spec.HasElements)
             {
-                await RunTaskAsync("ReconfigVM_Task", vm, cancellationToken, spec);
+                await RunTaskAsync("ReconfigVM_Task", vm, growth is null ? null : TaskShare.Whole("growing"), cancellationToken, spec);
             }
         }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Simplestack.Core;
+using Simplestack.Core.Idempotency;
 using Simplestack.Drivers.VSphere.Soap;
 using static Simplestack.Drivers.VSphere.Soap.Vim;
 
@@ -50,7 +51,9 @@ public sealed partial class VSphereConnection : INetworkInterfaceManagement
         var (_, after, host, running) = await ReadNicsAsync(vm, cancellationToken);
         var added = after.FirstOrDefault(c => !keys.Contains(c.ChildValue("key")))
                     ?? throw new HypervisorErrorException("The vSphere server accepted the new NIC but the VM does not have it.");
-        return DescribeNic(added, after.IndexOf(added), await ReadPortGroupsAsync(await HostNetworksOfAsync(host, cancellationToken), cancellationToken), running);
+        var nic = DescribeNic(added, after.IndexOf(added), await ReadPortGroupsAsync(await HostNetworksOfAsync(host, cancellationToken), cancellationToken), running);
+        await RecordCreatedAsync(vm, CreatedKind.NetworkInterface, nic.Id, cancellationToken); // Its MAC, the id, is known only now.
+        return nic;
     }
 
     /// <summary>

@@ -114,10 +114,21 @@ public sealed partial class VSphereConnection
     }
 
     /// <summary>Starts a <c>*_Task</c> method on <paramref name="target"/> and waits for the task to end.</summary>
-    private async Task<System.Xml.Linq.XElement?> RunTaskAsync(string method, MoRef target, CancellationToken cancellationToken, params System.Xml.Linq.XElement[] parameters)
+    private Task<System.Xml.Linq.XElement?> RunTaskAsync(string method, MoRef target, CancellationToken cancellationToken, params System.Xml.Linq.XElement[] parameters)
+        => RunTaskAsync(method, target, null, cancellationToken, parameters);
+
+    /// <summary>
+    /// Starts a <c>*_Task</c> method and waits for it, reporting its progress as the share
+    /// <paramref name="share"/> of the whole work (when given and someone follows the work).
+    /// </summary>
+    private async Task<System.Xml.Linq.XElement?> RunTaskAsync(string method, MoRef target, TaskShare? share, CancellationToken cancellationToken, params System.Xml.Linq.XElement[] parameters)
     {
+        var reporter = share is { Followed: true } ? share : null;
+        reporter?.Report(0);
         var answer = await _session.CallAsync(method, target, cancellationToken, parameters);
         var task = MoRef.From(answer.Child("returnval") ?? throw new HypervisorErrorException($"The vSphere server answered {method} without a task."));
-        return await _collector.WaitForTaskAsync(task, method, Policy.Timeout, cancellationToken);
+        var result = await _collector.WaitForTaskAsync(task, method, Policy.Timeout, cancellationToken, reporter is null ? null : reporter.Report);
+        reporter?.Report(100);
+        return result;
     }
 }

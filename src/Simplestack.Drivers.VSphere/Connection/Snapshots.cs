@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Xml.Linq;
 using Simplestack.Core;
+using Simplestack.Core.Idempotency;
 using Simplestack.Drivers.VSphere.Soap;
 using static Simplestack.Drivers.VSphere.Soap.Vim;
 
@@ -40,9 +41,11 @@ public sealed partial class VSphereConnection : ISnapshotManagement
         }
 
         var running = (await ReadPowerAsync(vm, cancellationToken)).State == "poweredOn";
-        await RunTaskAsync("CreateSnapshot_Task", vm, cancellationToken,
+        await RunTaskAsync("CreateSnapshot_Task", vm, TaskShare.Whole("snapshot"), cancellationToken,
             E("name", name), E("description", "Simplestack"), E("memory", Bool(running)), E("quiesce", "false"));
-        return (await FindSnapshotAsync(vm, name, cancellationToken)).Snapshot;
+        var snapshot = (await FindSnapshotAsync(vm, name, cancellationToken)).Snapshot;
+        await RecordCreatedAsync(vm, CreatedKind.Snapshot, snapshot.Id, cancellationToken); // A snapshot task carries no extraConfig.
+        return snapshot;
     }
 
     public async Task RevertSnapshotAsync(string guestId, string snapshotId, CancellationToken cancellationToken)

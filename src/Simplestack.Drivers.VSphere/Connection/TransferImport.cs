@@ -89,6 +89,15 @@ public sealed partial class VSphereConnection
                          ?? throw new FeatureNotAvailableException("This vSphere server has no OvfManager, so it cannot import an OVF.");
 
         var (importSpec, fileItems) = await CreateImportSpecAsync(ovfManager, package, placement, datastore, networks, cancellationToken);
+        var stampLater = false;
+        if (importSpec.Child("configSpec") is { } configSpec)
+        {
+            ExtraConfig.InsertInto(configSpec, ExtraConfig.StampOfCurrentWork()); // The stamp is made with the VM.
+        }
+        else
+        {
+            stampLater = true; // Not a VM's import spec: stamped once the VM exists, before the answer.
+        }
 
         await using var undo = new Reverter(_logger);
         var answer = await _session.CallAsync("ImportVApp", placement.ResourcePool, cancellationToken, importSpec, Ref("folder", placement.VmFolder));
@@ -119,6 +128,12 @@ public sealed partial class VSphereConnection
 
         await _session.CallAsync("HttpNfcLeaseComplete", lease, cancellationToken);
         completed = true;
+        if (stampLater && ExtraConfig.StampOfCurrentWork().ToArray() is { Length: > 0 } stamp)
+        {
+            await RunTaskAsync("ReconfigVM_Task", vm.Value, cancellationToken, E("spec", stamp));
+        }
+
+        new TaskShare(99, 100, "completing").Report(100);
         var guest = await ReadGuestAsync(vm.Value, cancellationToken);
         undo.Commit();
         return guest;
@@ -171,6 +186,8 @@ public sealed partial class VSphereConnection
     {
         var total = Math.Max(1, package.Files.Where(f => items.Any(i => i.Path == f.Href)).Sum(f => f.Size ?? 0));
         long done = 0;
+        var uploaded = new TaskShare(0, 99, "uploading"); // Ours to count: the bytes sent of those the import spec wants.
+        uploaded.Report(0, total);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (; entry is not null; entry = await NextFileAsync(tar, cancellationToken))
         {
@@ -197,8 +214,11 @@ public sealed partial class VSphereConnection
             }
 
             using var hash = manifest?.HashFor(file.Href);
-            var data = new KnownLengthStream(entry.DataStream ?? Stream.Null, entry.Length, hash);
-            if (items.FirstOrDefault(i => i.Path == file.Href) is not { } item)
+            var item = items.FirstOrDefault(i => i.Path == file.Href);
+            var before = done;
+            var data = new KnownLengthStream(entry.DataStream ?? Stream.Null, entry.Length, hash,
+                item is null || !uploaded.Followed ? null : sent => uploaded.Report(before + sent, total));
+            if (item is null)
             {
                 // Referenced but not wanted by this import spec: read past (through the hash, if the manifest lists it).
                 await data.CopyToAsync(Stream.Null, cancellationToken);
@@ -208,7 +228,6 @@ public sealed partial class VSphereConnection
 
             var url = deviceUrls.GetValueOrDefault(item.DeviceId)
                       ?? throw new HypervisorErrorException($"The vSphere server's import lease has no device for '{Shown(file.Href)}'.");
-            var before = done;
             await using (new LeaseKeepAlive(this, lease, () => (int)Math.Min(99, (before + data.Transferred) * 100 / total)))
             {
                 await UploadAsync(url, data, streamOptimized: !item.Create && file.DiskFormat == OvfDescriptor.StreamOptimizedFormat, file.Href, cancellationToken);

@@ -50,7 +50,7 @@ internal static class OvaArchive
 /// one that has more is read no further. <see cref="Transferred"/> counts what passed; a hash, when
 /// given, sees every byte.
 /// </summary>
-internal sealed class KnownLengthStream(Stream source, long length, System.Security.Cryptography.IncrementalHash? hash = null) : Stream
+internal sealed class KnownLengthStream(Stream source, long length, System.Security.Cryptography.IncrementalHash? hash = null, Action<long>? transferred = null) : Stream
 {
     private long _position;
 
@@ -86,7 +86,8 @@ internal sealed class KnownLengthStream(Stream source, long length, System.Secur
         }
 
         hash?.AppendData(buffer.Span[..count]);
-        Interlocked.Add(ref _position, count);
+        var position = Interlocked.Add(ref _position, count);
+        transferred?.Invoke(position);
         return count;
     }
 

@@ -15,13 +15,13 @@ public static class CloneSpecs
     /// <summary>
     /// A <c>VirtualMachineCloneSpec</c>: into <paramref name="pool"/> (and onto
     /// <paramref name="datastore"/> when given, else the source's), not a template, not powered on,
-    /// with <paramref name="deviceChanges"/> applied to the copy.
+    /// with <paramref name="deviceChanges"/> and <paramref name="extraConfig"/> (<see cref="ExtraConfig.ForClone"/>) applied to the copy.
     /// </summary>
-    public static XElement Clone(MoRef pool, MoRef? datastore, IReadOnlyList<XElement> deviceChanges)
+    public static XElement Clone(MoRef pool, MoRef? datastore, IReadOnlyList<XElement> deviceChanges, IReadOnlyList<XElement>? extraConfig = null)
         => E("spec",
             E("location", datastore is { } store ? Ref("datastore", store) : null, Ref("pool", pool)),
             E("template", "false"),
-            deviceChanges.Count == 0 ? null : E("config", deviceChanges),
+            deviceChanges.Count == 0 && extraConfig is not { Count: > 0 } ? null : E("config", deviceChanges, extraConfig),
             E("powerOn", "false"));
 
     /// <summary>A <c>deviceChange</c> growing a disk to <paramref name="capacityKiB"/> (the whole device sent back, its capacity changed).</summary>

@@ -20,9 +20,10 @@ public static class ConfigSpecs
     /// <summary>
     /// The spec of <c>CreateVM_Task</c>: a VM in the folder <c>[datastore] name/</c> with a
     /// paravirtual SCSI controller, one thin disk per <paramref name="disks"/> entry and a
-    /// NIC per <paramref name="nics"/> entry (<see cref="NicSpecs"/>).
+    /// NIC per <paramref name="nics"/> entry (<see cref="NicSpecs"/>), and <paramref name="extraConfig"/>
+    /// (<see cref="ExtraConfig"/>: the idempotency stamp, made with the VM).
     /// </summary>
-    public static XElement Create(string elementName, string name, long memoryMiB, int cpus, string datastoreName, IReadOnlyList<NewDisk> disks, IReadOnlyList<NewNic> nics)
+    public static XElement Create(string elementName, string name, long memoryMiB, int cpus, string datastoreName, IReadOnlyList<NewDisk> disks, IReadOnlyList<NewNic> nics, IEnumerable<XElement>? extraConfig = null)
     {
         var devices = new List<XElement>();
         if (disks.Count > 0)
@@ -48,7 +49,8 @@ public static class ConfigSpecs
             E("files", E("vmPathName", $"[{datastoreName}]")),
             E("numCPUs", Int(cpus)),
             E("memoryMB", memoryMiB.ToString(CultureInfo.InvariantCulture)),
-            devices);
+            devices,
+            extraConfig);
     }
 
     /// <summary>

@@ -156,14 +156,22 @@ public sealed class PropertyCollector(VimSession session)
     /// <summary>
     /// Waits for a task to end: success returns its <c>info.result</c> (null when none); an error
     /// throws the domain exception of the task's fault, as if <paramref name="method"/> had faulted.
-    /// Past <paramref name="limit"/> it answers 504; the task goes on in the server.
+    /// Past <paramref name="limit"/> it answers 504; the task goes on in the server. While it runs,
+    /// <paramref name="progress"/> (when given) hears the task's <c>info.progress</c> (0-100) each
+    /// time the server gives one.
     /// </summary>
-    public async Task<XElement?> WaitForTaskAsync(MoRef task, string method, TimeSpan limit, CancellationToken cancellationToken)
+    public async Task<XElement?> WaitForTaskAsync(MoRef task, string method, TimeSpan limit, CancellationToken cancellationToken, Action<int>? progress = null)
     {
+        string[] paths = progress is null ? ["info.state", "info.error", "info.result"] : ["info.state", "info.error", "info.result", "info.progress"];
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         while (true)
         {
-            var info = await RetrieveOneAsync(task, ["info.state", "info.error", "info.result"], cancellationToken);
+            var info = await RetrieveOneAsync(task, paths, cancellationToken);
+            if (progress is not null && info.Text("info.progress") is { Length: > 0 } && info.Text("info.state") == "running")
+            {
+                progress((int)Math.Clamp(info.Long("info.progress"), 0, 100));
+            }
+
             switch (info.Text("info.state"))
             {
                 case "success":

@@ -15,7 +15,8 @@ public sealed record ServiceContent(
     MoRef ViewManager,
     MoRef SearchIndex,
     MoRef SessionManager,
-    MoRef? OvfManager = null)
+    MoRef? OvfManager = null,
+    MoRef? FileManager = null)
 {
     /// <summary>vCenter (<c>VirtualCenter</c>) rather than a standalone ESXi (<c>HostAgent</c>).</summary>
     public bool IsVCenter => ApiType == "VirtualCenter";
@@ -35,7 +36,8 @@ public sealed record ServiceContent(
             ViewManager: Manager(returnval, "viewManager"),
             SearchIndex: Manager(returnval, "searchIndex"),
             SessionManager: Manager(returnval, "sessionManager"),
-            OvfManager: returnval.Child("ovfManager") is { } ovf ? MoRef.From(ovf) : null);
+            OvfManager: returnval.Child("ovfManager") is { } ovf ? MoRef.From(ovf) : null,
+            FileManager: returnval.Child("fileManager") is { } files ? MoRef.From(files) : null);
     }
 
     private static MoRef Manager(XElement content, string name)

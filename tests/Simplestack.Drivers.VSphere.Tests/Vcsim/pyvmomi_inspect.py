@@ -3,7 +3,8 @@
     python3 pyvmomi_inspect.py HOST PORT USER PASSWORD VM_NAME
 
 Prints one JSON line: {"exists": false} or the VM's name, BIOS uuid, memory, cpus, annotation,
-power state, snapshot names (depth first), disks and NICs, as pyVmomi's typed objects hold them.
+power state, snapshot names (depth first), disks, NICs and extraConfig (the last value of each key),
+as pyVmomi's typed objects hold them.
 """
 import json
 import ssl
@@ -49,6 +50,7 @@ try:
                   for d in devices if isinstance(d, vim.vm.device.VirtualDisk)],
         "nics": [{"mac": d.macAddress, "network": d.deviceInfo.summary}
                  for d in devices if isinstance(d, vim.vm.device.VirtualEthernetCard)],
+        "extraConfig": {o.key: o.value for o in vm.config.extraConfig or []},
     }))
 finally:
     Disconnect(service)
