@@ -19,6 +19,7 @@ var made = new ConcurrentDictionary<string, long>(); // "created:NAME" / "delete
 var latencies = new ConcurrentBag<double>();
 long delivered = 0;
 var prefix = $"ssev-{Environment.ProcessId}-";
+const int RoundSize = 25;
 using var stop = new CancellationTokenSource();
 
 var subscribers = new List<Task>();
@@ -37,14 +38,26 @@ if (!ready.Wait(TimeSpan.FromSeconds(30)))
 using var libvirt = LibvirtConnection.Open(options.Uri);
 var run = Stopwatch.StartNew();
 var changes = 0;
-for (var n = 0; run.Elapsed < TimeSpan.FromSeconds(options.Seconds); n++)
+for (var round = 0; run.Elapsed < TimeSpan.FromSeconds(options.Seconds); round++)
 {
-    var name = prefix + n.ToString(CultureInfo.InvariantCulture);
-    using (var domain = libvirt.DefineDomain($"<domain type='qemu'><name>{name}</name><memory unit='MiB'>32</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>"))
+    // Rounds of defines, then undefines: each domain lives while its round runs. (A domain defined
+    // and undefined at once can pass between two of the inventory's reads, and with it its events:
+    // the stream tells states the gateway saw, as its lists do.)
+    var names = Enumerable.Range(0, RoundSize).Select(i => $"{prefix}{round}-{i}").ToList();
+    foreach (var name in names)
     {
+        libvirt.DefineDomain($"<domain type='qemu'><name>{name}</name><memory unit='MiB'>32</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>").Dispose();
         made[$"guest.created:{name}"] = Stopwatch.GetTimestamp();
         Pace(ref changes);
-        domain.Undefine();
+    }
+
+    foreach (var name in names)
+    {
+        using (var domain = libvirt.TryLookupDomainByName(name))
+        {
+            domain?.Undefine();
+        }
+
         made[$"guest.deleted:{name}"] = Stopwatch.GetTimestamp();
         Pace(ref changes);
     }

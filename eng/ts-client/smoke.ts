@@ -28,6 +28,18 @@ function expect<T>(step: string, answer: { data?: T; error?: unknown; response: 
   return answer.data;
 }
 
+/**
+ * The JSON answer of a route that may also answer its long work as an event stream (API.md §9:
+ * with Accept: text/event-stream): the contract gives it both success shapes, and a request that
+ * did not ask for the stream gets the JSON one.
+ */
+function json<U>(step: string, body: U): Exclude<U, string> {
+  if (typeof body === "string") {
+    throw new Error(`${step}: an event stream came, though none was asked for`);
+  }
+  return body as Exclude<U, string>;
+}
+
 async function stateOf(guestId: string): Promise<GuestState> {
   const guest = expect("get guest", await client.GET("/{hypervisor}/{host}/guests/{guestId}", {
     params: { path: { ...target, guestId } },
@@ -37,10 +49,10 @@ async function stateOf(guestId: string): Promise<GuestState> {
 
 const listed = expect("list guests", await client.GET("/{hypervisor}/{host}/guests", { params: { path: target } }));
 
-const created = expect("create guest", await client.POST("/{hypervisor}/{host}/guests", {
+const created = json("create guest", expect("create guest", await client.POST("/{hypervisor}/{host}/guests", {
   params: { path: target },
   body: { name, memory: 128, cpus: 1, start: false },
-}));
+})));
 const guestId = created.id;
 const path = { ...target, guestId };
 
@@ -61,10 +73,10 @@ if (!tagAdded.response.ok) {
 }
 const tags = expect("list tags", await client.GET("/{hypervisor}/{host}/guests/{guestId}/tags", { params: { path } }));
 
-const snapshot = expect("create snapshot", await client.POST("/{hypervisor}/{host}/guests/{guestId}/snapshots", {
+const snapshot = json("create snapshot", expect("create snapshot", await client.POST("/{hypervisor}/{host}/guests/{guestId}/snapshots", {
   params: { path },
   body: { name: "before" },
-}));
+})));
 const snapshots = expect("list snapshots", await client.GET("/{hypervisor}/{host}/guests/{guestId}/snapshots", { params: { path } }));
 
 // A 404: openapi-fetch hands the error body over typed as the contract's ErrorResponse.

@@ -33,6 +33,7 @@ public static class ConsoleEndpoints
                 "A WebSocket upgrade (binary messages both ways; a client's message may be up to 64 KiB, a larger one closes with 1009). "
                 + "Authenticated with the caller key's headers, or with ?ticket= from POST .../console/ticket (a browser cannot set headers). "
                 + "The WebSocket closes with 1000 when the console ends (the guest stopped, or another opener took it over).")
+            .Produces(StatusCodes.Status101SwitchingProtocols)
             .ProducesError(StatusCodes.Status409Conflict);
         console.MapPost("/ticket", IssueTicket)
             .WithName("IssueConsoleTicket")
