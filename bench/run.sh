@@ -3,7 +3,7 @@
 #
 #   bench/run.sh                    # everything; the table is printed and written to bench/out/results.md
 #   BENCH_SECONDS=10 bench/run.sh   # longer runs (default 5 s per measurement)
-#   BENCH_SKIP="remote scaleout direct xen vmware" bench/run.sh   # leave parts out
+#   BENCH_SKIP="remote scaleout direct xen vmware events" bench/run.sh   # leave parts out
 #   BENCH_GUEST_COUNTS="1000" bench/run.sh              # guest counts after the one-guest runs (default "1000 10000")
 #   BENCH_ROUNDS=16 bench/run.sh                        # extra gateway/floor pairs at 64 connections (default 10, 3 s each: BENCH_PAIR_SECONDS)
 #
@@ -24,7 +24,10 @@
 #      beside VM.get_all_records sent straight to it; XenAPI sessions opened during the runs;
 #   9. vmware: the guest list through vcsim (eng/vcsim/run.sh) with its default 4 VMs and with 1,000
 #      more, beside the RetrievePropertiesEx a list is made of sent straight to vcsim; vSphere
-#      logins during the runs and the sessions vcsim holds after them.
+#      logins during the runs and the sessions vcsim holds after them;
+#  10. events: GET /kvm/localhost/events with 1 and 100 subscribers while bench/Events defines and
+#      undefines domains on the substrate's libvirtd directly, paced (20 changes/s: latency from the
+#      libvirt call's return to each subscriber) and as fast as one caller can (events per second).
 # Parts 6 and 7 need the substrate's libvirtd (eng/substrate/up.sh); without it they are skipped, said so.
 set -euo pipefail
 
@@ -71,6 +74,7 @@ log "publishing the gateway and the floor (Release)"
 dotnet publish "$ROOT/src/Simplestack.Server" -c Release -o "$OUT/server" -v q -nologo >"$OUT/publish.log" 2>&1 || { cat "$OUT/publish.log"; exit 1; }
 dotnet publish "$ROOT/bench/Floor" -c Release -o "$OUT/floor" -v q -nologo >>"$OUT/publish.log" 2>&1 || { cat "$OUT/publish.log"; exit 1; }
 skip direct || dotnet build "$ROOT/bench/Direct" -c Release -o "$OUT/direct" -v q -nologo >>"$OUT/publish.log" 2>&1 || { cat "$OUT/publish.log"; exit 1; }
+skip events || dotnet build "$ROOT/bench/Events" -c Release -o "$OUT/events" -v q -nologo >>"$OUT/publish.log" 2>&1 || { cat "$OUT/publish.log"; exit 1; }
 
 # ------------------------------------------------------------------ helpers
 start_gateway() { # start_gateway NAME PORT [ENV=VALUE...] -> pid in $STARTED
@@ -201,8 +205,8 @@ if virsh -q -c qemu:///system uri >/dev/null 2>&1; then
     virsh -q -c qemu:///system define "$OUT/ssbench.xml" >/dev/null
   done
 else
-  log "no libvirtd answers qemu:///system (run eng/substrate/up.sh): remote and scale-out parts skipped"
-  SKIP="$SKIP remote scaleout "
+  log "no libvirtd answers qemu:///system (run eng/substrate/up.sh): remote, scale-out and events parts skipped"
+  SKIP="$SKIP remote scaleout events "
 fi
 
 if ! skip remote; then
@@ -351,6 +355,20 @@ if ! skip vmware; then
     echo "vmware-sessions guests=$n held_by_vcsim_after_runs=$sessions (the gateway's and the direct client's)" | tee -a "$OUT/raw.txt" >&2
     kill "$VGW" "$VC"; wait "$VGW" "$VC" 2>/dev/null || true
   done
+fi
+
+# ------------------------------------------------------------------ 10. events: delivery to 1 and 100 subscribers
+if ! skip events; then
+  log "events: changes on libvirtd seen through GET /kvm/localhost/events"
+  start_gateway gateway-events "$SO_A"; EV=$STARTED
+  for subscribers in 1 100; do
+    for rate in 20 0; do
+      "$OUT/events/Events" --gateway "http://$HOST:$SO_A" --subscribers "$subscribers" --seconds "$SECONDS_PER_RUN" --rate "$rate" \
+        2>>"$OUT/events.log" | tee -a "$OUT/raw.txt" >&2 || true
+    done
+  done
+  echo "events-gateway rss_mib=$(( $(rss_kib "$EV") / 1024 ))" | tee -a "$OUT/raw.txt" >&2
+  kill "$EV"; wait "$EV" 2>/dev/null || true
 fi
 
 # ------------------------------------------------------------------ the table

@@ -15,9 +15,11 @@ using Simplestack.Libvirt;
 
 var options = Args.Parse(args);
 using var http = new HttpClient { BaseAddress = new Uri(options.Gateway), Timeout = Timeout.InfiniteTimeSpan };
-var made = new ConcurrentDictionary<string, long>(); // "created:NAME" / "deleted:NAME" -> timestamp of the call's return
+var made = new ConcurrentDictionary<string, long>();
+var seen = new ConcurrentDictionary<string, byte>(); // keys the first subscriber received // "created:NAME" / "deleted:NAME" -> timestamp of the call's return
 var latencies = new ConcurrentBag<double>();
 long delivered = 0;
+long resyncs = 0;
 var prefix = $"ssev-{Environment.ProcessId}-";
 const int RoundSize = 25;
 using var stop = new CancellationTokenSource();
@@ -73,12 +75,19 @@ while (Interlocked.Read(ref delivered) < expected && drain.Elapsed < TimeSpan.Fr
 var elapsed = run.Elapsed.TotalSeconds;
 stop.Cancel();
 await Task.WhenAll(subscribers).ContinueWith(_ => { }, TaskScheduler.Default);
+var missing = made.Keys.Where(k => !seen.ContainsKey(k)).ToList();
+if (missing.Count > 0)
+{
+    Console.Error.WriteLine($"events: never received: {missing.Count(k => k.StartsWith("guest.created", StringComparison.Ordinal))} created, "
+        + $"{missing.Count(k => k.StartsWith("guest.deleted", StringComparison.Ordinal))} deleted (e.g. {string.Join(", ", missing.Take(4))})");
+}
+
 var sorted = latencies.Order().ToArray();
 double Percentile(double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
     $"events subscribers={options.Subscribers} mode={(options.Rate > 0 ? $"paced-{options.Rate}/s" : "flood")} changes={changes} " +
     $"delivered={Interlocked.Read(ref delivered)} expected={expected} seconds={elapsed:0.00} changes_per_s={changes / elapsed:0} " +
-    $"events_per_s={Interlocked.Read(ref delivered) / elapsed:0} p50_ms={Percentile(0.50):0.00} p99_ms={Percentile(0.99):0.00} max_ms={Percentile(1):0.00}"));
+    $"events_per_s={Interlocked.Read(ref delivered) / elapsed:0} p50_ms={Percentile(0.50):0.00} p99_ms={Percentile(0.99):0.00} max_ms={Percentile(1):0.00} resyncs={Interlocked.Read(ref resyncs)}"));
 return Interlocked.Read(ref delivered) == expected ? 0 : 2;
 
 void Pace(ref int count)
@@ -114,6 +123,10 @@ async Task SubscribeAsync(CancellationToken cancellationToken)
             else if (line.StartsWith("event: ", StringComparison.Ordinal))
             {
                 type = line[7..];
+                if (type == "resync")
+                {
+                    Interlocked.Increment(ref resyncs); // the gateway lost track: what it missed is not told
+                }
             }
             else if (line.StartsWith("data: ", StringComparison.Ordinal) && type is "guest.created" or "guest.deleted")
             {
@@ -131,6 +144,7 @@ async Task SubscribeAsync(CancellationToken cancellationToken)
                         Thread.Yield();
                     }
 
+                    seen.TryAdd(key, 0);
                     latencies.Add(Math.Max(0, Stopwatch.GetElapsedTime(at, now).TotalMilliseconds));
                     Interlocked.Increment(ref delivered);
                 }

@@ -33,8 +33,21 @@ if grep -q '^DIRECT ' "$RAW"; then
   echo
 fi
 
-grep -E '^(new-connections|body-bytes|gateway-rss|remote-connections|scaleout-split|xen-new-connections|vmware-new-connections|vmware-sessions)' "$RAW" | sed 's/^/    /'
+grep -E '^(new-connections|body-bytes|gateway-rss|remote-connections|scaleout-split|xen-new-connections|vmware-new-connections|vmware-sessions|events-gateway)' "$RAW" | sed 's/^/    /'
 echo
+
+if grep -q '^events ' "$RAW"; then
+  echo "Events stream (changes on libvirtd made directly; latency from the libvirt call's return to the subscriber):"
+  echo
+  echo "| subscribers | changes | made | delivered / expected | events/s delivered | p50 | p99 | max |"
+  echo "|---:|---|---:|---:|---:|---:|---:|---:|"
+  grep '^events ' "$RAW" | while read -r line; do
+    awk -v s="$(field subscribers "$line")" -v m="$(field mode "$line")" -v c="$(field changes "$line")" -v d="$(field delivered "$line")" \
+      -v e="$(field expected "$line")" -v r="$(field events_per_s "$line")" -v p50="$(field p50_ms "$line")" -v p99="$(field p99_ms "$line")" -v mx="$(field max_ms "$line")" \
+      'BEGIN { printf "| %s | %s | %s | %s / %s | %s | %s ms | %s ms | %s ms |\n", s, m, c, d, e, r, p50, p99, mx }'
+  done
+  echo
+fi
 
 # Targets.
 g1_64=$(row "gateway guests=1" 64 || true); f1_64=$(row "floor guests=1" 64 || true)
