@@ -6,10 +6,10 @@ namespace Simplestack.Libvirt;
 public sealed class LibvirtConnection : IDisposable
 {
     private readonly Lock eventLock = new();
-    private LifecycleDispatcher? lifecycleDispatcher;
+    private EventDispatcher<LibvirtDomainEvent>? lifecycleDispatcher;
     private int nativeLifecycleCallbackId = -1;
     private int lastCallbackId;
-    private ChangeDispatcher? changeDispatcher;
+    private EventDispatcher<LibvirtDomainChange>? changeDispatcher;
     private List<int> nativeChangeCallbackIds = [];
 
     private readonly string openedUri;
@@ -175,7 +175,7 @@ public sealed class LibvirtConnection : IDisposable
             ObjectDisposedException.ThrowIf(Handle.IsClosed, this);
             if (lifecycleDispatcher is null)
             {
-                var dispatcher = new LifecycleDispatcher();
+                var dispatcher = new EventDispatcher<LibvirtDomainEvent>();
                 nativeLifecycleCallbackId = Proxy.RegisterLifecycle(Handle, dispatcher);
                 lifecycleDispatcher = dispatcher;
             }
@@ -200,7 +200,7 @@ public sealed class LibvirtConnection : IDisposable
             ObjectDisposedException.ThrowIf(Handle.IsClosed, this);
             if (changeDispatcher is null)
             {
-                var dispatcher = new ChangeDispatcher();
+                var dispatcher = new EventDispatcher<LibvirtDomainChange>();
                 var ids = new List<int>();
                 foreach (var change in Enum.GetValues<DomainChange>())
                 {
