@@ -71,24 +71,22 @@ public sealed class AutomationTests : GatewayOnQemu
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         var made = (await first.Content.ReadFromJsonAsync<Guest>(Json, Ct))!;
 
-        // Another gateway (its own connections and memory) finds the key in libvirt.
-        await using (var other = NewGateway())
+        // Another gateway process finds the key in libvirt.
+        await using (var other = await GatewayProcess.StartAsync(GatewaySettings, Ct))
         {
-            using var client = other.CreateClient();
-            var retry = await PostKeyedAsync(client, Guests(), body, key);
+            var retry = await PostKeyedAsync(other.Client, Guests(), body, key);
             Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
             Assert.Equal(made.Id, (await retry.Content.ReadFromJsonAsync<Guest>(Json, Ct))!.Id);
             Assert.Equal(first.Headers.Location, retry.Headers.Location);
 
-            var changed = await PostKeyedAsync(client, Guests(), BootableGuest(name, diskCount: 2, start: false), key);
+            var changed = await PostKeyedAsync(other.Client, Guests(), BootableGuest(name, diskCount: 2, start: false), key);
             Assert.Equal((HttpStatusCode)422, changed.StatusCode);
         }
 
-        // A gateway started after that one stopped: the key is the hypervisor's, not a process's.
-        await using (var restarted = NewGateway())
+        // A gateway process started after that one ended: the key is the hypervisor's, not a process's.
+        await using (var restarted = await GatewayProcess.StartAsync(GatewaySettings, Ct))
         {
-            using var client = restarted.CreateClient();
-            var retry = await PostKeyedAsync(client, Guests(), body, key);
+            var retry = await PostKeyedAsync(restarted.Client, Guests(), body, key);
             Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
             Assert.Equal(made.Id, (await retry.Content.ReadFromJsonAsync<Guest>(Json, Ct))!.Id);
         }

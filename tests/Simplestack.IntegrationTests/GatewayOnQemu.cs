@@ -61,11 +61,20 @@ public abstract class GatewayOnQemu : IAsyncLifetime
     /// </summary>
     protected WebApplicationFactory<Program> NewGateway() => new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
     {
-        web.UseSetting("Simplestack:Libvirt:DefaultDomainType", "qemu");
-        web.UseSetting("Simplestack:Libvirt:DefaultStoragePool", Substrate.Pool);
-        web.UseSetting("Simplestack:Libvirt:InstallLocationPrefixes:0", InstallLocation);
-        web.UseSetting("Simplestack:Libvirt:RootfsDirectories:0", LxcRootfs.Folder);
+        foreach (var (key, value) in GatewaySettings)
+        {
+            web.UseSetting(key, value);
+        }
     });
+
+    /// <summary>The settings every gateway of these tests runs with (in process or as a process of its own).</summary>
+    protected IReadOnlyDictionary<string, string> GatewaySettings => new Dictionary<string, string>
+    {
+        ["Simplestack:Libvirt:DefaultDomainType"] = "qemu",
+        ["Simplestack:Libvirt:DefaultStoragePool"] = Substrate.Pool,
+        ["Simplestack:Libvirt:InstallLocationPrefixes:0"] = InstallLocation,
+        ["Simplestack:Libvirt:RootfsDirectories:0"] = LxcRootfs.Folder,
+    };
 
     private async Task StartInstallServerAsync()
     {
