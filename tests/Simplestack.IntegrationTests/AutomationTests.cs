@@ -10,7 +10,7 @@ namespace Simplestack.IntegrationTests;
 
 /// <summary>
 /// API.md §9 on the real libvirtd with QEMU: events for changes made with virsh (lifecycle and
-/// metadata) and through the gateway, resumed with Last-Event-ID; a keyed create retried on another gateway and after a
+/// metadata) and through the gateway, resumed with Last-Event-ID; a keyed create retried on another gateway process and after a
 /// restart makes one guest; long work followed as a stream ends with the plain answer (a clone,
 /// an import); wait_for=ip on a booting guest.
 /// </summary>
