@@ -34,6 +34,9 @@ public abstract partial class LibvirtHypervisorConnection : IIdempotentCreation
             return IdempotencyLedger.Find(ReadKeys(domain).Ledger, scope.Kind, keyHash, now);
         }
 
+        // The marker first, the guests after: work that ended (guest stamped, then marker removed)
+        // before the marker is read has its guest in the list read after it.
+        var marker = FindMarker(keyHash, now);
         foreach (var domain in Native.ListAllDomains())
         {
             using (domain)
@@ -45,7 +48,7 @@ public abstract partial class LibvirtHypervisorConnection : IIdempotentCreation
             }
         }
 
-        return FindMarker(keyHash, now) is { } marker ? new IdempotencyRecord(marker.Stamp.BodyHash, null, marker.Until) : null;
+        return marker is null ? null : new IdempotencyRecord(marker.Stamp.BodyHash, null, marker.Until);
     }, cancellationToken);
 
     public Task<IAsyncDisposable> MarkStartedAsync(CreatedScope scope, IdempotencyStamp stamp, TimeSpan lease, CancellationToken cancellationToken) => _calls.RunAsync<IAsyncDisposable>(() =>
