@@ -1,0 +1,205 @@
+// The console page: a target, its guests kept current from the events stream, power buttons and
+// the two consoles. Keys live in the Gateway object only, for as long as the page is open.
+import { Gateway } from "./gateway.js";
+import { openSerial, openVnc } from "./consoles.js";
+
+const form = document.getElementById("target");
+const statusLine = document.getElementById("status");
+const refreshButton = document.getElementById("refresh");
+const table = document.getElementById("guests");
+const rows = table.querySelector("tbody");
+const consoleSection = document.getElementById("console");
+const consoleTitle = document.getElementById("console-title");
+const consoleState = document.getElementById("console-state");
+
+const RECONNECT_MS = 3000;
+const POLL_MS = 10000;
+
+/** What a test (or a curious user's devtools) can read: the open console and the events seen. */
+const ui = (window.simplestackUi = { terminal: null, rfb: null, consoleState: "", events: [] });
+
+let session = null; // { gateway, guests: Map, stop: AbortController }
+let openConsole = null;
+
+function say(text, isError = false) {
+  statusLine.textContent = text;
+  statusLine.classList.toggle("error", isError);
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const fields = new FormData(form);
+  // The password fields are emptied: the values live on in the Gateway object only.
+  connect(new Gateway(fields.get("hypervisor").trim(), fields.get("host").trim(), fields.get("key"), fields.get("token")));
+});
+
+refreshButton.addEventListener("click", () => session && refresh(session));
+
+async function connect(gateway) {
+  session?.stop.abort();
+  closeConsole();
+  const current = (session = { gateway, guests: new Map(), stop: new AbortController() });
+  refreshButton.disabled = false;
+  say(`Listing the guests of ${gateway.base}…`);
+  if (await refresh(current)) follow(current, "");
+}
+
+/** Lists the guests again (the fallback when events are missing). */
+async function refresh(current) {
+  try {
+    const guests = await current.gateway.listGuests();
+    if (current !== session) return false;
+    current.guests = new Map(guests.map((guest) => [guest.id, guest]));
+    render();
+    return true;
+  } catch (error) {
+    if (current === session) say(`Listing failed: ${error.message}`, true);
+    return false;
+  }
+}
+
+/** Follows the events stream; when it ends or breaks, lists again and resumes from the last event. */
+async function follow(current, lastEventId) {
+  let last = lastEventId;
+  say(`${current.gateway.base}: following events.`);
+  try {
+    await current.gateway.followEvents(last, (event) => {
+      if (event.id) last = event.id;
+      apply(current, event);
+    }, current.stop.signal);
+  } catch (error) {
+    if (current.stop.signal.aborted) return;
+    if (error.status === 501) {
+      // No events on this hypervisor: list every few seconds instead.
+      say(`${current.gateway.base}: no events here; listing every ${POLL_MS / 1000} s.`);
+      const timer = setInterval(() => (current === session ? refresh(current) : clearInterval(timer)), POLL_MS);
+      return;
+    }
+    say(`Events: ${error.message}; reconnecting…`, true);
+  }
+  if (current.stop.signal.aborted) return;
+  setTimeout(async () => {
+    if (current === session && (await refresh(current))) follow(current, last);
+  }, RECONNECT_MS);
+}
+
+async function apply(current, event) {
+  ui.events.push(event.type);
+  const data = event.data ?? {};
+  const id = data.guest?.id;
+  switch (event.type) {
+    case "guest.state":
+      if (current.guests.has(id)) current.guests.get(id).state = data.state;
+      else await upsert(current, id);
+      break;
+    case "guest.created":
+    case "guest.changed":
+      await upsert(current, id);
+      break;
+    case "guest.deleted":
+      current.guests.delete(id);
+      break;
+    case "resync":
+    case "dropped":
+      await refresh(current);
+      return;
+    default:
+      return;
+  }
+  if (current === session) render();
+}
+
+async function upsert(current, id) {
+  try {
+    current.guests.set(id, await current.gateway.getGuest(id));
+  } catch (error) {
+    if (error.status === 404) current.guests.delete(id);
+  }
+}
+
+function render() {
+  const guests = [...session.guests.values()].sort((a, b) => a.name.localeCompare(b.name));
+  rows.replaceChildren(...guests.map(row));
+  table.hidden = false;
+}
+
+function row(guest) {
+  const tr = document.createElement("tr");
+  tr.dataset.id = guest.id;
+  tr.dataset.name = guest.name;
+  const name = cell(guest.name);
+  name.title = guest.id;
+  const state = cell(guest.state);
+  state.className = `state state-${guest.state}`;
+  const power = document.createElement("td");
+  power.append(button("Start", () => setPower(guest, "start")), button("Stop", () => setPower(guest, "stop")), button("Force stop", () => setPower(guest, "force_stop")));
+  const consoles = document.createElement("td");
+  consoles.append(button("Serial", () => showConsole(guest, "serial")), button("VNC", () => showConsole(guest, "vnc")));
+  tr.append(name, state, power, consoles);
+  return tr;
+}
+
+function cell(text) {
+  const td = document.createElement("td");
+  td.textContent = text ?? "";
+  return td;
+}
+
+function button(label, onClick) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = label;
+  b.dataset.action = label.toLowerCase().replace(" ", "-");
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+/** The state changes reach the list through the events stream (or the next listing). */
+async function setPower(guest, state) {
+  try {
+    await session.gateway.power(guest.id, state);
+    say(`${guest.name}: ${state} asked.`);
+  } catch (error) {
+    say(`${guest.name}: ${state} failed: ${error.message}`, true);
+  }
+}
+
+async function showConsole(guest, type) {
+  closeConsole();
+  consoleSection.hidden = false;
+  consoleTitle.textContent = `${guest.name}: ${type === "vnc" ? "VNC" : "serial"}`;
+  const onState = (text) => {
+    ui.consoleState = text;
+    consoleState.textContent = text;
+  };
+  const terminal = document.getElementById("terminal");
+  const screen = document.getElementById("screen");
+  terminal.hidden = type !== "serial";
+  screen.hidden = type !== "vnc";
+  onState("asking for a ticket…");
+  let url;
+  try {
+    url = await session.gateway.consoleUrl(guest.id, type);
+  } catch (error) {
+    onState(`refused: ${error.message}`);
+    terminal.hidden = screen.hidden = true;
+    return;
+  }
+  if (type === "serial") {
+    openConsole = openSerial(terminal, url, onState);
+    ui.terminal = openConsole.terminal;
+  } else {
+    openConsole = openVnc(screen, url, onState);
+    ui.rfb = openConsole.rfb;
+  }
+}
+
+function closeConsole() {
+  openConsole?.close();
+  openConsole = null;
+  ui.terminal = null;
+  ui.rfb = null;
+  consoleSection.hidden = true;
+}
+
+document.getElementById("console-close").addEventListener("click", closeConsole);
