@@ -4,13 +4,15 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Simplestack.Server.Security;
 using Simplestack.Server.Tests.Clients;
 
 namespace Simplestack.IntegrationTests;
 
 /// <summary>
 /// The console page (<c>/ui/</c>) in a real headless Chromium (Debian's, driven by puppeteer-core
-/// from <c>browser/console-page.mjs</c>) against the gateway on a loopback port, on a booted QEMU
+/// from <c>browser/console-page.mjs</c>) against the gateway on a loopback port behind an API key
+/// (typed into the page, which sends it as a header), on a booted QEMU
 /// guest: the page lists it, opens its serial console in xterm.js, where a typed command's answer
 /// appears, and follows a power change made with its button through the events stream; its VNC
 /// console reaches noVNC's connect event (the RFB handshake done). Each run leaves a screenshot in
@@ -66,9 +68,11 @@ public sealed class ConsolePageTests : GatewayOnQemu
         var screenshot = Path.Combine(artifacts.FullName, screenshotName);
         File.Delete(screenshot);
 
-        await using var gateway = new KestrelGateway();
+        var key = $"ui-{Guid.NewGuid():N}";
+        await using var gateway = new KestrelGateway(key);
         Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "ui", "index.html")), "the console page was not built into the output (npm missing at build?)");
-        var result = await NodeTool.RunAsync(node, folder, ["console-page.mjs", gateway.Url, "kvm", "localhost", guestName, mode, screenshot], BrowserLimit);
+        var result = await NodeTool.RunAsync(node, folder, ["console-page.mjs", gateway.Url, "kvm", "localhost", guestName, mode, screenshot], BrowserLimit,
+            new Dictionary<string, string> { ["SIMPLESTACK_UI_KEY"] = key });
         Assert.True(result.ExitCode == 0, $"the browser script failed: {result}");
         var report = new PageReport(JsonDocument.Parse(result.Out.Trim().Split('\n')[^1]).RootElement.Clone());
 
@@ -109,8 +113,11 @@ public sealed class ConsolePageTests : GatewayOnQemu
     /// <summary>The gateway on Kestrel, on a loopback port of its own, on the same libvirtd as <see cref="GatewayOnQemu.Gateway"/>.</summary>
     private sealed class KestrelGateway : WebApplicationFactory<Program>
     {
-        public KestrelGateway()
+        private readonly string _apiKey;
+
+        public KestrelGateway(string apiKey)
         {
+            _apiKey = apiKey;
             UseKestrel(0);
             StartServer();
         }
@@ -118,6 +125,10 @@ public sealed class ConsolePageTests : GatewayOnQemu
         public string Url => Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
-            => builder.UseSetting("Simplestack:Libvirt:DefaultDomainType", "qemu");
+        {
+            builder.UseSetting("Simplestack:Libvirt:DefaultDomainType", "qemu");
+            builder.UseSetting("Simplestack:Security:ApiKeys:0:Name", "ui-page");
+            builder.UseSetting("Simplestack:Security:ApiKeys:0:Hash", ApiKeys.HashOf(_apiKey));
+        }
     }
 }

@@ -18,8 +18,10 @@ const POLL_MS = 10000;
 /** What a test (or a curious user's devtools) can read: the open console and the events seen. */
 const ui = (window.simplestackUi = { terminal: null, rfb: null, consoleState: "", events: [] });
 
-let session = null; // { gateway, guests: Map, stop: AbortController }
+let session = null; // { gateway, guests: Map, stop: AbortController, applied: Promise }
 let openConsole = null;
+const rowsById = new Map(); // guest id → its table row
+let consoleRequests = 0; // a console asked for later wins over one whose ticket is still coming
 
 function say(text, isError = false) {
   statusLine.textContent = text;
@@ -29,7 +31,7 @@ function say(text, isError = false) {
 form.addEventListener("submit", (event) => {
   event.preventDefault();
   const fields = new FormData(form);
-  // The password fields are emptied: the values live on in the Gateway object only.
+  // Nothing is stored: the values live in the form and the Gateway object until the tab closes.
   connect(new Gateway(fields.get("hypervisor").trim(), fields.get("host").trim(), fields.get("key"), fields.get("token")));
 });
 
@@ -38,7 +40,9 @@ refreshButton.addEventListener("click", () => session && refresh(session));
 async function connect(gateway) {
   session?.stop.abort();
   closeConsole();
-  const current = (session = { gateway, guests: new Map(), stop: new AbortController() });
+  rowsById.clear();
+  rows.replaceChildren();
+  const current = (session = { gateway, guests: new Map(), stop: new AbortController(), applied: Promise.resolve() });
   refreshButton.disabled = false;
   say(`Listing the guests of ${gateway.base}…`);
   if (await refresh(current)) follow(current, "");
@@ -65,7 +69,8 @@ async function follow(current, lastEventId) {
   try {
     await current.gateway.followEvents(last, (event) => {
       if (event.id) last = event.id;
-      apply(current, event);
+      // One at a time, in order: an event waiting for its guest's details is not overtaken.
+      current.applied = current.applied.then(() => apply(current, event));
     }, current.stop.signal);
   } catch (error) {
     if (current.stop.signal.aborted) return;
@@ -117,25 +122,41 @@ async function upsert(current, id) {
   }
 }
 
+/** Updates the table in place (rows are kept, so a button is never replaced under the pointer). */
 function render() {
   const guests = [...session.guests.values()].sort((a, b) => a.name.localeCompare(b.name));
-  rows.replaceChildren(...guests.map(row));
+  const listed = new Set(guests.map((guest) => guest.id));
+  for (const [id, tr] of rowsById) {
+    if (!listed.has(id)) {
+      tr.remove();
+      rowsById.delete(id);
+    }
+  }
+  guests.forEach((guest, index) => {
+    let tr = rowsById.get(guest.id);
+    if (!tr) rowsById.set(guest.id, (tr = row(guest.id)));
+    tr.dataset.name = guest.name;
+    tr.cells[0].textContent = guest.name;
+    tr.cells[0].title = guest.id;
+    tr.cells[1].textContent = guest.state ?? "";
+    tr.cells[1].className = `state state-${guest.state}`;
+    if (rows.children[index] !== tr) rows.insertBefore(tr, rows.children[index] ?? null);
+  });
   table.hidden = false;
 }
 
-function row(guest) {
+function row(id) {
   const tr = document.createElement("tr");
-  tr.dataset.id = guest.id;
-  tr.dataset.name = guest.name;
-  const name = cell(guest.name);
-  name.title = guest.id;
-  const state = cell(guest.state);
-  state.className = `state state-${guest.state}`;
+  tr.dataset.id = id;
+  const guest = () => session.guests.get(id);
   const power = document.createElement("td");
-  power.append(button("Start", () => setPower(guest, "start")), button("Stop", () => setPower(guest, "stop")), button("Force stop", () => setPower(guest, "force_stop")));
+  power.append(
+    button("Start", () => setPower(guest(), "start")),
+    button("Stop", () => setPower(guest(), "stop")),
+    button("Force stop", () => setPower(guest(), "force_stop")));
   const consoles = document.createElement("td");
-  consoles.append(button("Serial", () => showConsole(guest, "serial")), button("VNC", () => showConsole(guest, "vnc")));
-  tr.append(name, state, power, consoles);
+  consoles.append(button("Serial", () => showConsole(guest(), "serial")), button("VNC", () => showConsole(guest(), "vnc")));
+  tr.append(cell(""), cell(""), power, consoles);
   return tr;
 }
 
@@ -166,9 +187,11 @@ async function setPower(guest, state) {
 
 async function showConsole(guest, type) {
   closeConsole();
+  const request = ++consoleRequests;
   consoleSection.hidden = false;
   consoleTitle.textContent = `${guest.name}: ${type === "vnc" ? "VNC" : "serial"}`;
   const onState = (text) => {
+    if (request !== consoleRequests) return; // a console closed since: its last words are old news
     ui.consoleState = text;
     consoleState.textContent = text;
   };
@@ -181,10 +204,12 @@ async function showConsole(guest, type) {
   try {
     url = await session.gateway.consoleUrl(guest.id, type);
   } catch (error) {
+    if (request !== consoleRequests) return;
     onState(`refused: ${error.message}`);
     terminal.hidden = screen.hidden = true;
     return;
   }
+  if (request !== consoleRequests) return; // closed, or another console asked for meanwhile
   if (type === "serial") {
     openConsole = openSerial(terminal, url, onState);
     ui.terminal = openConsole.terminal;
@@ -195,6 +220,7 @@ async function showConsole(guest, type) {
 }
 
 function closeConsole() {
+  consoleRequests++;
   openConsole?.close();
   openConsole = null;
   ui.terminal = null;
@@ -203,3 +229,6 @@ function closeConsole() {
 }
 
 document.getElementById("console-close").addEventListener("click", closeConsole);
+// Only now: noVNC's modules finish loading asynchronously (top-level await), and a click on
+// Connect before this script listened would be a plain form submission.
+form.querySelector("button[type=submit]").disabled = false;

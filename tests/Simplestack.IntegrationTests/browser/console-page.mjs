@@ -1,6 +1,7 @@
 // Drives the gateway's console page (/ui/) in headless Chromium, as a user would, and prints what
 // it saw as one JSON object for ConsolePageTests to check.
-//   node console-page.mjs GATEWAY_URL HYPERVISOR HOST GUEST_NAME serial|vnc SCREENSHOT
+//   SIMPLESTACK_UI_KEY=KEY node console-page.mjs GATEWAY_URL HYPERVISOR HOST GUEST_NAME serial|vnc SCREENSHOT
+// (the caller key, typed into the page, from the environment rather than the command line)
 // serial: opens the serial console, types a command, reads the answer from xterm's buffer, takes
 //         a screenshot, then force-stops the guest with the page's button and waits for the list
 //         to say STOPPED (from the events stream) and the console to close.
@@ -26,8 +27,11 @@ try {
   });
 
   await page.goto(`${url}/ui/`, { waitUntil: "load" });
+  // The page enables Connect once its script listens (its modules load asynchronously).
+  await page.waitForSelector("#target button[type=submit]:not([disabled])");
   await page.$eval("input[name=hypervisor]", (input, value) => (input.value = value), hypervisor);
   await page.$eval("input[name=host]", (input, value) => (input.value = value), host);
+  await page.type("input[name=key]", process.env.SIMPLESTACK_UI_KEY ?? "");
   await page.click("#target button[type=submit]");
 
   const row = `#guests tr[data-name="${guestName}"]`;
