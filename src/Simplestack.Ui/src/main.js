@@ -70,7 +70,7 @@ async function follow(current, lastEventId) {
     await current.gateway.followEvents(last, (event) => {
       if (event.id) last = event.id;
       // One at a time, in order: an event waiting for its guest's details is not overtaken.
-      current.applied = current.applied.then(() => apply(current, event));
+      current.applied = current.applied.then(() => apply(current, event)).catch((error) => say(`Event ${event.type}: ${error.message}`, true));
     }, current.stop.signal);
   } catch (error) {
     if (current.stop.signal.aborted) return;
@@ -83,9 +83,13 @@ async function follow(current, lastEventId) {
     say(`Events: ${error.message}; reconnecting…`, true);
   }
   if (current.stop.signal.aborted) return;
-  setTimeout(async () => {
-    if (current === session && (await refresh(current))) follow(current, last);
-  }, RECONNECT_MS);
+  // Until the gateway answers again: list (what changed meanwhile), then follow from the last event.
+  const retry = async () => {
+    if (current !== session) return;
+    if (await refresh(current)) follow(current, last);
+    else setTimeout(retry, RECONNECT_MS);
+  };
+  setTimeout(retry, RECONNECT_MS);
 }
 
 async function apply(current, event) {
