@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-eng/install-deps.sh
+# Node.js and npm: the build bundles the console page (/ui/) with them.
+eng/install-deps.sh node
 
 args=("$@")
 if [[ " ${args[*]-} " != *" --urls "* ]]; then

@@ -15,10 +15,12 @@ cd "$(dirname "$0")/.."
 # is there) for the CLI's shell completion tests, os-xenapi's XenAPI.py (one of the independent
 # clients that prove the XenAPI simulator), xva-img (which unpacks the simulator's XVA exports on
 # its own), Node.js with npm for the other client, for the contract's lint and for the generated
-# TypeScript client, Go and govmomi for vcsim, pyVmomi (the client that checks it), and nginx (the
-# proxy a followed long request must get through).
+# TypeScript client, Go and govmomi for vcsim, pyVmomi (the client that checks it), nginx (the
+# proxy a followed long request must get through), and Chromium with its WebDriver (the browser
+# that opens the console page's consoles, ConsolePageTests).
 eng/install-deps.sh python3-libcloud python3-paramiko python3-pytest python3-venv python3-wheel zsh \
-  python3-os-xenapi xva-img openssl node golang-go golang-github-vmware-govmomi-dev python3-pyvmomi nginx
+  python3-os-xenapi xva-img openssl node golang-go golang-github-vmware-govmomi-dev python3-pyvmomi nginx \
+  chromium chromium-driver
 
 # vcsim's launcher is built once here, so that test projects starting vcsim in parallel find it
 # built. A failed build makes the tests that use vcsim fail, not the whole run.
@@ -27,9 +29,12 @@ eng/vcsim/run.sh --build-only >/dev/null \
 
 # npm packages at the versions their lock files pin, outside the namespace (they need the
 # registry): Xen Orchestra's xen-api for the simulator's tests, Redocly CLI for OpenApiLintTests,
-# openapi-typescript, openapi-fetch and TypeScript for GeneratedClientSmokeTests.
+# openapi-typescript, openapi-fetch and TypeScript for GeneratedClientSmokeTests, noVNC, xterm.js
+# and esbuild for the console page (the server's build bundles it; it would run npm ci itself),
+# puppeteer-core for ConsolePageTests.
 # A failed install makes those tests fail (or skip outside CI), not the whole run.
-for folder in tests/Simplestack.XenApi.Simulator.Tests/js eng/openapi-lint eng/ts-client; do
+for folder in tests/Simplestack.XenApi.Simulator.Tests/js eng/openapi-lint eng/ts-client \
+  src/Simplestack.Ui tests/Simplestack.IntegrationTests/browser; do
   (cd "$folder" && npm ci --no-audit --no-fund --loglevel=error) \
     || echo "eng/test.sh: npm ci in $folder failed; the tests that use it will fail." >&2
 done

@@ -1,3 +1,4 @@
+using Simplestack.Server.Consoles;
 using Simplestack.Server.Errors;
 using Simplestack.Server.Hosting;
 using Simplestack.Server.Observability;
@@ -20,6 +21,7 @@ app.UseMiddleware<RequestObservabilityMiddleware>(); // request id, access log, 
 app.UseHostFiltering();                                // AllowedHosts: its refusals get the JSON and the log line above
 app.UseExceptionHandler(ErrorHandler.MiddlewareOptions()); // every exception answers JSON (Errors/)
 app.UseWebSockets();                                   // the consoles' WebSocket upgrade (Endpoints/ConsoleEndpoints.cs)
+app.UseConsolePage();                                  // /ui/: the console page's static files (Consoles/ConsolePage.cs)
 app.UseRouting();
 app.UseMiddleware<TargetResolutionMiddleware>();        // /{hypervisor}/{host}: checked once routed, before anything is bound
 app.MapSimplestack();
