@@ -75,7 +75,12 @@ public sealed class VSphereHostileTests(VcsimVpxFixture vpx) : IClassFixture<Vcs
 
         TestContext.Current.TestOutputHelper?.WriteLine(sweep.Summary("vmware"));
         var failures = sweep.Failures;
-        Assert.True(failures.Count == 0, $"{failures.Count} bad answers, first ones:\n" + string.Join("\n", failures.Take(40)));
+        // vcsim's own log goes with a failure: a 503 "ResponseEnded" was once seen on a delete (vcsim
+        // closing the connection, as Go's HTTP server does after a handler panics), not reproduced since.
+        Assert.True(
+            failures.Count == 0,
+            $"{failures.Count} bad answers, first ones:\n" + string.Join("\n", failures.Take(40))
+            + "\nvcsim's stderr (end):\n" + string.Join("\n", vpx.Vcsim.StandardError.Split('\n').TakeLast(40)));
 
         var errors = logs.Lines.Where(l => l.StartsWith(nameof(LogLevel.Error), StringComparison.Ordinal) || l.StartsWith(nameof(LogLevel.Critical), StringComparison.Ordinal)).ToList();
         Assert.True(errors.Count == 0, $"{errors.Count} lines logged at Error or above, first:\n" + string.Join("\n", errors.Take(5).Select(DriverHostileSweep.Cut)));
