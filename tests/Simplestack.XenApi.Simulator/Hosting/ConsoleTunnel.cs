@@ -69,7 +69,7 @@ internal static class ConsoleTunnel
         var question = target.IndexOf('?', StringComparison.Ordinal);
         var path = question < 0 ? target : target[..question];
         var query = QueryHelpers.ParseQuery(question < 0 ? "" : target[question..]);
-        string? status = null, protocol = null, vmName = null;
+        string? status = null, protocol = null, vmName = null, consoleRef = null;
         lock (state.Store.Sync)
         {
             var session = query.TryGetValue("session_id", out var s) ? s.ToString() : "";
@@ -95,7 +95,7 @@ internal static class ConsoleTunnel
                 }
                 else
                 {
-                    (protocol, vmName) = ((string)record["protocol"]!, (string)vm["name_label"]!);
+                    (protocol, vmName, consoleRef) = ((string)record["protocol"]!, (string)vm["name_label"]!, console);
                 }
             }
         }
@@ -105,13 +105,45 @@ internal static class ConsoleTunnel
             return;
         }
         await WriteAsync(output, "HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nCache-Control: no-cache, no-store\r\n\r\n", closed).ConfigureAwait(false);
+        // The domain ending (its console object goes) ends the console, as the real proxy's far end closing does.
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(closed, state.Stopping);
+        var watcher = WatchUntilGoneAsync(state, consoleRef!, ended);
         try
         {
-            await (protocol == "rfb" ? RfbServer.ServeAsync(input, output, vmName!, closed) : TextConsole.ServeAsync(input, output, vmName!, closed)).ConfigureAwait(false);
+            await (protocol == "rfb" ? RfbServer.ServeAsync(input, output, vmName!, ended.Token) : TextConsole.ServeAsync(input, output, vmName!, ended.Token)).ConfigureAwait(false);
         }
         catch (Exception error) when (error is IOException or OperationCanceledException or ConnectionResetException)
         {
-            // The client went away: the console ends with it.
+            // The client went away, or the guest's domain did: the console ends with it.
+        }
+        finally
+        {
+            await ended.CancelAsync().ConfigureAwait(false);
+            await watcher.ConfigureAwait(false);
+        }
+    }
+
+    private static async Task WatchUntilGoneAsync(SimulatorState state, string console, CancellationTokenSource ended)
+    {
+        try
+        {
+            while (!ended.IsCancellationRequested)
+            {
+                Task? change;
+                lock (state.Store.Sync)
+                {
+                    change = state.Store.Exists("console", console) ? state.Store.NextChange : null;
+                }
+                if (change is null)
+                {
+                    await ended.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+                await change.WaitAsync(ended.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 
