@@ -43,11 +43,13 @@ public sealed class ConsoleTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_running_hvm_guest_has_an_rfb_console_at_the_master_and_a_halted_one_none_until_it_starts()
+    public async Task A_running_hvm_guest_has_an_rfb_console_on_its_host_and_a_halted_one_none_until_it_starts()
     {
         var web = await ConsolesAsync(await VmAsync("web-01"));
         Assert.Equal(["rfb"], web.Keys);
         Assert.StartsWith($"https://127.0.0.1:{_simulator.Url.Port}/console?ref=OpaqueRef:", web["rfb"]);
+        // A VM on the member host has its console there (xapi proxies only to its own host's consoles).
+        Assert.StartsWith($"https://127.0.0.2:{_simulator.Url.Port}/console?ref=OpaqueRef:", (await ConsolesAsync(await VmAsync("db-01")))["rfb"]);
 
         var build = await VmAsync("build-01");
         Assert.Empty(await ConsolesAsync(build));

@@ -77,7 +77,7 @@ public sealed class XenApiSimulator : IAsyncDisposable
             var url = new Uri($"https://127.0.0.1:{addresses.First(a => a.Scheme == "https").Port}/");
             lock (state.Store.Sync)
             {
-                ConsoleObjects.Relocate(state, url.ToString());
+                ConsoleObjects.Relocate(state, url.Port);
             }
             var http = addresses.FirstOrDefault(a => a.Scheme == "http") is { } h ? new Uri($"http://127.0.0.1:{h.Port}/") : null;
             Uri? slaveUrl = null;

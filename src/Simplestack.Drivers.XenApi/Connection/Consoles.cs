@@ -80,9 +80,9 @@ public sealed partial class XenApiConnection : IGuestConsole
                 {
                     throw status switch
                     {
-                        401 or 403 => new HypervisorErrorException($"The Xen host refused this session for guest '{vmName}''s console (HTTP {status})."),
+                        401 or 403 => new HypervisorErrorException($"The Xen host refused this session for the console of guest '{vmName}' (HTTP {status})."),
                         404 => new FeatureNotAvailableException($"The Xen host has no console to connect for guest '{vmName}' (HTTP 404): it may still be starting."),
-                        _ => new HypervisorErrorException($"The Xen host answered HTTP {status} to opening guest '{vmName}''s console."),
+                        _ => new HypervisorErrorException($"The Xen host answered HTTP {status} to opening the console of guest '{vmName}'."),
                     };
                 }
             }
@@ -94,7 +94,7 @@ public sealed partial class XenApiConnection : IGuestConsole
         {
             tls?.Dispose();
             client.Dispose();
-            throw new HypervisorErrorException($"Could not open guest '{vmName}''s console on {location.Host}: {error.Message}");
+            throw new HypervisorErrorException($"Could not open the console of guest '{vmName}' on {location.Host}: {error.Message}");
         }
         catch
         {

@@ -118,9 +118,24 @@ public sealed class XenConsoleTests : IAsyncLifetime
         Assert.Equal(WebSocketCloseStatus.NormalClosure, await vnc.ClosedAsync());
     }
 
-    private async Task<ConsoleSocket> OpenAsync(string guest, string type)
+    [Fact]
+    public async Task A_console_on_a_member_host_is_opened_there_only_when_that_hosts_certificate_is_trusted()
     {
-        var client = _gateway.Server.CreateWebSocketClient();
+        // db-01 runs on the member 127.0.0.2, where its console's location points; the gateway pins only the master.
+        var untrusted = await Assert.ThrowsAnyAsync<Exception>(() => OpenAsync("db-01", "vnc"));
+        Assert.Contains("502", untrusted.Message, StringComparison.Ordinal);
+
+        await using var pinned = XenGateway.Start(_simulator, new Dictionary<string, string?>
+        {
+            [$"Simplestack:XenApi:CertificatePins:127.0.0.2:{_simulator.Url.Port}"] = _simulator.CertificateSha256,
+        });
+        await using var vnc = await OpenAsync("db-01", "vnc", pinned);
+        Assert.Equal("RFB 003.008\n", Encoding.ASCII.GetString(await vnc.ReadAsync(12)));
+    }
+
+    private async Task<ConsoleSocket> OpenAsync(string guest, string type, WebApplicationFactory<Program>? gateway = null)
+    {
+        var client = (gateway ?? _gateway).Server.CreateWebSocketClient();
         client.ConfigureRequest = request => request.Headers["x-simplestack-hypervisor-token"] = XenGateway.Token();
         var socket = await client.ConnectAsync(new Uri($"ws://localhost{_base}/guests/{guest}/console?type={type}"), Ct);
         return new ConsoleSocket(socket);

@@ -6,7 +6,8 @@ namespace Simplestack.XenApi.Simulator.Semantics;
 /// The console objects of a VM with a domain (xapi makes them when the domain starts and drops
 /// them when it ends): an rfb console always, and a vt100 one for PV guests (HVM guests' text
 /// goes to their emulated serial port, which xapi does not expose). The location is where
-/// CONNECT /console?ref= opens it; the simulator serves every console at the master's listener.
+/// CONNECT /console?ref= opens it: the address of the host the VM runs on (xapi proxies only to
+/// a console of its own host), on the simulator's port, which every host's listener shares.
 /// </summary>
 internal static class ConsoleObjects
 {
@@ -36,15 +37,22 @@ internal static class ConsoleObjects
         }
     }
 
-    /// <summary>Points every console at <paramref name="baseUrl"/> (once the listener's port is known).</summary>
-    public static void Relocate(SimulatorState state, string baseUrl)
+    /// <summary>Points every console at its host once the listeners' port is known.</summary>
+    public static void Relocate(SimulatorState state, int port)
     {
-        state.ConsoleBaseUrl = baseUrl.TrimEnd('/');
+        state.ConsolePort = port;
         foreach (var (console, _) in state.Store.All("console").ToList())
         {
             state.Store.Set("console", console, "location", Location(state, console));
         }
     }
 
-    private static string Location(SimulatorState state, string console) => $"{state.ConsoleBaseUrl}/console?ref={console}";
+    private static string Location(SimulatorState state, string console)
+    {
+        var vm = state.Store.Get("VM", (string)state.Store.Get("console", console)["VM"]!);
+        var host = (string)vm["resident_on"]!;
+        var address = state.Store.Exists("host", host) ? (string)state.Store.Get("host", host)["address"]! : state.MasterAddress;
+        var authority = state.ConsolePort is { } port ? $"{address}:{port}" : address;
+        return $"https://{authority}/console?ref={console}";
+    }
 }

@@ -40,8 +40,8 @@ internal sealed class SimulatorState
     /// <summary>The address HOST_IS_SLAVE names: where the master listens.</summary>
     public string MasterAddress { get; set; } = "127.0.0.1";
 
-    /// <summary>Where consoles' locations point: https://127.0.0.1 until the master's port is known.</summary>
-    public string ConsoleBaseUrl { get; set; } = "https://127.0.0.1";
+    /// <summary>The port consoles' locations name, once the listeners have one (until then none: 443, as xapi's).</summary>
+    public int? ConsolePort { get; set; }
 
     private long _domid;
 
