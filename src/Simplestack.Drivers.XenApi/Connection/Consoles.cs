@@ -71,7 +71,7 @@ public sealed partial class XenApiConnection : IGuestConsole
 
                 // The session goes in the query (xapi's handlers take it there or in a cookie); the request is never logged.
                 var query = location.Query.Length > 1 ? location.Query + "&" : "?";
-                var request = $"CONNECT {location.AbsolutePath}{query}session_id={Uri.EscapeDataString(_session.CurrentSessionRef)} HTTP/1.0\r\n"
+                var request = $"CONNECT {location.AbsolutePath}{query}session_id={SessionQueryValue(_session.CurrentSessionRef)} HTTP/1.0\r\n"
                               + $"Host: {location.Authority}\r\n\r\n";
                 await tls.WriteAsync(Encoding.ASCII.GetBytes(request), connecting.Token);
                 await tls.FlushAsync(connecting.Token);
@@ -103,6 +103,9 @@ public sealed partial class XenApiConnection : IGuestConsole
             throw;
         }
     }
+
+    /// <summary>The session ref as Xen Orchestra sends it ("OpaqueRef:..." with its colon as is: valid in a query).</summary>
+    private static string SessionQueryValue(string session) => Uri.EscapeDataString(session).Replace("%3A", ":", StringComparison.Ordinal);
 
     /// <summary>Reads the response head byte by byte (what follows it is the console's) and returns its status code.</summary>
     private static async Task<int> ReadStatusAsync(Stream stream, CancellationToken cancellationToken)
