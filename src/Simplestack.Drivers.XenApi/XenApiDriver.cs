@@ -67,7 +67,7 @@ public sealed class XenApiDriver : IHypervisorDriver
 
         try
         {
-            var connection = new XenApiConnection(target, session, policy, _logger);
+            var connection = new XenApiConnection(target, session, policy, _logger, _trust.CreateSslOptions);
             policy.IsAlive = () => connection.IsAlive;
             return connection;
         }

@@ -112,7 +112,7 @@ public class SessionTests
     public void The_driver_declares_its_capabilities_by_its_connection_type()
     {
         IHypervisorDriver driver = Driver();
-        Assert.Equal(["storages", "volumes", "images", "guest_list_tags", "guests", "power", "clone", "export_import", "disks", "media", "network_interfaces", "tags", "snapshots", "networks", "events", "idempotency_keys"], driver.Capabilities.Select(c => c.Name));
+        Assert.Equal(["storages", "volumes", "images", "guest_list_tags", "guests", "power", "clone", "export_import", "disks", "media", "network_interfaces", "console", "tags", "snapshots", "networks", "events", "idempotency_keys"], driver.Capabilities.Select(c => c.Name));
         Assert.NotEmpty(driver.Notes);
     }
 }

@@ -75,6 +75,10 @@ public sealed class XenApiSimulator : IAsyncDisposable
             var addresses = master.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
                 .Select(a => new Uri(a)).ToList();
             var url = new Uri($"https://127.0.0.1:{addresses.First(a => a.Scheme == "https").Port}/");
+            lock (state.Store.Sync)
+            {
+                ConsoleObjects.Relocate(state, url.Port);
+            }
             var http = addresses.FirstOrDefault(a => a.Scheme == "http") is { } h ? new Uri($"http://127.0.0.1:{h.Port}/") : null;
             Uri? slaveUrl = null;
             if (options.SlaveListener)
@@ -259,7 +263,11 @@ public sealed class XenApiSimulator : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(address, port, listen => listen.UseHttps(X509CertificateLoader.LoadPkcs12(pkcs12, null)));
+            kestrel.Listen(address, port, listen =>
+            {
+                listen.UseHttps(X509CertificateLoader.LoadPkcs12(pkcs12, null));
+                listen.Use(ConsoleTunnel.Middleware(state)); // after TLS: it reads the decrypted request
+            });
             if (httpPort is { } plain)
             {
                 kestrel.Listen(address, plain);

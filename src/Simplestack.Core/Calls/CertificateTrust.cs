@@ -62,6 +62,20 @@ public sealed class CertificateTrust
         };
     }
 
+    /// <summary>
+    /// TLS options for a raw connection to <paramref name="host"/>:<paramref name="port"/> (a console
+    /// tunnel, not HTTP) that trust its certificate by the same rules as <see cref="CreateHandler"/>.
+    /// </summary>
+    public SslClientAuthenticationOptions CreateSslOptions(string host, int? port)
+    {
+        var pin = _pins.GetValueOrDefault(NormalizeTarget(port is null ? host : $"{host}:{port}"));
+        return new SslClientAuthenticationOptions
+        {
+            TargetHost = host,
+            RemoteCertificateValidationCallback = (_, certificate, chain, errors) => IsTrusted(pin, certificate, chain, errors),
+        };
+    }
+
     private bool IsTrusted(byte[]? pin, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
         if (certificate is null)

@@ -1,3 +1,4 @@
+using System.Net.Security;
 using Microsoft.Extensions.Logging;
 using Simplestack.Core;
 using Simplestack.Drivers.XenApi.Inventory;
@@ -23,11 +24,14 @@ public sealed partial class XenApiConnection :
     private readonly HypervisorCallPolicy _policy;
     private readonly ILogger _logger;
     private readonly XenInventory _inventory;
+    private readonly Func<string, int?, SslClientAuthenticationOptions> _consoleTls;
     private int _disposed;
 
-    internal XenApiConnection(HypervisorTarget target, XenApiSession session, HypervisorCallPolicy policy, ILogger logger)
+    internal XenApiConnection(HypervisorTarget target, XenApiSession session, HypervisorCallPolicy policy, ILogger logger,
+        Func<string, int?, SslClientAuthenticationOptions> consoleTls)
     {
         Target = target;
+        _consoleTls = consoleTls;
         _session = session;
         _policy = policy;
         _logger = logger;

@@ -59,6 +59,7 @@ public sealed class VmRecord
     public string GuestMetrics { get; init; } = XenRefs.Null;
     public List<string> Vbds { get; init; } = [];
     public List<string> Vifs { get; init; } = [];
+    public List<string> Consoles { get; init; } = [];
     public List<string> Tags { get; init; } = [];
     public Dictionary<string, string> OtherConfig { get; init; } = [];
 }
@@ -188,4 +189,11 @@ public sealed class TaskRecord
     /// <summary>The outcome, as XML-RPC text (xapi's taskHelper encodes it so for every protocol).</summary>
     public string Result { get; init; } = "";
     public List<string> ErrorInfo { get; init; } = [];
+}
+
+/// <summary>A running VM's console: <c>rfb</c> (graphical) or <c>vt100</c> (text), reached by CONNECT at its location.</summary>
+public sealed class ConsoleRecord
+{
+    public string Protocol { get; init; } = "";
+    public string Location { get; init; } = "";
 }

@@ -39,6 +39,7 @@ internal readonly struct XenApiCalls(XenApiSession session)
     public Task<string> HostName(string host, CancellationToken ct) => session.CallAsync("host.get_name_label", J.String, ct, host);
     public Task<string> NetworkByUuid(string uuid, CancellationToken ct) => session.CallAsync("network.get_by_uuid", J.String, ct, uuid);
     public Task<NetworkRecord> Network(string network, CancellationToken ct) => session.CallAsync("network.get_record", J.NetworkRecord, ct, network);
+    public Task<ConsoleRecord> Console(string console, CancellationToken ct) => session.CallAsync("console.get_record", J.ConsoleRecord, ct, console);
     public Task<PifRecord> Pif(string pif, CancellationToken ct) => session.CallAsync("PIF.get_record", J.PifRecord, ct, pif);
 
     // ---- power ----

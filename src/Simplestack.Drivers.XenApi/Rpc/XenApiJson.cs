@@ -35,6 +35,7 @@ namespace Simplestack.Drivers.XenApi.Rpc;
 [JsonSerializable(typeof(VifRecord))]
 [JsonSerializable(typeof(SrRecord))]
 [JsonSerializable(typeof(TaskRecord))]
+[JsonSerializable(typeof(ConsoleRecord))]
 [JsonSerializable(typeof(EventBatch))]
 [JsonSerializable(typeof(JsonElement))]
 internal sealed partial class XenApiJson : JsonSerializerContext;

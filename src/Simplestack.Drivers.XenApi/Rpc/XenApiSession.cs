@@ -206,6 +206,9 @@ public sealed class XenApiSession : IAsyncDisposable
         return _rpc.SendAsync(request, cancellationToken);
     }
 
+    /// <summary>The session's ref, for a console CONNECT's query: a secret, never logged or put in a message.</summary>
+    internal string CurrentSessionRef => Volatile.Read(ref _session);
+
     /// <summary>Turns a XenAPI error answer into the domain's exception before it reaches the policy.</summary>
     private static async Task<T> Translated<T>(Task<T> call)
     {

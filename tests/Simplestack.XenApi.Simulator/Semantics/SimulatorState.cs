@@ -40,6 +40,9 @@ internal sealed class SimulatorState
     /// <summary>The address HOST_IS_SLAVE names: where the master listens.</summary>
     public string MasterAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>The port consoles' locations name, once the listeners have one (until then none: 443, as xapi's).</summary>
+    public int? ConsolePort { get; set; }
+
     private long _domid;
 
     /// <summary>The next domain id; dom0 is 0, guests count up from 1 as in Xen.</summary>

@@ -95,6 +95,7 @@ internal static partial class VmMessages
         vm["allowed_operations"] = AllowedOperations(state);
         store.Touch("VM", vmRef);
         var attached = state is Running or Paused;
+        ConsoleObjects.Follow(c.State, vmRef, attached);
         foreach (var (devices, cls) in new[] { ("VBDs", "VBD"), ("VIFs", "VIF") })
         {
             foreach (var device in Wire.AsList(vm[devices]).Select(Wire.AsString))
