@@ -14,30 +14,8 @@ namespace Simplestack.Drivers.XenApi.Tests.Simulated;
 /// Consoles (API.md §10) on xen through the real gateway: the WebSocket carries the bytes of the
 /// simulator's CONNECT /console tunnel, opened by the driver over TLS pinned like its XenAPI calls.
 /// </summary>
-public sealed class XenConsoleTests : IAsyncLifetime
+public sealed class XenConsoleTests : XenGatewayTest
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private XenApiSimulator _simulator = null!;
-    private WebApplicationFactory<Program> _gateway = null!;
-    private HttpClient _client = null!;
-    private string _base = "";
-
-    public async ValueTask InitializeAsync()
-    {
-        _simulator = await XenApiSimulator.StartAsync(new SimulatorOptions(), Ct);
-        _gateway = XenGateway.Start(_simulator);
-        _client = XenGateway.Client(_gateway);
-        _base = XenGateway.Base(_simulator);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        Assert.Equal(0, await XenGateway.CloseAndCountOpenSessionsAsync(_gateway, _simulator));
-        await _simulator.DisposeAsync();
-    }
-
     [Fact]
     public async Task A_running_guests_vnc_console_speaks_rfb_up_to_a_framebuffer_update()
     {
@@ -69,7 +47,7 @@ public sealed class XenConsoleTests : IAsyncLifetime
     [Fact]
     public async Task A_pv_guests_serial_console_answers_a_typed_command()
     {
-        using (var admin = new RawXenApi(_simulator))
+        using (var admin = new RawXenApi(Simulator))
         {
             var vm = await admin.VmAsync("build-01");
             await admin.CallAsync("VM.set_domain_type", vm, "pv");
@@ -99,7 +77,7 @@ public sealed class XenConsoleTests : IAsyncLifetime
         Assert.Contains("404", missing.Message, StringComparison.Ordinal);
 
         // Over plain HTTP the same route says why, as JSON (the WebSocket refusal above carries only the status).
-        using var plain = await _client.GetAsync($"{_base}/guests/build-01/console?type=vnc", Ct);
+        using var plain = await Client.GetAsync($"{Base}/guests/build-01/console?type=vnc", Ct);
         Assert.Equal(HttpStatusCode.BadRequest, plain.StatusCode); // not a WebSocket request
     }
 
@@ -113,7 +91,7 @@ public sealed class XenConsoleTests : IAsyncLifetime
 
         await using var vnc = await OpenAsync("web-01", "vnc");
         Assert.Equal("RFB 003.008\n", Encoding.ASCII.GetString(await vnc.ReadAsync(12)));
-        using var stop = await _client.PutAsJsonAsync($"{_base}/guests/web-01/power", new { state = "force_stop" }, Ct);
+        using var stop = await Client.PutAsJsonAsync($"{Base}/guests/web-01/power", new { state = "force_stop" }, Ct);
         Assert.Equal(HttpStatusCode.OK, stop.StatusCode);
         Assert.Equal(WebSocketCloseStatus.NormalClosure, await vnc.ClosedAsync());
     }
@@ -125,9 +103,9 @@ public sealed class XenConsoleTests : IAsyncLifetime
         var untrusted = await Assert.ThrowsAnyAsync<Exception>(() => OpenAsync("db-01", "vnc"));
         Assert.Contains("502", untrusted.Message, StringComparison.Ordinal);
 
-        await using var pinned = XenGateway.Start(_simulator, new Dictionary<string, string?>
+        await using var pinned = XenGateway.Start(Simulator, new Dictionary<string, string?>
         {
-            [$"Simplestack:XenApi:CertificatePins:127.0.0.2:{_simulator.Url.Port}"] = _simulator.CertificateSha256,
+            [$"Simplestack:XenApi:CertificatePins:127.0.0.2:{Simulator.Url.Port}"] = Simulator.CertificateSha256,
         });
         await using var vnc = await OpenAsync("db-01", "vnc", pinned);
         Assert.Equal("RFB 003.008\n", Encoding.ASCII.GetString(await vnc.ReadAsync(12)));
@@ -135,9 +113,9 @@ public sealed class XenConsoleTests : IAsyncLifetime
 
     private async Task<ConsoleSocket> OpenAsync(string guest, string type, WebApplicationFactory<Program>? gateway = null)
     {
-        var client = (gateway ?? _gateway).Server.CreateWebSocketClient();
+        var client = (gateway ?? Gateway).Server.CreateWebSocketClient();
         client.ConfigureRequest = request => request.Headers["x-simplestack-hypervisor-token"] = XenGateway.Token();
-        var socket = await client.ConnectAsync(new Uri($"ws://localhost{_base}/guests/{guest}/console?type={type}"), Ct);
+        var socket = await client.ConnectAsync(new Uri($"ws://localhost{Base}/guests/{guest}/console?type={type}"), Ct);
         return new ConsoleSocket(socket);
     }
 

@@ -15,31 +15,9 @@ namespace Simplestack.Drivers.XenApi.Tests.Simulated;
 /// <c>/export</c> and into its <c>/import</c>, the disk's bytes the same after the round trip, a
 /// missing length 411, and no task left behind.
 /// </summary>
-public sealed class XenTransferTests : IAsyncLifetime
+public sealed class XenTransferTests : XenGatewayTest
 {
     private const long MiB = 1024 * 1024;
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private XenApiSimulator _simulator = null!;
-    private WebApplicationFactory<Program> _gateway = null!;
-    private HttpClient _client = null!;
-    private string _base = "";
-
-    public async ValueTask InitializeAsync()
-    {
-        _simulator = await XenApiSimulator.StartAsync(new SimulatorOptions(), Ct);
-        _gateway = XenGateway.Start(_simulator);
-        _client = XenGateway.Client(_gateway);
-        _base = XenGateway.Base(_simulator);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        Assert.Equal(0, await XenGateway.CloseAndCountOpenSessionsAsync(_gateway, _simulator));
-        await _simulator.DisposeAsync();
-    }
 
     [Fact]
     public async Task Export_delete_import_gives_back_the_guest_with_the_same_disk_bytes_and_leaves_no_task()
@@ -47,75 +25,75 @@ public sealed class XenTransferTests : IAsyncLifetime
         var diskUuid = await DiskPathAsync("build-01");
         byte[] head = [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 7))];
         byte[] far = [.. Enumerable.Range(0, 512).Select(i => (byte)(255 - i))];
-        _simulator.WriteVdi(diskUuid, 0, head);
-        _simulator.WriteVdi(diskUuid, 5 * MiB + 3, far);
+        Simulator.WriteVdi(diskUuid, 0, head);
+        Simulator.WriteVdi(diskUuid, 5 * MiB + 3, far);
 
-        using var export = await _client.GetAsync($"{_base}/guests/build-01/export", HttpCompletionOption.ResponseHeadersRead, Ct);
+        using var export = await Client.GetAsync($"{Base}/guests/build-01/export", HttpCompletionOption.ResponseHeadersRead, Ct);
         Assert.Equal(HttpStatusCode.OK, export.StatusCode);
         Assert.Equal("build-01.xva", export.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
         var xva = await export.Content.ReadAsByteArrayAsync(Ct);
         Assert.Contains("ova.xml", EntryNames(xva));
 
-        await Expect(HttpStatusCode.NoContent, await _client.DeleteAsync($"{_base}/guests/build-01", Ct));
-        Assert.DoesNotContain(diskUuid, _simulator.Uuids("VDI"));
+        await Expect(HttpStatusCode.NoContent, await Client.DeleteAsync($"{Base}/guests/build-01", Ct));
+        Assert.DoesNotContain(diskUuid, Simulator.Uuids("VDI"));
 
         using var content = new ByteArrayContent(xva);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        using var imported = await _client.PostAsync($"{_base}/guests", content, Ct);
+        using var imported = await Client.PostAsync($"{Base}/guests", content, Ct);
         var body = await Expect(HttpStatusCode.Created, imported);
         var guest = JsonDocument.Parse(body).RootElement;
         Assert.Equal("build-01", guest.GetProperty("name").GetString());
-        Assert.Equal($"{_base}/guests/{guest.GetProperty("id").GetString()}", imported.Headers.Location?.OriginalString);
+        Assert.Equal($"{Base}/guests/{guest.GetProperty("id").GetString()}", imported.Headers.Location?.OriginalString);
 
         var newDisk = await DiskPathAsync("build-01");
         Assert.NotEqual(diskUuid, newDisk);
-        Assert.Equal(head, _simulator.ReadVdi(newDisk, 0, head.Length));
-        Assert.Equal(far, _simulator.ReadVdi(newDisk, 5 * MiB + 3, far.Length));
-        Assert.Empty(_simulator.Uuids("task")); // Both transfers' tasks were destroyed.
+        Assert.Equal(head, Simulator.ReadVdi(newDisk, 0, head.Length));
+        Assert.Equal(far, Simulator.ReadVdi(newDisk, 5 * MiB + 3, far.Length));
+        Assert.Empty(Simulator.Uuids("task")); // Both transfers' tasks were destroyed.
     }
 
     [Fact]
     public async Task Export_of_a_running_guest_is_409_and_of_an_unknown_one_404()
     {
-        await Expect(HttpStatusCode.Conflict, await _client.GetAsync($"{_base}/guests/web-01/export", Ct));
-        await Expect(HttpStatusCode.NotFound, await _client.GetAsync($"{_base}/guests/{Guid.NewGuid()}/export", Ct));
-        Assert.Empty(_simulator.Uuids("task"));
+        await Expect(HttpStatusCode.Conflict, await Client.GetAsync($"{Base}/guests/web-01/export", Ct));
+        await Expect(HttpStatusCode.NotFound, await Client.GetAsync($"{Base}/guests/{Guid.NewGuid()}/export", Ct));
+        Assert.Empty(Simulator.Uuids("task"));
     }
 
     [Fact]
     public async Task An_import_without_a_length_is_411_and_a_body_that_is_not_an_xva_is_refused_and_changes_nothing()
     {
-        var vms = _simulator.Uuids("VM").Count;
-        var vdis = _simulator.Uuids("VDI").Count;
+        var vms = Simulator.Uuids("VM").Count;
+        var vdis = Simulator.Uuids("VDI").Count;
 
-        using var chunked = new HttpRequestMessage(HttpMethod.Post, $"{_base}/guests") { Content = new StreamContent(new NoLengthStream(new byte[2048])) };
+        using var chunked = new HttpRequestMessage(HttpMethod.Post, $"{Base}/guests") { Content = new StreamContent(new NoLengthStream(new byte[2048])) };
         chunked.Headers.TransferEncodingChunked = true;
-        var answer = await Expect(HttpStatusCode.LengthRequired, await _client.SendAsync(chunked, Ct));
+        var answer = await Expect(HttpStatusCode.LengthRequired, await Client.SendAsync(chunked, Ct));
         Assert.Contains("Content-Length", answer, StringComparison.Ordinal);
 
         using var garbage = new ByteArrayContent(new byte[4096]);
-        using var refused = await _client.PostAsync($"{_base}/guests", garbage, Ct);
+        using var refused = await Client.PostAsync($"{Base}/guests", garbage, Ct);
         Assert.InRange((int)refused.StatusCode, 400, 499);
-        Assert.Equal(vms, _simulator.Uuids("VM").Count);
-        Assert.Equal(vdis, _simulator.Uuids("VDI").Count);
-        Assert.Empty(_simulator.Uuids("task"));
+        Assert.Equal(vms, Simulator.Uuids("VM").Count);
+        Assert.Equal(vdis, Simulator.Uuids("VDI").Count);
+        Assert.Empty(Simulator.Uuids("task"));
     }
 
     [Fact]
     public async Task An_import_into_a_named_storage_puts_the_disks_there()
     {
-        var export = await _client.GetAsync($"{_base}/guests/build-01/export", Ct);
+        var export = await Client.GetAsync($"{Base}/guests/build-01/export", Ct);
         var xva = await export.Content.ReadAsByteArrayAsync(Ct);
-        var storages = JsonDocument.Parse(await _client.GetStringAsync($"{_base}/storages", Ct)).RootElement.EnumerateArray()
+        var storages = JsonDocument.Parse(await Client.GetStringAsync($"{Base}/storages", Ct)).RootElement.EnumerateArray()
             .Where(s => s.GetProperty("type").GetString() != "iso").Select(s => s.GetProperty("id").GetString()!).ToList();
         var target = storages.Last();
 
         using var content = new ByteArrayContent(xva);
-        using var imported = await _client.PostAsync($"{_base}/storages/{target}/guests", content, Ct);
+        using var imported = await Client.PostAsync($"{Base}/storages/{target}/guests", content, Ct);
         var guest = JsonDocument.Parse(await Expect(HttpStatusCode.Created, imported)).RootElement.GetProperty("id").GetString();
         var disk = await DiskPathAsync(guest!);
-        var sr = (string)_simulator.Record("VDI", disk)!["SR"]!;
-        Assert.Equal(target, (string)_simulator.Record("SR", sr)!["uuid"]!);
+        var sr = (string)Simulator.Record("VDI", disk)!["SR"]!;
+        Assert.Equal(target, (string)Simulator.Record("SR", sr)!["uuid"]!);
     }
 
     [Fact]
@@ -124,7 +102,7 @@ public sealed class XenTransferTests : IAsyncLifetime
         var file = Path.Combine(Path.GetTempPath(), $"ruby-xen-{Guid.NewGuid():N}.xva");
         try
         {
-            var client = new RubyClientReplay(_gateway.CreateClient(), _base, XenGateway.User, XenGateway.Password);
+            var client = new RubyClientReplay(Gateway.CreateClient(), Base, XenGateway.User, XenGateway.Password);
             var create = new { name = "ruby-xen", memory = 512, cpus = 1, image = "Other install media", disks = new[] { new { size = 1 } } };
             await RubyClientFlows.RunAsync(client, "ruby-xen", create, file);
         }
@@ -136,7 +114,7 @@ public sealed class XenTransferTests : IAsyncLifetime
 
     private async Task<string> DiskPathAsync(string guest)
     {
-        var disks = JsonDocument.Parse(await _client.GetStringAsync($"{_base}/guests/{guest}/disks", Ct)).RootElement;
+        var disks = JsonDocument.Parse(await Client.GetStringAsync($"{Base}/guests/{guest}/disks", Ct)).RootElement;
         return disks.EnumerateArray().First().GetProperty("path").GetString()!;
     }
 
