@@ -15,8 +15,8 @@ using Simplestack.Libvirt;
 
 var options = Args.Parse(args);
 using var http = new HttpClient { BaseAddress = new Uri(options.Gateway), Timeout = Timeout.InfiniteTimeSpan };
-var made = new ConcurrentDictionary<string, long>();
-var seen = new ConcurrentDictionary<string, byte>(); // keys the first subscriber received // "created:NAME" / "deleted:NAME" -> timestamp of the call's return
+var made = new ConcurrentDictionary<string, long>(); // "guest.created:NAME" / "guest.deleted:NAME" -> timestamp of the call's return
+var seen = new ConcurrentDictionary<string, byte>(); // those keys any subscriber received (what none was told of is reported)
 var latencies = new ConcurrentBag<double>();
 long delivered = 0;
 long resyncs = 0;
