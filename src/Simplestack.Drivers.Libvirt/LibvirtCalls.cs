@@ -40,6 +40,12 @@ internal sealed class LibvirtCalls(string hypervisor, int maxConcurrency, TimeSp
                 {
                     throw LibvirtErrors.Translate(error, hypervisor);
                 }
+                catch (ObjectDisposedException error) when (IsAlive is { } alive && !alive())
+                {
+                    // The pool closes a connection it finds dead while other requests are still
+                    // on it: their next call meets a closed handle, which is the hypervisor gone.
+                    throw new HypervisorUnavailableException($"The {hypervisor} hypervisor closed the connection during the call.", error);
+                }
             }),
             operation,
             cancellationToken);

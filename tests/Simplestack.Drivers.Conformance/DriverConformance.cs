@@ -239,6 +239,21 @@ public abstract partial class DriverConformance : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_call_on_a_connection_closed_under_it_answers_hypervisor_unavailable()
+    {
+        // The gateway's pool closes a connection it finds dead while other requests still hold it;
+        // their next call must be a 503, not an unforeseen error (CI once saw a 500 when libvirtd
+        // was killed under load).
+        var closed = await ConnectAsync();
+        await closed.DisposeAsync();
+
+        var pool = await Assert.ThrowsAnyAsync<SimplestackException>(() => closed.GetPoolInfoAsync(Ct));
+        Assert.Equal(ErrorKind.HypervisorUnavailable, pool.Kind);
+        var hosts = await Assert.ThrowsAnyAsync<SimplestackException>(() => closed.ListHostsAsync(Ct));
+        Assert.Equal(ErrorKind.HypervisorUnavailable, hosts.Kind);
+    }
+
+    [Fact]
     public async Task Hosts_list_has_the_host_and_get_finds_it()
     {
         // A libvirt target is one host; a Xen pool has several.

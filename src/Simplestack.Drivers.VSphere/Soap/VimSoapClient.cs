@@ -18,6 +18,7 @@ public sealed class VimSoapClient : IDisposable
     public const string SessionCookie = "vmware_soap_session";
 
     private readonly HttpClient _http;
+    private volatile bool _closed;
     private string? _cookie;
 
     public VimSoapClient(Uri endpoint, HttpMessageHandler handler, bool disposeHandler = true)
@@ -70,6 +71,10 @@ public sealed class VimSoapClient : IDisposable
         {
             throw new HypervisorUnavailableException($"The vSphere server at {Endpoint.Authority} cannot be reached: {error.HttpRequestError}.", error);
         }
+        catch (ObjectDisposedException error) when (_closed)
+        {
+            throw Closed(error);
+        }
 
         using (response)
         {
@@ -89,7 +94,7 @@ public sealed class VimSoapClient : IDisposable
             {
                 throw new HypervisorErrorException($"The vSphere server at {Endpoint.Authority} answered {method} with something that is not XML.", error);
             }
-            catch (Exception error) when (error is IOException or HttpRequestException)
+            catch (Exception error) when (error is IOException or HttpRequestException || (error is ObjectDisposedException && _closed))
             {
                 throw new HypervisorUnavailableException($"The vSphere server at {Endpoint.Authority} closed the connection during {method}.", error);
             }
@@ -141,7 +146,15 @@ public sealed class VimSoapClient : IDisposable
         {
             throw new HypervisorUnavailableException($"The vSphere server at {Endpoint.Authority} cannot be reached or closed the connection during a file transfer: {error.HttpRequestError}.", error);
         }
+        catch (ObjectDisposedException error) when (_closed)
+        {
+            throw Closed(error);
+        }
     }
+
+    /// <summary>The gateway closed this connection (found dead, or evicted) while a request was still on it.</summary>
+    private HypervisorUnavailableException Closed(ObjectDisposedException error)
+        => new($"The connection to the vSphere server at {Endpoint.Authority} was closed.", error);
 
     /// <summary>The exception a request's content raised while it was read, if that is why the request failed.</summary>
     private static Exception? ContentFault(Exception error)
@@ -175,5 +188,9 @@ public sealed class VimSoapClient : IDisposable
         }
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _closed = true;
+        _http.Dispose();
+    }
 }

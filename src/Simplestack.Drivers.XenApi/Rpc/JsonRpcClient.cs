@@ -17,6 +17,7 @@ namespace Simplestack.Drivers.XenApi.Rpc;
 public sealed class JsonRpcClient : IDisposable
 {
     private readonly HttpClient _http;
+    private volatile bool _closed;
     private long _nextId;
 
     public JsonRpcClient(Uri endpoint, HttpMessageHandler handler, bool disposeHandler = true)
@@ -61,7 +62,7 @@ public sealed class JsonRpcClient : IDisposable
             {
                 throw new HypervisorErrorException($"The Xen pool at {Endpoint.Authority} answered {method} with something that is not JSON.", error);
             }
-            catch (Exception error) when (error is IOException or HttpRequestException)
+            catch (Exception error) when (error is IOException or HttpRequestException || (error is ObjectDisposedException && _closed))
             {
                 throw new HypervisorUnavailableException($"The Xen pool at {Endpoint.Authority} closed the connection during {method}.", error);
             }
@@ -91,6 +92,11 @@ public sealed class JsonRpcClient : IDisposable
         catch (HttpRequestException error)
         {
             throw new HypervisorUnavailableException($"The Xen pool at {Endpoint.Authority} cannot be reached: {error.HttpRequestError}.", error);
+        }
+        catch (ObjectDisposedException error) when (_closed)
+        {
+            // The gateway closed this connection (found dead, or evicted) while a request was still on it.
+            throw new HypervisorUnavailableException($"The connection to the Xen pool at {Endpoint.Authority} was closed.", error);
         }
     }
 
@@ -171,5 +177,9 @@ public sealed class JsonRpcClient : IDisposable
         return buffer.ToArray();
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _closed = true;
+        _http.Dispose();
+    }
 }
