@@ -77,8 +77,23 @@ public sealed class HypervisorTimeoutException(string message, Exception? inner 
 public sealed class OperationInProgressException(string message, TimeSpan retryAfter)
     : SimplestackException(ErrorKind.OperationInProgress, message)
 {
+    /// <summary>The longest <see cref="RetryAfter"/> a driver proposes: leases run for minutes, a retry is a cheap look.</summary>
+    public static readonly TimeSpan LongestRetryAfter = TimeSpan.FromSeconds(5);
+
     /// <summary>When a retry is worth trying.</summary>
     public TimeSpan RetryAfter { get; } = retryAfter;
+
+    /// <summary>
+    /// The refusal of a request whose key another request holds until <paramref name="workingUntil"/>
+    /// (unknown: null): retry in what is left of that lease, in whole seconds from 1 to
+    /// <see cref="LongestRetryAfter"/>.
+    /// </summary>
+    public static OperationInProgressException KeyAtWork(DateTimeOffset? workingUntil, DateTimeOffset now)
+    {
+        var left = (workingUntil ?? now) - now;
+        var seconds = Math.Clamp(Math.Ceiling(left.TotalSeconds), 1, LongestRetryAfter.TotalSeconds);
+        return new OperationInProgressException("A request with this Idempotency-Key is still at work; retry it later for its answer.", TimeSpan.FromSeconds(seconds));
+    }
 }
 
 public sealed class IdempotencyKeyReusedException(string message) : SimplestackException(ErrorKind.IdempotencyKeyReused, message);

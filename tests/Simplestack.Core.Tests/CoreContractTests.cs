@@ -22,6 +22,20 @@ public sealed class CoreContractTests
     public void Local_targets_are_the_local_sockets_only(string host, int? port, bool local)
         => Assert.Equal(local, new HypervisorTarget("kvm", host, port).IsLocal);
 
+    [Theory]
+    [InlineData(null, 1)] // the holder's lease is not known: look again soon
+    [InlineData(-30.0, 1)] // a lease already past (its gateway died): the next look takes the key
+    [InlineData(0.2, 1)]
+    [InlineData(2.5, 3)] // what is left of the lease, in whole seconds
+    [InlineData(1800.0, 5)] // a 30-minute lease: a retry is a cheap look, so at most 5 s
+    public void A_key_at_work_answers_retry_after_what_is_left_of_its_lease_from_1_to_5_seconds(double? leaseLeftSeconds, int expected)
+    {
+        var now = new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero);
+        var error = OperationInProgressException.KeyAtWork(leaseLeftSeconds is { } left ? now.AddSeconds(left) : null, now);
+        Assert.Equal(TimeSpan.FromSeconds(expected), error.RetryAfter);
+        Assert.Equal(ErrorKind.OperationInProgress, error.Kind);
+    }
+
     [Fact]
     public void Require_returns_the_capability_or_a_501_naming_it()
     {

@@ -20,7 +20,6 @@ public abstract partial class LibvirtHypervisorConnection : IIdempotentCreation
     /// <summary>The name prefix of marker volumes; volume lists do not show them.</summary>
     internal const string MarkerPrefix = "simplestack-key-";
 
-    private static readonly TimeSpan MaxRetryAfter = TimeSpan.FromSeconds(5);
 
     // Ledger updates are read-modify-write of one metadata element: one at a time in this process.
     private readonly Lock _ledgerGate = new();
@@ -129,12 +128,7 @@ public abstract partial class LibvirtHypervisorConnection : IIdempotentCreation
     }
 
     private static OperationInProgressException InProgress(DateTimeOffset? until)
-    {
-        var left = (until ?? DateTimeOffset.UtcNow) - DateTimeOffset.UtcNow;
-        return new OperationInProgressException(
-            "A request with this Idempotency-Key is still at work.",
-            left > MaxRetryAfter ? MaxRetryAfter : left > TimeSpan.Zero ? left : TimeSpan.FromSeconds(1));
-    }
+        => OperationInProgressException.KeyAtWork(until, DateTimeOffset.UtcNow);
 
     // ---- marker volumes: simplestack-key-<keyhash>.<bodyhash>, capacity = lease end (Unix seconds) ----
 

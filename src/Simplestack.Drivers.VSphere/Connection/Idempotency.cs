@@ -47,7 +47,7 @@ public sealed partial class VSphereConnection : IIdempotentCreation
         {
             if (IdempotencyLedger.Find(entries, scope.Kind, stamp.KeyHash, DateTimeOffset.UtcNow) is { } live)
             {
-                throw new OperationInProgressException("A request with this Idempotency-Key is at work on this guest.", RetryAfter(live.WorkingUntil));
+                throw OperationInProgressException.KeyAtWork(live.WorkingUntil, DateTimeOffset.UtcNow);
             }
 
             return IdempotencyLedger.With(entries, entry);
@@ -132,13 +132,6 @@ public sealed partial class VSphereConnection : IIdempotentCreation
                 // Another change went in between: read it and try again.
             }
         }
-    }
-
-    /// <summary>A few seconds, at most what is left of the holder's lease (and never nothing).</summary>
-    private static TimeSpan RetryAfter(DateTimeOffset? workingUntil)
-    {
-        var left = (workingUntil ?? DateTimeOffset.UtcNow) - DateTimeOffset.UtcNow;
-        return left <= TimeSpan.Zero ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(Math.Min(5, Math.Ceiling(left.TotalSeconds)));
     }
 
     private static string GuestOf(CreatedScope scope)

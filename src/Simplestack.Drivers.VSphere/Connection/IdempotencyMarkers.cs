@@ -64,8 +64,7 @@ public sealed partial class VSphereConnection
             var found = await ReadMarkerAsync(store, stamp.KeyHash, cancellationToken);
             if (found is not null && found.Until > DateTimeOffset.UtcNow)
             {
-                throw new OperationInProgressException(
-                    "A request with this Idempotency-Key is at work.", found.Holder is null ? TimeSpan.FromSeconds(1) : RetryAfter(found.Until));
+                throw OperationInProgressException.KeyAtWork(found.Holder is null ? null : found.Until, DateTimeOffset.UtcNow);
             }
 
             if (attempt == 3)

@@ -30,7 +30,6 @@ public sealed partial class XenApiConnection : IIdempotentCreation
     internal const string StampKey = "simplestack_idempotency";
     internal const string LedgerKey = "simplestack_ledger";
     private const string ClaimPrefix = "simplestack_creating_";
-    private static readonly TimeSpan LongestRetryAfter = TimeSpan.FromSeconds(5);
 
     // XenAPI has no compare-and-set of a map value: this process's ledger rewrites go one at a time.
     private readonly SemaphoreSlim _ledgerWrites = new(1, 1);
@@ -80,10 +79,7 @@ public sealed partial class XenApiConnection : IIdempotentCreation
             var live = LiveClaim(held, DateTimeOffset.UtcNow);
             if (live is not null || attempt > 0)
             {
-                var left = (live?.Until ?? DateTimeOffset.UtcNow) - DateTimeOffset.UtcNow;
-                throw new OperationInProgressException(
-                    "A request with this Idempotency-Key is still at work; retry when it has finished.",
-                    TimeSpan.FromSeconds(Math.Clamp(Math.Ceiling(left.TotalSeconds), 1, LongestRetryAfter.TotalSeconds)));
+                throw OperationInProgressException.KeyAtWork(live?.Until, DateTimeOffset.UtcNow);
             }
 
             // A claim past its lease (its gateway died) holds nothing: it goes, and the claim is made once more.
