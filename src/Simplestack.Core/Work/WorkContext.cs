@@ -50,14 +50,25 @@ public sealed class WorkContext
     /// itself the share <paramref name="from"/>..<paramref name="to"/> of the whole work.
     /// </summary>
     public static void Report(long done, long total, double from, double to, string phase)
+        => StepReporter(from, to, phase)?.Invoke(done, total);
+
+    /// <summary>
+    /// The reporter of one step (the share <paramref name="from"/>..<paramref name="to"/> of the
+    /// whole work), taking the step's done and total parts; it may be called from any thread (a
+    /// timer's, a driver's own). Null when nobody follows the current work.
+    /// </summary>
+    public static Action<long, long>? StepReporter(double from, double to, string phase)
     {
-        if (Current?.Progress is null)
+        if (Current?.Progress is not { } progress)
         {
-            return;
+            return null;
         }
 
-        var share = total > 0 ? Math.Clamp((double)done / total, 0, 1) : 0;
-        Report(from + (share * (to - from)), phase);
+        return (done, total) =>
+        {
+            var share = total > 0 ? Math.Clamp((double)done / total, 0, 1) : 0;
+            progress.Report(new WorkProgress(Math.Clamp(from + (share * (to - from)), 0, 100), phase));
+        };
     }
 
     private sealed class Restore(WorkContext? previous) : IDisposable

@@ -1,4 +1,5 @@
 using Simplestack.Core;
+using Simplestack.Core.Work;
 using Simplestack.Drivers.Libvirt.Provisioning;
 using Simplestack.Drivers.Libvirt.Xml;
 using Simplestack.Libvirt;
@@ -130,7 +131,7 @@ public sealed partial class LibvirtMachineConnection
             var sourceFormat = VolumeDescription.Parse(source.GetXmlDesc()).Format is "qcow2" ? "qcow2" : "raw";
             if (imageCopy is "full")
             {
-                created = pool.CreateVolumeFrom(VolumeXml.Build(new VolumeDefinition(name, capacity, format)), source);
+                created = VolumeCopy.CreateFrom(pool, VolumeXml.Build(new VolumeDefinition(name, capacity, format)), name, source, WorkContext.StepReporter(2, 90, $"copying image {image}"));
             }
             else if (imageCopy is null or "overlay")
             {
