@@ -31,16 +31,18 @@ internal static class VolumeCopy
         }
     }
 
-    /// <summary>Reads the copy's allocation on a timer until disposed; a read still running makes the next tick pass.</summary>
+    /// <summary>
+    /// Reads the copy's allocation on a thread of its own until disposed: a timer would wait for
+    /// the shared thread pool, which a busy gateway may hold past the whole copy.
+    /// </summary>
     private sealed class AllocationWatch : IDisposable
     {
-        private readonly Lock _gate = new();
+        private readonly ManualResetEventSlim _stop = new();
         private readonly LibvirtStoragePool _pool;
         private readonly string _name;
         private readonly long _total;
         private readonly Action<long, long> _report;
-        private readonly Timer _timer;
-        private bool _stopped;
+        private readonly Thread _thread;
 
         public AllocationWatch(LibvirtStoragePool pool, string name, long total, Action<long, long> report)
         {
@@ -48,48 +50,35 @@ internal static class VolumeCopy
             _name = name;
             _total = total;
             _report = report;
-            _timer = new Timer(_ => Read(), null, ReadInterval, ReadInterval);
+            _thread = new Thread(Watch) { IsBackground = true, Name = "libvirt volume copy progress" };
+            _thread.Start();
         }
 
         public void Dispose()
         {
-            // Taking the gate waits for a read under way: the pool handle outlives every read.
-            lock (_gate)
-            {
-                _stopped = true;
-            }
-
-            _timer.Dispose();
+            // Joined: the pool handle outlives every read.
+            _stop.Set();
+            _thread.Join();
+            _stop.Dispose();
         }
 
-        private void Read()
+        private void Watch()
         {
-            if (!_gate.TryEnter())
+            while (!_stop.Wait(ReadInterval))
             {
-                return;
-            }
-
-            try
-            {
-                if (_stopped)
+                try
                 {
-                    return;
+                    using var copy = _pool.TryLookupVolumeByName(_name);
+                    if (copy is not null)
+                    {
+                        _report((long)copy.GetInfo().Allocation, _total);
+                    }
                 }
-
-                using var copy = _pool.TryLookupVolumeByName(_name);
-                if (copy is not null)
+                catch (Exception)
                 {
-                    _report((long)copy.GetInfo().Allocation, _total);
+                    // A thread of its own must not throw. A read refused (the copy not listed yet,
+                    // the connection closing) only skips a turn: the copy's own call tells its failure.
                 }
-            }
-            catch (Exception)
-            {
-                // A timer's thread must not throw. A read refused (the copy not listed yet, the
-                // connection closing) only skips a tick: the copy's own call tells its failure.
-            }
-            finally
-            {
-                _gate.Exit();
             }
         }
     }
