@@ -129,6 +129,74 @@ public abstract partial class DriverConformance
     });
 
     [Fact]
+    public Task Claims_made_at_once_through_separate_connections_let_exactly_one_through() => WhenSupported<IIdempotentCreation>(async keys =>
+    {
+        if (!ConnectionsShareOneHypervisor)
+        {
+            return;
+        }
+
+        // Two gateway processes are two connections: only the hypervisor can make one claim win,
+        // for a guest not made yet and for what is made on a guest alike.
+        var guest = await CreateGuestAsync();
+        var others = new List<IHypervisorConnection>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                others.Add(await ConnectAsync());
+            }
+
+            foreach (var scope in new[] { CreatedScope.Guests, CreatedScope.On(guest.Id, CreatedKind.Snapshot) })
+            {
+                var stamp = NewStamp();
+                var attempts = others.SelectMany(c => new[] { c, c }).Select(c => Task.Run(() => ((IIdempotentCreation)c).MarkStartedAsync(scope, stamp, TimeSpan.FromMinutes(5), Ct))).ToList();
+                await Task.WhenAll(attempts.Select(a => a.ContinueWith(_ => { }, TaskScheduler.Default)));
+
+                var won = attempts.Where(a => a.IsCompletedSuccessfully).Select(a => a.Result).ToList();
+                var refused = attempts.Where(a => a.IsFaulted).Select(a => a.Exception!.GetBaseException()).ToList();
+                foreach (var marker in won)
+                {
+                    await marker.DisposeAsync();
+                }
+
+                Assert.True(won.Count == 1, $"{scope.Kind}: {won.Count} of {attempts.Count} claims won");
+                Assert.All(refused, e => Assert.IsType<OperationInProgressException>(e));
+            }
+        }
+        finally
+        {
+            foreach (var other in others)
+            {
+                await other.DisposeAsync();
+            }
+        }
+    });
+
+    [Fact]
+    public Task A_revert_keeps_what_keys_made_on_the_guest() => WhenSupported<IIdempotentCreation>(async keys =>
+    {
+        if (Connection is not ISnapshotManagement snapshots)
+        {
+            return;
+        }
+
+        // A hypervisor's revert puts back the guest's configuration as the snapshot saw it, from
+        // before the snapshot's own key was recorded: a retry of that request must still find it.
+        var guest = await CreateGuestAsync();
+        var first = NewStamp();
+        var snapshot = await Keyed(first, () => snapshots.CreateSnapshotAsync(guest.Id, new SnapshotCreateRequest("first"), Ct));
+        var second = NewStamp();
+        var later = await Keyed(second, () => snapshots.CreateSnapshotAsync(guest.Id, new SnapshotCreateRequest("later"), Ct));
+
+        await snapshots.RevertSnapshotAsync(guest.Id, snapshot.Id, Ct);
+
+        var scope = CreatedScope.On(guest.Id, CreatedKind.Snapshot);
+        Assert.Equal(snapshot.Id, (await keys.FindCreatedAsync(scope, first.KeyHash, Ct))?.CreatedId);
+        Assert.Equal(later.Id, (await keys.FindCreatedAsync(scope, second.KeyHash, Ct))?.CreatedId);
+    });
+
+    [Fact]
     public Task Keys_on_an_unknown_guest_are_not_found() => WhenSupported<IIdempotentCreation>(async keys =>
     {
         var scope = CreatedScope.On(Guid.NewGuid().ToString(), CreatedKind.Snapshot);

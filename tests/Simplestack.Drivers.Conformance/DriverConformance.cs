@@ -49,6 +49,9 @@ public abstract partial class DriverConformance : IAsyncLifetime
     /// </summary>
     protected virtual string DiskId(int number) => $"vd{(char)('a' + number)}";
 
+    /// <summary>Whether two connections reach one hypervisor (libvirt's test driver gives each connection a fresh one).</summary>
+    protected virtual bool ConnectionsShareOneHypervisor => true;
+
     /// <summary>Whether the hypervisor can add devices to a running guest.</summary>
     protected abstract bool SupportsHotPlug { get; }
 

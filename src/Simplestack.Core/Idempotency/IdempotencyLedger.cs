@@ -58,10 +58,6 @@ public static class IdempotencyLedger
     public static IReadOnlyList<IdempotencyEntry> With(IEnumerable<IdempotencyEntry> entries, IdempotencyEntry entry)
         => [.. entries.Where(e => !Same(e, entry.Kind, entry.Stamp.KeyHash)), entry];
 
-    /// <summary><paramref name="entries"/> without the entry of this kind and key that is still at work (a finished one stays).</summary>
-    public static IReadOnlyList<IdempotencyEntry> WithoutWorking(IEnumerable<IdempotencyEntry> entries, CreatedKind kind, string keyHash)
-        => [.. entries.Where(e => !(Same(e, kind, keyHash) && e.CreatedId is null))];
-
     /// <summary>What the ledger says of this kind and key as of <paramref name="now"/>: expired work counts as nothing.</summary>
     public static IdempotencyRecord? Find(IEnumerable<IdempotencyEntry> entries, CreatedKind kind, string keyHash, DateTimeOffset now)
         => entries.LastOrDefault(e => Same(e, kind, keyHash) && e.IsLive(now)) is { } found

@@ -11,10 +11,14 @@ namespace Simplestack.Drivers.Libvirt;
 // - a guest a keyed request made carries the request's stamp in its metadata (IdempotencyMetadata),
 //   written in the XML that defines it;
 // - what keyed requests made on a guest (snapshots, disks, NICs) is in the same element's ledger;
-// - while a guest is being made there is no domain yet: the claim is a marker volume in the default
-//   pool named after the key and body (volume names are unique, so of two creates only one makes
-//   it); libvirt keeps no other field on a volume for us, so its capacity, in bytes, is the end of
-//   its lease in seconds since the epoch (a sparse volume: nothing is allocated).
+// - while the work runs, the claim is a marker volume in the default pool named after the key and
+//   body (and, for what is made on a guest, the kind and the guest's UUID): volume names are
+//   unique, so of two requests only one makes it, whichever gateway process each reached (a
+//   metadata element cannot be claimed: libvirt has no compare-and-set of it). libvirt keeps no
+//   other field on a volume for us, so its capacity, in bytes, is the end of its lease in seconds
+//   since the epoch (a sparse volume: nothing is allocated);
+// - the ledger is read, changed and written: this process's writes go one at a time; two processes
+//   recording on one guest in the same instant can lose one entry (the claim stays single).
 public abstract partial class LibvirtHypervisorConnection : IIdempotentCreation
 {
     /// <summary>The name prefix of marker volumes; volume lists do not show them.</summary>
@@ -29,13 +33,16 @@ public abstract partial class LibvirtHypervisorConnection : IIdempotentCreation
         var now = DateTimeOffset.UtcNow;
         if (scope.Kind != CreatedKind.Guest)
         {
+            // The marker first, the ledger after, for the same reason as below.
             using var domain = FindDomain(RequireGuest(scope));
-            return IdempotencyLedger.Find(ReadKeys(domain).Ledger, scope.Kind, keyHash, now);
+            var working = FindMarker(MarkerPrefixOf(scope.Kind, domain.Uuid), keyHash, now);
+            return IdempotencyLedger.Find(ReadKeys(domain).Ledger, scope.Kind, keyHash, now)
+                ?? (working is null ? null : new IdempotencyRecord(working.Stamp.BodyHash, null, working.Until));
         }
 
         // The marker first, the guests after: work that ended (guest stamped, then marker removed)
         // before the marker is read has its guest in the list read after it.
-        var marker = FindMarker(keyHash, now);
+        var marker = FindMarker(MarkerPrefix, keyHash, now);
         foreach (var domain in Native.ListAllDomains())
         {
             using (domain)
@@ -53,24 +60,14 @@ public abstract partial class LibvirtHypervisorConnection : IIdempotentCreation
     public Task<IAsyncDisposable> MarkStartedAsync(CreatedScope scope, IdempotencyStamp stamp, TimeSpan lease, CancellationToken cancellationToken) => _calls.RunAsync<IAsyncDisposable>(() =>
     {
         var until = DateTimeOffset.UtcNow.Add(lease);
+        var prefix = MarkerPrefix;
         if (scope.Kind != CreatedKind.Guest)
         {
-            var guestId = RequireGuest(scope);
-            EditLedger(guestId, ledger =>
-            {
-                if (IdempotencyLedger.Find(ledger, scope.Kind, stamp.KeyHash, DateTimeOffset.UtcNow) is { } live)
-                {
-                    throw InProgress(live.WorkingUntil);
-                }
-
-                return IdempotencyLedger.With(ledger, new IdempotencyEntry(scope.Kind, stamp, null, DateTimeOffset.UtcNow, until));
-            });
-            return new Release(() => _calls.RunAsync(
-                () => EditLedger(guestId, ledger => IdempotencyLedger.WithoutWorking(ledger, scope.Kind, stamp.KeyHash), missingIsFine: true),
-                CancellationToken.None));
+            using var domain = FindDomain(RequireGuest(scope));
+            prefix = MarkerPrefixOf(scope.Kind, domain.Uuid);
         }
 
-        var name = PlaceMarker(stamp, until);
+        var name = PlaceMarker(prefix + stamp, until);
         return new Release(() => _calls.RunAsync(() => RemoveMarker(name, until), CancellationToken.None));
     }, cancellationToken);
 
@@ -84,6 +81,17 @@ public abstract partial class LibvirtHypervisorConnection : IIdempotentCreation
 
         EditLedger(domain.Uuid, ledger => IdempotencyLedger.With(ledger, new IdempotencyEntry(kind, stamp, createdId, DateTimeOffset.UtcNow, null)));
     }
+
+    /// <summary>What keys made on a guest, to put back after a revert (<see cref="RestoreLedger"/>).</summary>
+    private protected static IReadOnlyList<IdempotencyEntry> LedgerOf(LibvirtDomain domain) => ReadKeys(domain).Ledger;
+
+    /// <summary>
+    /// Puts back the ledger a revert took: libvirt redefines the guest as the snapshot saw it,
+    /// from before the snapshot's own key (and any later one) was recorded, and a retry of those
+    /// requests would make their objects again.
+    /// </summary>
+    private protected void RestoreLedger(string guestUuid, IReadOnlyList<IdempotencyEntry> before)
+        => EditLedger(guestUuid, _ => before);
 
     /// <summary>The domain XML of a guest about to be defined, carrying the current request's stamp (or none).</summary>
     private protected static string StampedForDefine(string domainXml)
@@ -104,39 +112,36 @@ public abstract partial class LibvirtHypervisorConnection : IIdempotentCreation
         }
     }
 
-    private void EditLedger(string guestId, Func<IReadOnlyList<IdempotencyEntry>, IReadOnlyList<IdempotencyEntry>> edit, bool missingIsFine = false)
+    private void EditLedger(string guestId, Func<IReadOnlyList<IdempotencyEntry>, IReadOnlyList<IdempotencyEntry>> edit)
     {
         lock (_ledgerGate)
         {
-            LibvirtDomain domain;
-            try
+            using var domain = FindDomain(guestId);
+            var (made, ledger) = ReadKeys(domain);
+            var edited = edit(ledger);
+            if (edited.SequenceEqual(ledger))
             {
-                domain = FindDomain(guestId);
-            }
-            catch (EntityNotFoundException) when (missingIsFine)
-            {
-                return; // the guest went, and its ledger with it
+                return;
             }
 
-            using (domain)
-            {
-                var (made, ledger) = ReadKeys(domain);
-                var impact = domain.IsActive && domain.IsPersistent ? DomainModificationImpact.Live | DomainModificationImpact.Config : DomainModificationImpact.Current;
-                domain.SetMetadata(DomainMetadataType.Element, IdempotencyMetadata.Build(made, edit(ledger), DateTimeOffset.UtcNow), IdempotencyMetadata.Prefix, IdempotencyMetadata.NamespaceUri, impact);
-            }
+            var impact = domain.IsActive && domain.IsPersistent ? DomainModificationImpact.Live | DomainModificationImpact.Config : DomainModificationImpact.Current;
+            domain.SetMetadata(DomainMetadataType.Element, IdempotencyMetadata.Build(made, edited, DateTimeOffset.UtcNow), IdempotencyMetadata.Prefix, IdempotencyMetadata.NamespaceUri, impact);
         }
     }
 
     private static OperationInProgressException InProgress(DateTimeOffset? until)
         => OperationInProgressException.KeyAtWork(until, DateTimeOffset.UtcNow);
 
-    // ---- marker volumes: simplestack-key-<keyhash>.<bodyhash>, capacity = lease end (Unix seconds) ----
+    // ---- marker volumes, capacity = lease end (Unix seconds):
+    //      simplestack-key-<keyhash>.<bodyhash> for a guest,
+    //      simplestack-key-<kind>-<guest uuid>-<keyhash>.<bodyhash> for what is made on one ----
 
     private sealed record Marker(string Name, IdempotencyStamp Stamp, DateTimeOffset Until);
 
-    private static string MarkerName(IdempotencyStamp stamp) => $"{MarkerPrefix}{stamp}";
+    private static string MarkerPrefixOf(CreatedKind kind, string guestUuid)
+        => $"{MarkerPrefix}{kind.ToString().ToLowerInvariant()}-{guestUuid.Replace("-", string.Empty, StringComparison.Ordinal)}-";
 
-    private Marker? FindMarker(string keyHash, DateTimeOffset now)
+    private Marker? FindMarker(string prefix, string keyHash, DateTimeOffset now)
     {
         using var pool = DefaultPool();
         foreach (var volume in pool.ListAllVolumes())
@@ -144,8 +149,8 @@ public abstract partial class LibvirtHypervisorConnection : IIdempotentCreation
             using (volume)
             {
                 var name = volume.Name;
-                if (name.StartsWith(MarkerPrefix + keyHash + ".", StringComparison.Ordinal)
-                    && IdempotencyStamp.Parse(name[MarkerPrefix.Length..]) is { } stamp
+                if (name.StartsWith(prefix + keyHash + ".", StringComparison.Ordinal)
+                    && IdempotencyStamp.Parse(name[prefix.Length..]) is { } stamp
                     && ReadUntil(volume) is { } until
                     && until > now)
                 {
@@ -157,31 +162,51 @@ public abstract partial class LibvirtHypervisorConnection : IIdempotentCreation
         return null;
     }
 
-    private string PlaceMarker(IdempotencyStamp stamp, DateTimeOffset until)
+    private string PlaceMarker(string name, DateTimeOffset until)
     {
-        var name = MarkerName(stamp);
         using var pool = DefaultPool();
-        var xml = VolumeXml.Build(new VolumeDefinition(name, until.ToUnixTimeSeconds(), "raw")) ;
-        for (var attempt = 0; ; attempt++)
+        var xml = VolumeXml.Build(new VolumeDefinition(name, until.ToUnixTimeSeconds(), "raw"));
+        for (var attempt = 1; ; attempt++)
         {
             try
             {
                 pool.CreateVolume(xml).Dispose();
                 return name;
             }
-            catch (LibvirtException) when (attempt == 0 && pool.TryLookupVolumeByName(name) is { } taken)
+            catch (LibvirtException)
             {
-                using (taken)
+                using var taken = pool.TryLookupVolumeByName(name);
+                if (taken is null)
                 {
-                    // Another request holds the key; unless its gateway died and the lease ran out.
-                    if (ReadUntil(taken) is { } held && held > DateTimeOffset.UtcNow)
+                    if (attempt < 3)
                     {
-                        throw InProgress(held);
+                        continue; // Its holder removed it between the two calls: claim again.
                     }
 
-                    taken.Delete();
+                    throw; // No clash: the pool refused the volume itself.
                 }
+
+                // Another request holds the key; unless its gateway died and the lease ran out.
+                var held = ReadUntil(taken);
+                if (held > DateTimeOffset.UtcNow || attempt >= 3)
+                {
+                    throw InProgress(held);
+                }
+
+                DeleteQuietly(taken);
             }
+        }
+    }
+
+    private static void DeleteQuietly(LibvirtStorageVolume volume)
+    {
+        try
+        {
+            volume.Delete();
+        }
+        catch (LibvirtException)
+        {
+            // Taken away by another request meanwhile.
         }
     }
 

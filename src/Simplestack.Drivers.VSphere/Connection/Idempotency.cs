@@ -7,9 +7,10 @@ namespace Simplestack.Drivers.VSphere;
 
 // Idempotency keys (API.md §9) kept in vSphere itself, so any gateway finds them after any restart:
 // a VM made by a keyed request carries its stamp in extraConfig["simplestack.idempotency"], written
-// by the spec that makes it (CreateVM_Task, CloneVM_Task's config, the import spec); a key whose
-// guest does not exist yet is claimed by a datastore directory (IdempotencyMarkers.cs); a guest's
-// keyed snapshots, disks and NICs are recorded in its extraConfig["simplestack.ledger"].
+// by the spec that makes it (CreateVM_Task, CloneVM_Task's config, the import spec); a key at work
+// is claimed by a datastore directory (IdempotencyMarkers.cs), for a guest not made yet and for
+// what is made on one alike; a guest's keyed snapshots, disks and NICs, once made, are recorded in
+// its extraConfig["simplestack.ledger"] (put back after a revert, which restores the snapshot's).
 public sealed partial class VSphereConnection : IIdempotentCreation
 {
     private static readonly string[] StampPaths = ["config.uuid", "config.template", "config.extraConfig"];
@@ -26,33 +27,20 @@ public sealed partial class VSphereConnection : IIdempotentCreation
             return await FindStampedGuestAsync(keyHash, cancellationToken) ?? await FindMarkerAsync(keyHash, cancellationToken);
         }
 
+        // The marker first, the ledger after: work that ended (recorded, then its marker removed)
+        // between the two reads is in the ledger read after.
         var vm = await FindVmAsync(GuestOf(scope), cancellationToken);
+        var working = await FindMarkerAsync(MarkerId(scope, vm, keyHash), cancellationToken);
         var (entries, _) = await ReadLedgerAsync(vm, cancellationToken);
-        return IdempotencyLedger.Find(entries, scope.Kind, keyHash, DateTimeOffset.UtcNow);
+        return IdempotencyLedger.Find(entries, scope.Kind, keyHash, DateTimeOffset.UtcNow) ?? working;
     }
 
     public async Task<IAsyncDisposable> MarkStartedAsync(CreatedScope scope, IdempotencyStamp stamp, TimeSpan lease, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scope);
         ArgumentNullException.ThrowIfNull(stamp);
-        if (scope.Kind == CreatedKind.Guest)
-        {
-            return await ClaimMarkerAsync(stamp, lease, cancellationToken);
-        }
-
-        var vm = await FindVmAsync(GuestOf(scope), cancellationToken);
-        var now = DateTimeOffset.UtcNow;
-        var entry = new IdempotencyEntry(scope.Kind, stamp, null, now, now + lease);
-        await UpdateLedgerAsync(vm, entries =>
-        {
-            if (IdempotencyLedger.Find(entries, scope.Kind, stamp.KeyHash, DateTimeOffset.UtcNow) is { } live)
-            {
-                throw OperationInProgressException.KeyAtWork(live.WorkingUntil, DateTimeOffset.UtcNow);
-            }
-
-            return IdempotencyLedger.With(entries, entry);
-        }, cancellationToken);
-        return new LedgerMarker(this, vm, entry);
+        MoRef? vm = scope.Kind == CreatedKind.Guest ? null : await FindVmAsync(GuestOf(scope), cancellationToken);
+        return await ClaimMarkerAsync(MarkerId(scope, vm, stamp.KeyHash), stamp, lease, cancellationToken);
     }
 
     /// <summary>
@@ -134,27 +122,13 @@ public sealed partial class VSphereConnection : IIdempotentCreation
         }
     }
 
+    /// <summary>
+    /// Puts back the ledger a revert took: RevertToSnapshot restores the configuration the snapshot
+    /// saw, from before its own key (and any later one) was recorded.
+    /// </summary>
+    private Task RestoreLedgerAsync(MoRef vm, IReadOnlyList<IdempotencyEntry> before, CancellationToken cancellationToken)
+        => UpdateLedgerAsync(vm, _ => before, cancellationToken);
+
     private static string GuestOf(CreatedScope scope)
         => scope.GuestId ?? throw new InvalidArgumentException($"Keys of {scope.Kind} are kept on a guest: the scope names none.");
-
-    /// <summary>A working entry in a guest's ledger; disposed, it is removed unless the work finished (or another holder replaced it).</summary>
-    private sealed class LedgerMarker(VSphereConnection connection, MoRef vm, IdempotencyEntry entry) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            try
-            {
-                using var limit = new CancellationTokenSource(connection.Policy.Timeout);
-                await connection.UpdateLedgerAsync(vm, entries => [.. entries.Where(e => !IsMine(e))], limit.Token);
-            }
-            catch (Exception error) when (error is SimplestackException or OperationCanceledException)
-            {
-                // The guest is gone, or the server cannot be reached: the entry expires with its lease.
-            }
-        }
-
-        private bool IsMine(IdempotencyEntry e)
-            => e.CreatedId is null && e.Kind == entry.Kind && e.Stamp == entry.Stamp
-               && e.WorkingUntil?.ToUnixTimeSeconds() == entry.WorkingUntil?.ToUnixTimeSeconds();
-    }
 }

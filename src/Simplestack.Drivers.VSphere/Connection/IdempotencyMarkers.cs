@@ -7,8 +7,9 @@ using static Simplestack.Drivers.VSphere.Soap.Vim;
 
 namespace Simplestack.Drivers.VSphere;
 
-// The claim of a key whose guest does not exist yet: the directory
-// [datastore] simplestack-markers/<key hash>, made by FileManager.MakeDirectory, which ESXi and
+// The claim of a key while its work runs: the directory [datastore] simplestack-markers/<marker id>
+// (the key hash for a guest not made yet; <kind>-<vm moref>-<key hash> for what is made on a
+// guest, so that the claim does not rest on a ledger write vcsim does not guard), made by FileManager.MakeDirectory, which ESXi and
 // vCenter alike refuse with FileAlreadyExists when it is there: making it is the claim, and only
 // one request wins it. Inside, one sub-directory names what a reader needs:
 // <body hash>.<lease end, Unix ms>.<holder> (a name, so no file has to be uploaded and read back).
@@ -21,15 +22,21 @@ public sealed partial class VSphereConnection
 {
     private const string MarkerFolder = "simplestack-markers";
 
+    /// <summary>The marker of a key in its scope: what is made on a guest is claimed per guest and kind.</summary>
+    private static string MarkerId(CreatedScope scope, MoRef? vm, string keyHash)
+        => scope.Kind == CreatedKind.Guest || vm is null
+            ? keyHash
+            : $"{scope.Kind.ToString().ToLowerInvariant()}-{vm.Value}-{keyHash}";
+
     /// <summary>A claim directory still without its inside (its maker died between the two calls) counts as at work this long after it was made.</summary>
     private static readonly TimeSpan HalfMadeGrace = TimeSpan.FromMinutes(1);
 
     private static readonly Regex MarkerInside = new("^(?<body>[0-9a-f]{32})\\.(?<until>[0-9]{1,15})\\.(?<holder>[0-9a-f]{32})$", RegexOptions.CultureInvariant);
 
-    private async Task<IdempotencyRecord?> FindMarkerAsync(string keyHash, CancellationToken cancellationToken)
+    private async Task<IdempotencyRecord?> FindMarkerAsync(string markerId, CancellationToken cancellationToken)
     {
         var store = await MarkerDatastoreAsync(cancellationToken);
-        return await ReadMarkerAsync(store, keyHash, cancellationToken) switch
+        return await ReadMarkerAsync(store, markerId, cancellationToken) switch
         {
             null => null,
             { Until: var until } when until <= DateTimeOffset.UtcNow => null,
@@ -38,30 +45,30 @@ public sealed partial class VSphereConnection
         };
     }
 
-    private async Task<IAsyncDisposable> ClaimMarkerAsync(IdempotencyStamp stamp, TimeSpan lease, CancellationToken cancellationToken)
+    private async Task<IAsyncDisposable> ClaimMarkerAsync(string markerId, IdempotencyStamp stamp, TimeSpan lease, CancellationToken cancellationToken)
     {
         var store = await MarkerDatastoreAsync(cancellationToken);
         var holder = Guid.NewGuid().ToString("N");
         var until = DateTimeOffset.UtcNow + lease;
         for (var attempt = 1; ; attempt++)
         {
-            if (await TryMakeDirectoryAsync(store, MarkerPath(store, stamp.KeyHash), cancellationToken))
+            if (await TryMakeDirectoryAsync(store, MarkerPath(store, markerId), cancellationToken))
             {
                 var inside = $"{stamp.BodyHash}.{until.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}.{holder}";
                 try
                 {
-                    await TryMakeDirectoryAsync(store, $"{MarkerPath(store, stamp.KeyHash)}/{inside}", cancellationToken);
+                    await TryMakeDirectoryAsync(store, $"{MarkerPath(store, markerId)}/{inside}", cancellationToken);
                 }
                 catch (Exception error) when (error is SimplestackException or OperationCanceledException)
                 {
-                    await RemoveHalfMadeQuietlyAsync(store, stamp.KeyHash);
+                    await RemoveHalfMadeQuietlyAsync(store, markerId);
                     throw;
                 }
 
-                return new DatastoreMarker(this, store, stamp.KeyHash, holder);
+                return new DatastoreMarker(this, store, markerId, holder);
             }
 
-            var found = await ReadMarkerAsync(store, stamp.KeyHash, cancellationToken);
+            var found = await ReadMarkerAsync(store, markerId, cancellationToken);
             if (found is not null && found.Until > DateTimeOffset.UtcNow)
             {
                 throw OperationInProgressException.KeyAtWork(found.Holder is null ? null : found.Until, DateTimeOffset.UtcNow);
@@ -75,20 +82,20 @@ public sealed partial class VSphereConnection
             // Past its lease (or gone meanwhile): taken away, then claimed afresh.
             if (found is not null)
             {
-                await TakeAwayAsync(store, stamp.KeyHash, found.Holder, cancellationToken);
+                await TakeAwayAsync(store, markerId, found.Holder, cancellationToken);
             }
         }
     }
 
     /// <summary>
-    /// The marker of <paramref name="keyHash"/>: null when there is none; one without a holder
+    /// The marker <paramref name="markerId"/>: null when there is none; one without a holder
     /// while its inside is not made yet (then at work until <see cref="HalfMadeGrace"/> after it was made).
     /// </summary>
-    private async Task<Marker?> ReadMarkerAsync(DatastoreRef store, string keyHash, CancellationToken cancellationToken)
+    private async Task<Marker?> ReadMarkerAsync(DatastoreRef store, string markerId, CancellationToken cancellationToken)
     {
         for (var look = 0; look < 3; look++)
         {
-            var names = await ListFolderAsync(store, MarkerPath(store, keyHash), "*", cancellationToken);
+            var names = await ListFolderAsync(store, MarkerPath(store, markerId), "*", cancellationToken);
             if (names is null)
             {
                 return null;
@@ -105,7 +112,7 @@ public sealed partial class VSphereConnection
             await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken); // Its maker is making the inside.
         }
 
-        var claims = await ListFolderAsync(store, $"[{store.Name}] {MarkerFolder}", keyHash, cancellationToken);
+        var claims = await ListFolderAsync(store, $"[{store.Name}] {MarkerFolder}", markerId, cancellationToken);
         return claims is not { Count: > 0 } ? null : new Marker("", (claims[0].Modified ?? DateTimeOffset.MinValue) + HalfMadeGrace, null);
     }
 
@@ -113,13 +120,13 @@ public sealed partial class VSphereConnection
     /// Moves the marker aside, then removes it if it was <paramref name="holder"/>'s (null: one
     /// still without its inside); another's is moved back. False when it was not there or not the holder's.
     /// </summary>
-    private async Task<bool> TakeAwayAsync(DatastoreRef store, string keyHash, string? holder, CancellationToken cancellationToken)
+    private async Task<bool> TakeAwayAsync(DatastoreRef store, string markerId, string? holder, CancellationToken cancellationToken)
     {
-        var aside = $"[{store.Name}] {MarkerFolder}/{keyHash}.gone.{Guid.NewGuid():N}";
+        var aside = $"[{store.Name}] {MarkerFolder}/{markerId}.gone.{Guid.NewGuid():N}";
         try
         {
             await RunTaskAsync("MoveDatastoreFile_Task", FileManager, cancellationToken,
-                E("sourceName", MarkerPath(store, keyHash)), Ref("sourceDatacenter", store.Datacenter),
+                E("sourceName", MarkerPath(store, markerId)), Ref("sourceDatacenter", store.Datacenter),
                 E("destinationName", aside), Ref("destinationDatacenter", store.Datacenter), E("force", "false"));
         }
         catch (EntityNotFoundException)
@@ -138,7 +145,7 @@ public sealed partial class VSphereConnection
         {
             await RunTaskAsync("MoveDatastoreFile_Task", FileManager, cancellationToken,
                 E("sourceName", aside), Ref("sourceDatacenter", store.Datacenter),
-                E("destinationName", MarkerPath(store, keyHash)), Ref("destinationDatacenter", store.Datacenter), E("force", "false"));
+                E("destinationName", MarkerPath(store, markerId)), Ref("destinationDatacenter", store.Datacenter), E("force", "false"));
         }
         catch (ConflictException)
         {
@@ -150,12 +157,12 @@ public sealed partial class VSphereConnection
     }
 
     /// <summary>A claim whose inside could not be made is taken away again (else it would hold for <see cref="HalfMadeGrace"/>).</summary>
-    private async Task RemoveHalfMadeQuietlyAsync(DatastoreRef store, string keyHash)
+    private async Task RemoveHalfMadeQuietlyAsync(DatastoreRef store, string markerId)
     {
         try
         {
             using var limit = new CancellationTokenSource(Policy.Timeout);
-            await TakeAwayAsync(store, keyHash, null, limit.Token);
+            await TakeAwayAsync(store, markerId, null, limit.Token);
         }
         catch (Exception error) when (error is SimplestackException or OperationCanceledException)
         {
@@ -226,22 +233,22 @@ public sealed partial class VSphereConnection
     private MoRef FileManager => _session.Content.FileManager
                                  ?? throw new FeatureNotAvailableException("This vSphere server has no FileManager to keep idempotency markers with.");
 
-    private static string MarkerPath(DatastoreRef store, string keyHash) => $"[{store.Name}] {MarkerFolder}/{keyHash}";
+    private static string MarkerPath(DatastoreRef store, string markerId) => $"[{store.Name}] {MarkerFolder}/{markerId}";
 
     /// <summary>What a marker says: the body hash, the lease's end, and its holder (null while its inside is not made).</summary>
     private sealed record Marker(string BodyHash, DateTimeOffset Until, string? Holder);
 
     /// <summary>A claimed key; disposed, its marker is removed if it is still this holder's.</summary>
-    private sealed class DatastoreMarker(VSphereConnection connection, DatastoreRef store, string keyHash, string holder) : IAsyncDisposable
+    private sealed class DatastoreMarker(VSphereConnection connection, DatastoreRef store, string markerId, string holder) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
             try
             {
                 using var limit = new CancellationTokenSource(connection.Policy.Timeout);
-                if ((await connection.ReadMarkerAsync(store, keyHash, limit.Token))?.Holder == holder)
+                if ((await connection.ReadMarkerAsync(store, markerId, limit.Token))?.Holder == holder)
                 {
-                    await connection.TakeAwayAsync(store, keyHash, holder, limit.Token);
+                    await connection.TakeAwayAsync(store, markerId, holder, limit.Token);
                 }
             }
             catch (Exception error) when (error is SimplestackException or OperationCanceledException)

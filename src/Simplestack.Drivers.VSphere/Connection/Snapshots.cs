@@ -52,7 +52,9 @@ public sealed partial class VSphereConnection : ISnapshotManagement
     {
         var vm = await FindVmAsync(guestId, cancellationToken);
         var (snapshot, reference) = await FindSnapshotAsync(vm, snapshotId, cancellationToken);
+        var (ledger, _) = await ReadLedgerAsync(vm, cancellationToken);
         await RunTaskAsync("RevertToSnapshot_Task", reference, cancellationToken);
+        await RestoreLedgerAsync(vm, ledger, cancellationToken);
         if (snapshot.State == "poweredOn" && (await ReadPowerAsync(vm, cancellationToken)).State != "poweredOn")
         {
             await RunTaskAsync("PowerOnVM_Task", vm, cancellationToken);

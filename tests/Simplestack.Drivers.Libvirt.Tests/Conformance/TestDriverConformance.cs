@@ -15,6 +15,8 @@ public sealed class TestDriverConformance : LibvirtDriverConformance
 
     protected override bool SupportsHotPlug => false;
 
+    protected override bool ConnectionsShareOneHypervisor => false;
+
     protected override string ExistingNetwork => "default";
 
     protected override string ExistingPool => "default-pool";

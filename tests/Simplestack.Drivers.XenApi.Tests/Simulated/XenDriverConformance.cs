@@ -16,10 +16,15 @@ public sealed class XenDriverConformance : DriverConformance
 
     protected override IHypervisorDriver Driver => new XenApiDriver(_options);
 
+    /// <summary>A connection to this test's simulator, started with the first (a test's further connections reach the same pool).</summary>
     protected override async Task<IHypervisorConnection> ConnectAsync()
     {
-        _simulator = await XenApiSimulator.StartAsync(new SimulatorOptions(), Ct);
-        _options.CertificatePins[$"127.0.0.1:{Simulator.Url.Port}"] = Simulator.CertificateSha256;
+        if (_simulator is null)
+        {
+            _simulator = await XenApiSimulator.StartAsync(new SimulatorOptions(), Ct);
+            _options.CertificatePins[$"127.0.0.1:{Simulator.Url.Port}"] = Simulator.CertificateSha256;
+        }
+
         return await Driver.ConnectAsync(new HypervisorTarget("xen", "127.0.0.1", Simulator.Url.Port), new HypervisorCredentials("root", "simplestack"), Ct);
     }
 

@@ -58,7 +58,9 @@ public sealed partial class LibvirtMachineConnection : ISnapshotManagement
     {
         using var domain = FindDomain(guestId);
         using var snapshot = FindSnapshot(domain, snapshotId);
+        var ledger = LedgerOf(domain);
         snapshot.Revert();
+        RestoreLedger(domain.Uuid, ledger);
         GuestTouched(domain.Uuid);
     }, cancellationToken);
 
