@@ -24,7 +24,6 @@ public abstract partial class LibvirtHypervisorConnection : IIdempotentCreation
     /// <summary>The name prefix of marker volumes; volume lists do not show them.</summary>
     internal const string MarkerPrefix = "simplestack-key-";
 
-
     // Ledger updates are read-modify-write of one metadata element: one at a time in this process.
     private readonly Lock _ledgerGate = new();
 

@@ -12,7 +12,7 @@ namespace Simplestack.Drivers.Libvirt.Provisioning;
 /// </summary>
 internal static class VolumeCopy
 {
-    public static readonly TimeSpan ReadInterval = TimeSpan.FromMilliseconds(500);
+    public static readonly TimeSpan ReadInterval = TimeSpan.FromMilliseconds(250);
 
     /// <param name="report">Takes bytes copied and bytes to copy; null when nobody follows (then nothing is read).</param>
     public static LibvirtStorageVolume CreateFrom(
