@@ -93,7 +93,7 @@ public sealed class AutomationTests : GatewayOnQemu
 
         Assert.Single(Native.ListAllDomains(), d => { using (d) { return d.Name == name; } });
         using var pool = Native.TryLookupStoragePoolByName(Substrate.Pool)!;
-        pool.Refresh();
+        Substrate.TryRefresh(pool);
         Assert.Single(pool.ListAllVolumes(), v => { using (v) { return v.Name.StartsWith(name, StringComparison.Ordinal); } });
         Assert.DoesNotContain(pool.ListAllVolumes(), v => { using (v) { return v.Name.StartsWith("simplestack-key-", StringComparison.Ordinal); } });
     }

@@ -171,7 +171,11 @@ public abstract class GatewayOnQemu : IAsyncLifetime
         }
 
         using var pool = Native.TryLookupStoragePoolByName(Substrate.Pool);
-        pool?.Refresh();
+        if (pool is not null)
+        {
+            Substrate.TryRefresh(pool);
+        }
+
         foreach (var volume in pool?.ListAllVolumes() ?? [])
         {
             using (volume)
@@ -236,7 +240,7 @@ public abstract class GatewayOnQemu : IAsyncLifetime
         }
 
         using var pool = Native.TryLookupStoragePoolByName(Substrate.Pool)!;
-        pool.Refresh();
+        Substrate.TryRefresh(pool);
         Assert.DoesNotContain(pool.ListAllVolumes().Select(v => { using (v) { return v.Name; } }), v => v.StartsWith(name, StringComparison.Ordinal));
     }
 

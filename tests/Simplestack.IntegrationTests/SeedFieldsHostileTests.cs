@@ -80,7 +80,7 @@ public sealed class SeedFieldsHostileTests : GatewayOnQemu
     private List<string> VolumePaths()
     {
         using var pool = Native.TryLookupStoragePoolByName(Substrate.Pool)!;
-        pool.Refresh();
+        Substrate.TryRefresh(pool);
         return [.. pool.ListAllVolumes().Select(v => { using (v) { return v.Path; } })
             .Where(p => Path.GetFileName(p).StartsWith(OwnPrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal)];
     }

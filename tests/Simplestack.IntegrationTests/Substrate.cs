@@ -20,6 +20,21 @@ public static class Substrate
     public const string GuestIsoVolume = "simplestack-guest.iso";
     public const string ReadyMarker = "SIMPLESTACK-GUEST-READY";
 
+    /// <summary>
+    /// Refreshes a shared pool when libvirt lets it: a refresh is refused while a copy into the pool
+    /// runs (another test's clone), and the list libvirt keeps is current for what it made itself.
+    /// </summary>
+    public static void TryRefresh(Simplestack.Libvirt.LibvirtStoragePool pool)
+    {
+        try
+        {
+            pool.Refresh();
+        }
+        catch (Simplestack.Libvirt.LibvirtException error) when (error.Message.Contains("asynchronous jobs", StringComparison.Ordinal))
+        {
+        }
+    }
+
     private static readonly Lazy<string?> Missing = new(Probe);
 
     /// <summary>

@@ -315,21 +315,24 @@ public sealed partial class LibvirtMachineConnection : IGuestTransfer
             defined?.Undefine(UndefineFlags);
         });
         domain.SetMetadata(DomainMetadataType.Element, OwnedVolumes.Build(paths.Values), OwnedVolumes.Prefix, OwnedVolumes.NamespaceUri, DomainModificationImpact.Config);
-        RefreshPoolsOf(paths.Values);
+        RefreshVolumes(paths.Values);
         return RecordGuest(domain);
     }
 
     private HashSet<string> MacsInUse()
         => AllDefinitions().SelectMany(d => d.Definition.Interfaces).Select(nic => nic.Mac).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>An upload replaces a volume's file; a refresh makes libvirt read its real capacity.</summary>
-    private void RefreshPoolsOf(IEnumerable<string> paths)
+    /// <summary>
+    /// An upload replaces a volume's file; reading the volume's info makes libvirt read its real
+    /// capacity. Not a pool refresh: libvirt refuses one while any copy into the pool runs (a clone
+    /// of another guest), which would fail this import at its very end.
+    /// </summary>
+    private void RefreshVolumes(IEnumerable<string> paths)
     {
         foreach (var path in paths)
         {
             using var volume = Native.TryLookupStorageVolumeByPath(path);
-            using var pool = volume?.GetPool();
-            pool?.Refresh();
+            volume?.GetInfo();
         }
     }
 }
