@@ -9,9 +9,9 @@ namespace Simplestack.Drivers.VSphere;
 
 // The claim of a key while its work runs: the directory [datastore] simplestack-markers/<marker id>
 // (the key hash for a guest not made yet; <kind>-<vm moref>-<key hash> for what is made on a
-// guest, so that the claim does not rest on a ledger write vcsim does not guard), made by FileManager.MakeDirectory, which ESXi and
-// vCenter alike refuse with FileAlreadyExists when it is there: making it is the claim, and only
-// one request wins it. Inside, one sub-directory names what a reader needs:
+// guest, so that the claim does not rest on a ledger write vcsim does not guard), made by
+// FileManager.MakeDirectory, which ESXi and vCenter alike refuse with FileAlreadyExists when it is
+// there: making it is the claim, and only one request wins it. Inside, one sub-directory names what a reader needs:
 // <body hash>.<lease end, Unix ms>.<holder> (a name, so no file has to be uploaded and read back).
 // The datastore is the configured placement datastore, else the first by name: a marker must be
 // found from the key alone, before (and whatever) the request's placement is.
