@@ -78,4 +78,39 @@ public abstract class LibvirtDriverConformance : DriverConformance
         var pool = (await Connection.Require<IStorageManagement>().ListStoragesAsync(Ct)).Single(p => p.Id == image.StorageId).Name;
         await Assert.ThrowsAsync<ConflictException>(() => Connection.Require<IDiskManagement>().CreateDiskAsync(guest.Id, new DiskCreateRequest(StorageId: pool, Volume: image.Id), Ct));
     });
+
+    [Fact]
+    public async Task A_ledger_write_waits_for_another_gateway_processes_turn_on_the_guest()
+    {
+        if (Connection is not ISnapshotManagement snapshots)
+        {
+            return;
+        }
+
+        // Another process holds the turn on this guest's ledger (its marker volume) for a second.
+        var guest = await CreateGuestAsync();
+        var native = ((LibvirtHypervisorConnection)Connection).Native;
+        using var pool = native.TryLookupStoragePoolByName(ExistingPool)!;
+        var turnName = $"simplestack-key-ledger-{guest.Id.Replace("-", string.Empty, StringComparison.Ordinal)}";
+        var until = DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeSeconds();
+        var turn = pool.CreateVolume(Xml.VolumeXml.Build(new Xml.VolumeDefinition(turnName, until, "raw")));
+        var release = Task.Run(async () =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+            turn.Delete();
+            turn.Dispose();
+        });
+
+        var stamp = Core.Idempotency.IdempotencyStamp.Of(Guid.NewGuid().ToString(), "turn");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var snapshot = await Keyed(stamp, () => snapshots.CreateSnapshotAsync(guest.Id, new SnapshotCreateRequest("turn"), Ct));
+        var took = clock.Elapsed;
+        await release;
+
+        Assert.True(took >= TimeSpan.FromSeconds(0.9), $"the keyed snapshot was recorded after {took.TotalSeconds:0.00} s, not after the other turn ended");
+        var scope = Core.Idempotency.CreatedScope.On(guest.Id, Core.Idempotency.CreatedKind.Snapshot);
+        Assert.Equal(snapshot.Id, (await ((Core.Idempotency.IIdempotentCreation)Connection).FindCreatedAsync(scope, stamp.KeyHash, Ct))?.CreatedId);
+        using var left = pool.TryLookupVolumeByName(turnName);
+        Assert.Null(left);
+    }
 }

@@ -17,14 +17,21 @@ namespace Simplestack.Drivers.Libvirt;
 //   metadata element cannot be claimed: libvirt has no compare-and-set of it). libvirt keeps no
 //   other field on a volume for us, so its capacity, in bytes, is the end of its lease in seconds
 //   since the epoch (a sparse volume: nothing is allocated);
-// - the ledger is read, changed and written: this process's writes go one at a time; two processes
-//   recording on one guest in the same instant can lose one entry (the claim stays single).
+// - the ledger is read, changed and written in one metadata element (readers never see it half
+//   written); writers take turns, in this process by a lock, across processes by a marker volume
+//   simplestack-key-ledger-<guest uuid> held for the write.
 public abstract partial class LibvirtHypervisorConnection : IIdempotentCreation
 {
     /// <summary>The name prefix of marker volumes; volume lists do not show them.</summary>
     internal const string MarkerPrefix = "simplestack-key-";
 
-    // Ledger updates are read-modify-write of one metadata element: one at a time in this process.
+    // How long a ledger write waits for another process's write on the same guest, and how long a
+    // turn holds if its gateway dies holding it.
+    private static readonly TimeSpan LedgerTurnWait = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan LedgerTurnLease = TimeSpan.FromSeconds(30);
+
+    // Ledger updates are read-modify-write of one metadata element: one at a time in this process
+    // (and across processes, a turn: TakeLedgerTurn).
     private readonly Lock _ledgerGate = new();
 
     public Task<IdempotencyRecord?> FindCreatedAsync(CreatedScope scope, string keyHash, CancellationToken cancellationToken) => _calls.RunAsync(() =>
@@ -116,15 +123,60 @@ public abstract partial class LibvirtHypervisorConnection : IIdempotentCreation
         lock (_ledgerGate)
         {
             using var domain = FindDomain(guestId);
-            var (made, ledger) = ReadKeys(domain);
-            var edited = edit(ledger);
-            if (edited.SequenceEqual(ledger))
+            var turn = TakeLedgerTurn(domain.Uuid);
+            try
             {
-                return;
-            }
+                var (made, ledger) = ReadKeys(domain);
+                var edited = edit(ledger);
+                if (edited.SequenceEqual(ledger))
+                {
+                    return;
+                }
 
-            var impact = domain.IsActive && domain.IsPersistent ? DomainModificationImpact.Live | DomainModificationImpact.Config : DomainModificationImpact.Current;
-            domain.SetMetadata(DomainMetadataType.Element, IdempotencyMetadata.Build(made, edited, DateTimeOffset.UtcNow), IdempotencyMetadata.Prefix, IdempotencyMetadata.NamespaceUri, impact);
+                var impact = domain.IsActive && domain.IsPersistent ? DomainModificationImpact.Live | DomainModificationImpact.Config : DomainModificationImpact.Current;
+                domain.SetMetadata(DomainMetadataType.Element, IdempotencyMetadata.Build(made, edited, DateTimeOffset.UtcNow), IdempotencyMetadata.Prefix, IdempotencyMetadata.NamespaceUri, impact);
+            }
+            finally
+            {
+                if (turn is { } taken)
+                {
+                    RemoveMarker(taken.Name, taken.Until);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A ledger write is read, change, write of one metadata element, which libvirt cannot
+    /// compare-and-set: gateway processes writing one guest's ledger take turns by a marker volume
+    /// (made atomically by name) held for the write's few calls; a dead holder's turn ends with its
+    /// lease. Null when the turn does not come within <see cref="LedgerTurnWait"/>: the write then
+    /// goes ahead (the thing is made already; failing the request would not unmake it).
+    /// </summary>
+    private (string Name, DateTimeOffset Until)? TakeLedgerTurn(string guestUuid)
+    {
+        var name = $"{MarkerPrefix}ledger-{guestUuid.Replace("-", string.Empty, StringComparison.Ordinal)}";
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var until = DateTimeOffset.UtcNow + LedgerTurnLease;
+            try
+            {
+                PlaceMarker(name, until);
+                return (name, until);
+            }
+            catch (OperationInProgressException) when (waited.Elapsed < LedgerTurnWait)
+            {
+                Thread.Sleep(20);
+            }
+            catch (OperationInProgressException)
+            {
+                return null;
+            }
+            catch (Exception error) when (error is LibvirtException or SimplestackException)
+            {
+                return null; // No pool to hold a turn in: the write goes ahead as one process's.
+            }
         }
     }
 
