@@ -20,19 +20,25 @@ namespace Simplestack.Drivers.XenApi;
 //   db_idempotent_map (which accepts an add of the same value) still refuses a second claim;
 // - what keyed requests made on a guest (done entries) is its ledger,
 //   other_config["simplestack_ledger"] (IdempotencyLedger), rewritten by remove + add. XenAPI
-//   has no compare-and-set of one map value, so the race accepted is: between the remove and the
-//   add (one call) a lookup of another key on that guest reads no ledger, and two gateways
-//   rewriting one guest's ledger at the same moment can lose one entry (an add refused because
-//   the other's came first is retried on a fresh read). Claims stay atomic (keys of their own),
-//   and this process's rewrites go one at a time.
+//   has no compare-and-set of one map value, so writers take turns: the turn is one more key,
+//   "simplestack_ledger_turn" = "<unix-until> <nonce>", added (atomically, as a claim) before the
+//   rewrite and removed after; a dead holder's turn ends with its 30 s lease. A lookup that finds
+//   no ledger while a turn is held waits for the rewrite to end (the ledger is missing only
+//   between its remove and its add). This process's rewrites also go one at a time.
 public sealed partial class XenApiConnection : IIdempotentCreation
 {
     internal const string StampKey = "simplestack_idempotency";
     internal const string LedgerKey = "simplestack_ledger";
+    internal const string LedgerTurnKey = "simplestack_ledger_turn";
     private const string ClaimPrefix = "simplestack_creating_";
 
     // XenAPI has no compare-and-set of a map value: this process's ledger rewrites go one at a time.
     private readonly SemaphoreSlim _ledgerWrites = new(1, 1);
+
+    // How long a ledger rewrite (or a lookup) waits for another gateway's turn, and how long a turn
+    // holds if its gateway dies holding it.
+    private static readonly TimeSpan LedgerTurnWait = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan LedgerTurnLease = TimeSpan.FromSeconds(30);
 
     /// <summary>Where a claim is kept: the pool's other_config (guests) or a guest's (what is made on it).</summary>
     private sealed record ClaimHolder(string Class, string Ref);
@@ -52,9 +58,15 @@ public sealed partial class XenApiConnection : IIdempotentCreation
                 : claim?.Record;
         }
 
-        var (_, vm) = await FindVmAsync(GuestOf(scope), cancellationToken);
-        return IdempotencyLedger.Find(IdempotencyLedger.Parse(vm.OtherConfig.GetValueOrDefault(LedgerKey)), scope.Kind, keyHash, now)
-               ?? LiveClaim(vm.OtherConfig.GetValueOrDefault(ClaimKey(scope, keyHash)), now)?.Record;
+        var (vmRef, vm) = await FindVmAsync(GuestOf(scope), cancellationToken);
+        var config = vm.OtherConfig;
+        if (!config.ContainsKey(LedgerKey) && TurnUntil(config.GetValueOrDefault(LedgerTurnKey)) > now)
+        {
+            config = await OtherConfigAfterTurnAsync(vmRef, cancellationToken); // a rewrite under way: its ledger is between remove and add
+        }
+
+        return IdempotencyLedger.Find(IdempotencyLedger.Parse(config.GetValueOrDefault(LedgerKey)), scope.Kind, keyHash, now)
+               ?? LiveClaim(config.GetValueOrDefault(ClaimKey(scope, keyHash)), now)?.Record;
     }
 
     public async Task<IAsyncDisposable> MarkStartedAsync(CreatedScope scope, IdempotencyStamp stamp, TimeSpan lease, CancellationToken cancellationToken)
@@ -101,7 +113,9 @@ public sealed partial class XenApiConnection : IIdempotentCreation
         await _ledgerWrites.WaitAsync(cancellationToken);
         try
         {
-            // Another gateway's rewrite between our remove and add makes the add fail (MAP_DUPLICATE_KEY): read again and retry.
+            await using var turn = await TakeLedgerTurnAsync(vmRef, cancellationToken);
+
+            // A rewrite by a gateway that did not wait for its turn makes the add fail (MAP_DUPLICATE_KEY): read again and retry.
             for (var attempt = 0; ; attempt++)
             {
                 var now = DateTimeOffset.UtcNow;
@@ -134,6 +148,7 @@ public sealed partial class XenApiConnection : IIdempotentCreation
         await _ledgerWrites.WaitAsync(cancellationToken);
         try
         {
+            await using var turn = await TakeLedgerTurnAsync(vmRef, cancellationToken);
             var now = (await Call.VmOtherConfig(vmRef, cancellationToken)).GetValueOrDefault(LedgerKey);
             if (now == before)
             {
@@ -159,7 +174,7 @@ public sealed partial class XenApiConnection : IIdempotentCreation
     /// </summary>
     private async Task StampMadeVmAsync(string vmRef, IReadOnlyDictionary<string, string> inherited, CancellationToken cancellationToken)
     {
-        foreach (var key in inherited.Keys.Where(k => k is StampKey or LedgerKey || k.StartsWith(ClaimPrefix, StringComparison.Ordinal)))
+        foreach (var key in inherited.Keys.Where(k => k is StampKey or LedgerKey or LedgerTurnKey || k.StartsWith(ClaimPrefix, StringComparison.Ordinal)))
         {
             await Call.RemoveFromVmOtherConfig(vmRef, key, cancellationToken);
         }
@@ -183,6 +198,69 @@ public sealed partial class XenApiConnection : IIdempotentCreation
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// This gateway's turn at rewriting the guest's ledger (released when disposed), after any other
+    /// gateway's; a turn past its lease is taken over. When the turn does not come within
+    /// <see cref="LedgerTurnWait"/> the rewrite goes ahead without it (the thing is made already).
+    /// </summary>
+    private async Task<IAsyncDisposable> TakeLedgerTurnAsync(string vmRef, CancellationToken cancellationToken)
+    {
+        var holder = new ClaimHolder("VM", vmRef);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var value = string.Create(CultureInfo.InvariantCulture, $"{(DateTimeOffset.UtcNow + LedgerTurnLease).ToUnixTimeSeconds()} {Guid.NewGuid():N}");
+            if (await TryAddClaimAsync(holder, LedgerTurnKey, value, cancellationToken))
+            {
+                return new Claim(this, holder, LedgerTurnKey, value);
+            }
+
+            var held = (await ReadOtherConfigAsync(holder, cancellationToken)).GetValueOrDefault(LedgerTurnKey);
+            if (held is not null && TurnUntil(held) <= DateTimeOffset.UtcNow)
+            {
+                await RemoveFromOtherConfigAsync(holder, LedgerTurnKey, cancellationToken); // its gateway died holding it
+            }
+            else if (held is not null && waited.Elapsed >= LedgerTurnWait)
+            {
+                return NoTurn.Instance;
+            }
+            else if (held is not null)
+            {
+                await Task.Delay(20, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>The guest's other_config once no other gateway holds its ledger turn (or after <see cref="LedgerTurnWait"/>).</summary>
+    private async Task<Dictionary<string, string>> OtherConfigAfterTurnAsync(string vmRef, CancellationToken cancellationToken)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var config = await Call.VmOtherConfig(vmRef, cancellationToken);
+            if (config.ContainsKey(LedgerKey) || TurnUntil(config.GetValueOrDefault(LedgerTurnKey)) <= DateTimeOffset.UtcNow || waited.Elapsed >= LedgerTurnWait)
+            {
+                return config;
+            }
+
+            await Task.Delay(20, cancellationToken);
+        }
+    }
+
+    /// <summary>The end of a ledger turn's lease ("&lt;unix-until&gt; &lt;nonce&gt;"); the epoch when there is none or it is not ours.</summary>
+    private static DateTimeOffset TurnUntil(string? value)
+        => value?.Split(' ') is [var untilText, ..] && long.TryParse(untilText, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : DateTimeOffset.UnixEpoch;
+
+    /// <summary>A rewrite that went ahead without its turn: nothing to release.</summary>
+    private sealed class NoTurn : IAsyncDisposable
+    {
+        public static readonly NoTurn Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     private async Task<bool> TryAddClaimAsync(ClaimHolder holder, string key, string value, CancellationToken cancellationToken)

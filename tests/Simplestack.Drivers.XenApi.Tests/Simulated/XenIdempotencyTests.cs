@@ -143,6 +143,52 @@ public sealed class XenIdempotencyTests : SimulatedXenTest
     }
 
     [Fact]
+    public async Task Ledger_rewrites_take_turns_with_another_gateway_and_a_lookup_waits_out_a_rewrite()
+    {
+        using var admin = new RawXenApi(Simulator);
+        var guest = await Xen.CreateGuestAsync(NewGuest("turns"), Ct);
+        var vm = await admin.VmAsync("turns");
+        var first = NewStamp();
+        var disk = await Keyed(first, () => Xen.CreateDiskAsync(guest.Id, new DiskCreateRequest(1), Ct));
+        Assert.DoesNotContain("simplestack_ledger_turn", (await OtherConfigAsync(admin, "VM.get_other_config", vm)).Keys);
+
+        // Another gateway in the middle of a rewrite for a second: its turn held, the ledger removed.
+        var ledger = (await OtherConfigAsync(admin, "VM.get_other_config", vm))["simplestack_ledger"];
+        var until = DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeSeconds();
+        await admin.CallAsync("VM.add_to_other_config", vm, "simplestack_ledger_turn", $"{until} another-gateway");
+        await admin.CallAsync("VM.remove_from_other_config", vm, "simplestack_ledger");
+        var finish = Task.Run(async () =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+            await admin.CallAsync("VM.add_to_other_config", vm, "simplestack_ledger", ledger);
+            await admin.CallAsync("VM.remove_from_other_config", vm, "simplestack_ledger_turn");
+        }, Ct);
+
+        // A lookup meanwhile waits for the ledger to be back, rather than finding nothing made.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(disk.Id, (await Xen.FindCreatedAsync(CreatedScope.On(guest.Id, CreatedKind.Disk), first.KeyHash, Ct))?.CreatedId);
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.9), $"the lookup answered after {clock.Elapsed.TotalSeconds:0.00} s, inside the other rewrite");
+        await finish;
+
+        // A keyed write waits its turn too: with the other gateway's turn held for a second, both entries are kept.
+        await admin.CallAsync("VM.add_to_other_config", vm, "simplestack_ledger_turn", $"{until} another-gateway");
+        var release = Task.Run(async () =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+            await admin.CallAsync("VM.remove_from_other_config", vm, "simplestack_ledger_turn");
+        }, Ct);
+        var second = NewStamp();
+        clock.Restart();
+        var snapshot = await Keyed(second, () => Xen.CreateSnapshotAsync(guest.Id, new SnapshotCreateRequest("turn"), Ct));
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(0.9), $"the snapshot was recorded after {clock.Elapsed.TotalSeconds:0.00} s, inside the other turn");
+        await release;
+
+        var entries = IdempotencyLedger.Parse((await OtherConfigAsync(admin, "VM.get_other_config", vm))["simplestack_ledger"]);
+        Assert.Equal(new[] { disk.Id, snapshot.Id }.Order(), entries.Select(e => e.CreatedId).Order());
+        Assert.DoesNotContain("simplestack_ledger_turn", (await OtherConfigAsync(admin, "VM.get_other_config", vm)).Keys);
+    }
+
+    [Fact]
     public async Task A_keyed_snapshot_is_still_found_after_the_guest_is_reverted_to_it()
     {
         var guest = await Xen.CreateGuestAsync(NewGuest("reverted"), Ct);
