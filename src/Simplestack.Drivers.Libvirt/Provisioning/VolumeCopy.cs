@@ -14,17 +14,23 @@ internal static class VolumeCopy
 {
     public static readonly TimeSpan ReadInterval = TimeSpan.FromMilliseconds(250);
 
-    /// <param name="report">Takes bytes copied and bytes to copy; null when nobody follows (then nothing is read).</param>
+    /// <param name="report">Takes bytes copied and bytes to copy, from the start; null when nobody follows (then nothing is read).</param>
     public static LibvirtStorageVolume CreateFrom(
         LibvirtStoragePool pool, string volumeXml, string name, LibvirtStorageVolume source, Action<long, long>? report)
     {
-        var total = report is null ? 0 : (long)source.GetInfo().Allocation;
+        if (report is null)
+        {
+            return pool.CreateVolumeFrom(volumeXml, source);
+        }
+
+        // The step begins (its phase told) whether or not there is anything to measure.
+        var total = (long)source.GetInfo().Allocation;
+        report(0, total);
         if (total <= 0)
         {
             return pool.CreateVolumeFrom(volumeXml, source);
         }
 
-        report!(0, total);
         using (new AllocationWatch(pool, name, total, report))
         {
             return pool.CreateVolumeFrom(volumeXml, source);

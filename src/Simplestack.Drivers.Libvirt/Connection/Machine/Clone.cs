@@ -37,11 +37,10 @@ public sealed partial class LibvirtMachineConnection : IGuestCloning
         var disks = description.Disks.Where(d => d.Device == "disk").ToList();
         foreach (var disk in disks)
         {
-            // Each disk an equal share of 0-95 %, its bytes copied within it.
-            var phase = $"copying disk {disk.Target}";
+            // Each disk an equal share of 0-95 %, its bytes copied within it (the copy tells its start).
             var from = 95.0 * copies.Count / disks.Count;
-            WorkContext.Report(from, phase);
-            copies[disk.Target] = CopyVolume(disk, name, volumes, WorkContext.StepReporter(from, 95.0 * (copies.Count + 1) / disks.Count, phase));
+            var to = 95.0 * (copies.Count + 1) / disks.Count;
+            copies[disk.Target] = CopyVolume(disk, name, volumes, WorkContext.StepReporter(from, to, $"copying disk {disk.Target}"));
         }
 
         var macs = description.Interfaces.ToDictionary(i => i.Mac, _ => MacAddresses.Generate(), StringComparer.OrdinalIgnoreCase);
